@@ -1,0 +1,396 @@
+#include "core/hub.hpp"
+
+#include <algorithm>
+#include <map>
+#include <unordered_set>
+
+#include "core/names.hpp"
+
+namespace hubchat {
+
+const char* error_code_name(ErrorCode code) {
+    switch (code) {
+        case ErrorCode::BadFrame:
+            return "bad_frame";
+        case ErrorCode::BadJson:
+            return "bad_json";
+        case ErrorCode::TooLarge:
+            return "too_large";
+        case ErrorCode::BadRequest:
+            return "bad_request";
+        case ErrorCode::NotRegistered:
+            return "not_registered";
+        case ErrorCode::AlreadyRegistered:
+            return "already_registered";
+        case ErrorCode::BadName:
+            return "bad_name";
+        case ErrorCode::NameTaken:
+            return "name_taken";
+        case ErrorCode::Spoofing:
+            return "spoofing";
+        case ErrorCode::UnknownRecipient:
+            return "unknown_recipient";
+        case ErrorCode::NotInRoom:
+            return "not_in_room";
+        case ErrorCode::EmptyMessage:
+            return "empty_message";
+        case ErrorCode::SendQueueExceeded:
+            return "send_queue_exceeded";
+        case ErrorCode::Shutdown:
+            return "shutdown";
+    }
+    return "error";
+}
+
+namespace {
+
+Error make_error(ErrorCode code, std::string text, const Ref& ref,
+                 std::vector<std::string> names = {}) {
+    return Error{code, std::move(text), ref, std::move(names)};
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) {
+        if (!out.empty()) out += ", ";
+        out += n;
+    }
+    return out;
+}
+
+}  // namespace
+
+Hub::Hub(Clock clock, HubLimits limits) : clock_(std::move(clock)), limits_(limits) {
+    auto [it, _] = rooms_.emplace(names::fold(names::kAllRoom), Room{});
+    it->second.name = std::string(names::kAllRoom);
+    all_room_ = &it->second;  // unordered_map nodes are stable
+}
+
+ConnectionId Hub::attach(Peer& peer) {
+    const ConnectionId id = next_connection_id_++;
+    connections_.emplace(id, Connection{&peer, {}, {}});
+    return id;
+}
+
+const std::string* Hub::name_of(ConnectionId id) const {
+    auto it = connections_.find(id);
+    if (it == connections_.end() || it->second.name.empty()) return nullptr;
+    return &it->second.name;
+}
+
+void Hub::detach(ConnectionId id, std::string_view reason) {
+    auto it = connections_.find(id);
+    if (it == connections_.end()) return;
+    Connection conn = std::move(it->second);
+    connections_.erase(it);
+    if (conn.name.empty()) return;
+    users_by_key_.erase(names::fold(conn.name));
+    const TimestampMs now = clock_();
+    for (const auto& key : conn.room_keys) {
+        auto room_it = rooms_.find(key);
+        if (room_it == rooms_.end()) continue;
+        Room& room = room_it->second;
+        remove_member(room, id);
+        auto event = std::make_shared<Presence>();
+        event->kind = PresenceKind::Leave;
+        event->room = room.name;
+        event->user = conn.name;
+        event->reason = std::string(reason);
+        event->ts = now;
+        broadcast_presence(room, event, id);
+        if (room.members.empty() && &room != all_room_) rooms_.erase(room_it);
+    }
+}
+
+void Hub::handle(ConnectionId id, Command command) {
+    auto it = connections_.find(id);
+    if (it == connections_.end()) return;
+    Connection& conn = it->second;
+    std::visit(
+        [&](auto& cmd) {
+            using T = std::decay_t<decltype(cmd)>;
+            if constexpr (!std::is_same_v<T, Hello> && !std::is_same_v<T, Ping> &&
+                          !std::is_same_v<T, Quit>) {
+                if (conn.name.empty()) {
+                    conn.peer->deliver(make_error(ErrorCode::NotRegistered,
+                                                  "Say hello with your name first", cmd.ref));
+                    return;
+                }
+            }
+            on(id, conn, cmd);
+        },
+        command);
+}
+
+void Hub::on(ConnectionId id, Connection& conn, Hello& cmd) {
+    if (!conn.name.empty()) {
+        conn.peer->deliver(make_error(ErrorCode::AlreadyRegistered,
+                                      "You are already registered as " + conn.name, {}));
+        return;
+    }
+    if (auto problem = names::check_user_name(cmd.name)) {
+        conn.peer->deliver(make_error(ErrorCode::BadName, *problem, {}, {cmd.name}));
+        return;
+    }
+    std::string key = names::fold(cmd.name);
+    if (users_by_key_.contains(key)) {
+        conn.peer->deliver(make_error(
+            ErrorCode::NameTaken, "The name " + cmd.name + " is already taken", {}, {cmd.name}));
+        return;
+    }
+    users_by_key_.emplace(std::move(key), id);
+    conn.name = std::move(cmd.name);
+    conn.room_keys.push_back(names::fold(names::kAllRoom));
+    all_room_->members.push_back(Member{id, conn.peer});
+    conn.peer->deliver(Welcome{conn.name, limits_.max_message});
+
+    auto event = std::make_shared<Presence>();
+    event->kind = PresenceKind::Join;
+    event->room = all_room_->name;
+    event->user = conn.name;
+    event->ts = clock_();
+    broadcast_presence(*all_room_, event, id);
+}
+
+void Hub::on(ConnectionId id, Connection& conn, SendMessage& cmd) {
+    if (cmd.text.empty()) {
+        conn.peer->deliver(
+            make_error(ErrorCode::EmptyMessage, "Empty messages are not sent", cmd.ref));
+        return;
+    }
+
+    // Normalise: split comma lists, trim, drop empties and repeats (case-insensitive).
+    std::vector<std::string> targets;
+    std::unordered_set<std::string> seen_targets;
+    for (const auto& given : cmd.targets) {
+        std::string_view rest = given;
+        while (true) {
+            const auto comma = rest.find(',');
+            const std::string_view part = trim(rest.substr(0, comma));
+            if (!part.empty() && seen_targets.insert(names::fold(part)).second) {
+                targets.emplace_back(names::is_all(part) ? names::kAllRoom : part);
+            }
+            if (comma == std::string_view::npos) break;
+            rest.remove_prefix(comma + 1);
+        }
+    }
+    if (targets.empty()) {
+        conn.peer->deliver(
+            make_error(ErrorCode::BadRequest, "A message needs a recipient (dest)", cmd.ref));
+        return;
+    }
+
+    // Resolve every target to recipients; remember the failures.
+    std::vector<Member> recipients;
+    std::unordered_set<ConnectionId> chosen;
+    auto add = [&](const Member& m) {
+        if (chosen.insert(m.id).second) recipients.push_back(m);
+    };
+    std::vector<std::string> accepted;
+    std::vector<std::string> unknown;
+    std::vector<std::string> not_in_room;
+    bool has_room = false;
+    bool has_all = false;
+    for (const auto& target : targets) {
+        if (names::is_all(target)) {
+            has_all = true;
+            accepted.push_back(target);
+            continue;
+        }
+        if (names::is_room(target)) {
+            auto room_it = rooms_.find(names::fold(target));
+            if (room_it == rooms_.end()) {
+                unknown.push_back(target);
+                continue;
+            }
+            Room& room = room_it->second;
+            const bool member = std::any_of(room.members.begin(), room.members.end(),
+                                            [id](const Member& m) { return m.id == id; });
+            if (!member) {
+                not_in_room.push_back(room.name);
+                continue;
+            }
+            has_room = true;
+            accepted.push_back(room.name);
+            for (const auto& m : room.members) add(m);
+            continue;
+        }
+        auto user_it = users_by_key_.find(names::fold(target));
+        if (user_it == users_by_key_.end()) {
+            unknown.push_back(target);
+            continue;
+        }
+        const Connection& to = connections_.at(user_it->second);
+        accepted.push_back(to.name);
+        add(Member{user_it->second, to.peer});
+    }
+    if (has_all) {
+        // ALL reaches everyone, in registration order, the sender included.
+        recipients = all_room_->members;
+    }
+
+    std::vector<std::string> failed = unknown;
+    failed.insert(failed.end(), not_in_room.begin(), not_in_room.end());
+    if (!unknown.empty()) {
+        conn.peer->deliver(make_error(
+            ErrorCode::UnknownRecipient,
+            (unknown.size() == 1 ? "No such user or room: " : "No such users or rooms: ") +
+                join_names(unknown),
+            cmd.ref, unknown));
+    }
+    if (!not_in_room.empty()) {
+        conn.peer->deliver(make_error(
+            ErrorCode::NotInRoom, "You are not in " + join_names(not_in_room) + "; join it first",
+            cmd.ref, not_in_room));
+    }
+    if (accepted.empty()) return;
+
+    auto chat = std::make_shared<ChatMessage>();
+    chat->id = next_message_id_++;
+    chat->ts = clock_();
+    chat->from = conn.name;
+    for (const auto& a : accepted) {
+        if (!chat->dest.empty()) chat->dest += ',';
+        chat->dest += a;
+    }
+    if (has_all) {
+        chat->kind = DestKind::All;
+    } else if (accepted.size() > 1) {
+        chat->kind = DestKind::Multi;
+    } else {
+        chat->kind = has_room ? DestKind::Room : DestKind::Direct;
+    }
+    chat->text = std::move(cmd.text);
+
+    const Event event{ChatPtr(chat)};
+    for (const auto& m : recipients) m.peer->deliver(event);
+    conn.peer->deliver(Ack{cmd.ref, chat->id, chat->ts, recipients.size(), std::move(failed)});
+}
+
+void Hub::on(ConnectionId, Connection& conn, ListUsers& cmd) {
+    conn.peer->deliver(UserList{cmd.ref, names_of(*all_room_, *this)});
+}
+
+void Hub::on(ConnectionId, Connection& conn, ListRooms& cmd) {
+    RoomList list{cmd.ref, {}};
+    list.rooms.push_back(RoomInfo{all_room_->name, all_room_->members.size()});
+    std::map<std::string, const Room*> sorted;  // others alphabetically
+    for (const auto& [key, room] : rooms_) {
+        if (&room != all_room_) sorted.emplace(key, &room);
+    }
+    for (const auto& [key, room] : sorted) {
+        list.rooms.push_back(RoomInfo{room->name, room->members.size()});
+    }
+    conn.peer->deliver(std::move(list));
+}
+
+void Hub::on(ConnectionId id, Connection& conn, JoinRoom& cmd) {
+    if (names::is_all(cmd.room)) {
+        conn.peer->deliver(make_error(ErrorCode::BadRequest, "Everyone is always in ALL", cmd.ref));
+        return;
+    }
+    if (auto problem = names::check_room_name(cmd.room)) {
+        conn.peer->deliver(make_error(ErrorCode::BadName, *problem, cmd.ref, {cmd.room}));
+        return;
+    }
+    std::string key = names::fold(cmd.room);
+    if (std::find(conn.room_keys.begin(), conn.room_keys.end(), key) != conn.room_keys.end()) {
+        conn.peer->deliver(make_error(ErrorCode::BadRequest,
+                                      "You are already in " + rooms_.at(key).name, cmd.ref));
+        return;
+    }
+    auto [it, created] = rooms_.try_emplace(key);
+    Room& room = it->second;
+    if (created) room.name = cmd.room;
+    room.members.push_back(Member{id, conn.peer});
+    conn.room_keys.push_back(std::move(key));
+
+    auto event = std::make_shared<Presence>();
+    event->kind = PresenceKind::Join;
+    event->room = room.name;
+    event->user = conn.name;
+    event->ts = clock_();
+    // The joiner always hears its own join: it is the confirmation.
+    conn.peer->deliver(Event{PresencePtr(event)});
+    broadcast_presence(room, event, id);
+}
+
+void Hub::on(ConnectionId id, Connection& conn, LeaveRoom& cmd) {
+    if (names::is_all(cmd.room)) {
+        conn.peer->deliver(
+            make_error(ErrorCode::BadRequest, "Nobody can leave ALL; disconnect instead", cmd.ref));
+        return;
+    }
+    const std::string key = names::fold(cmd.room);
+    auto pos = std::find(conn.room_keys.begin(), conn.room_keys.end(), key);
+    auto room_it = rooms_.find(key);
+    if (pos == conn.room_keys.end() || room_it == rooms_.end()) {
+        conn.peer->deliver(
+            make_error(ErrorCode::NotInRoom, "You are not in " + cmd.room, cmd.ref, {cmd.room}));
+        return;
+    }
+    conn.room_keys.erase(pos);
+    Room& room = room_it->second;
+    auto event = std::make_shared<Presence>();
+    event->kind = PresenceKind::Leave;
+    event->room = room.name;
+    event->user = conn.name;
+    event->reason = "left";
+    event->ts = clock_();
+    conn.peer->deliver(Event{PresencePtr(event)});
+    remove_member(room, id);
+    broadcast_presence(room, event, id);
+    if (room.members.empty()) rooms_.erase(room_it);
+}
+
+void Hub::on(ConnectionId, Connection& conn, ListMembers& cmd) {
+    auto room_it = rooms_.find(names::fold(cmd.room));
+    if (room_it == rooms_.end()) {
+        conn.peer->deliver(make_error(ErrorCode::UnknownRecipient, "No such room: " + cmd.room,
+                                      cmd.ref, {cmd.room}));
+        return;
+    }
+    conn.peer->deliver(MemberList{cmd.ref, room_it->second.name, names_of(room_it->second, *this)});
+}
+
+void Hub::on(ConnectionId, Connection& conn, Ping& cmd) {
+    conn.peer->deliver(Pong{cmd.ref});
+}
+
+void Hub::on(ConnectionId id, Connection&, Quit&) {
+    // The session closes the transport; detach says goodbye to the rooms.
+    detach(id, "quit");
+}
+
+void Hub::announce_shutdown(std::string_view text) {
+    const Event event{ShutdownNotice{std::string(text)}};
+    for (auto& [id, conn] : connections_) conn.peer->deliver(event);
+}
+
+void Hub::broadcast_presence(const Room& room, PresencePtr event, ConnectionId skip) {
+    const Event wrapped{std::move(event)};
+    for (const auto& m : room.members) {
+        if (m.id != skip && m.peer->wants_presence()) m.peer->deliver(wrapped);
+    }
+}
+
+void Hub::remove_member(Room& room, ConnectionId id) {
+    auto& v = room.members;
+    v.erase(std::remove_if(v.begin(), v.end(), [id](const Member& m) { return m.id == id; }),
+            v.end());
+}
+
+std::vector<std::string> Hub::names_of(const Room& room, const Hub& hub) {
+    std::vector<std::string> out;
+    out.reserve(room.members.size());
+    for (const auto& m : room.members) out.push_back(hub.connections_.at(m.id).name);
+    return out;
+}
+
+}  // namespace hubchat

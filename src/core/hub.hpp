@@ -1,0 +1,91 @@
+// The hub: users, rooms and routing. It is the one owner of that state and runs on one
+// thread (the server's event loop); sessions call into it from there and it hands
+// events back through Peer::deliver. It knows nothing of sockets or wire formats.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/message.hpp"
+
+namespace hubchat {
+
+// What the hub sees of a connection. Implemented by protocol adapters.
+class Peer {
+  public:
+    virtual ~Peer() = default;
+    // Called on the hub's thread. MUST NOT block, MUST NOT reorder, MUST NOT call back
+    // into the hub (queue the event; act on it later).
+    virtual void deliver(const Event& event) = 0;
+    // Join/leave notices; the original dialect cannot take them.
+    virtual bool wants_presence() const { return true; }
+};
+
+struct HubLimits {
+    std::size_t max_message = 64 * 1024;  // announced in the welcome; enforced by codecs
+};
+
+class Hub {
+  public:
+    using Clock = std::function<TimestampMs()>;
+    explicit Hub(Clock clock, HubLimits limits = {});
+    Hub(const Hub&) = delete;
+    Hub& operator=(const Hub&) = delete;
+
+    // A new connection, not yet registered. The peer must outlive its detach().
+    ConnectionId attach(Peer& peer);
+    // The connection is gone. Idempotent. `reason`: "quit" or "disconnected".
+    void detach(ConnectionId id, std::string_view reason);
+    void handle(ConnectionId id, Command command);
+
+    // Sends a shutdown notice to every connection, registered or not.
+    void announce_shutdown(std::string_view text);
+
+    // The registered name of a connection, or nullptr before registration.
+    const std::string* name_of(ConnectionId id) const;
+    std::size_t user_count() const { return users_by_key_.size(); }
+    std::size_t connection_count() const { return connections_.size(); }
+
+  private:
+    struct Connection {
+        Peer* peer = nullptr;
+        std::string name;  // empty until registered
+        std::vector<std::string> room_keys;
+    };
+    struct Member {
+        ConnectionId id;
+        Peer* peer;
+    };
+    struct Room {
+        std::string name;             // as first spelled
+        std::vector<Member> members;  // join order
+    };
+
+    void on(ConnectionId id, Connection& conn, Hello& cmd);
+    void on(ConnectionId id, Connection& conn, SendMessage& cmd);
+    void on(ConnectionId id, Connection& conn, ListUsers& cmd);
+    void on(ConnectionId id, Connection& conn, ListRooms& cmd);
+    void on(ConnectionId id, Connection& conn, JoinRoom& cmd);
+    void on(ConnectionId id, Connection& conn, LeaveRoom& cmd);
+    void on(ConnectionId id, Connection& conn, ListMembers& cmd);
+    void on(ConnectionId id, Connection& conn, Ping& cmd);
+    void on(ConnectionId id, Connection& conn, Quit& cmd);
+
+    void broadcast_presence(const Room& room, PresencePtr event, ConnectionId skip);
+    void remove_member(Room& room, ConnectionId id);
+    static std::vector<std::string> names_of(const Room& room, const Hub& hub);
+
+    Clock clock_;
+    HubLimits limits_;
+    ConnectionId next_connection_id_ = 1;
+    MessageId next_message_id_ = 1;
+    std::unordered_map<ConnectionId, Connection> connections_;
+    std::unordered_map<std::string, ConnectionId> users_by_key_;
+    std::unordered_map<std::string, Room> rooms_;  // keyed by folded name; "all" is ALL
+    Room* all_room_ = nullptr;
+};
+
+}  // namespace hubchat

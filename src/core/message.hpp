@@ -1,0 +1,160 @@
+// Core messages: what every protocol adapter turns wire bytes into (commands) and what
+// the hub hands back to sessions for encoding (events). Protocol-neutral: no JSON, no
+// IRC, no Asio here.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace hubchat {
+
+using ConnectionId = std::uint64_t;
+using MessageId = std::uint64_t;
+using TimestampMs = std::int64_t;
+
+// A client's correlation token, echoed in replies. Kept as the already-encoded JSON
+// value text (e.g. `"c1"` or `42`) so the core never needs to know JSON.
+using Ref = std::string;
+
+// ---- commands (client -> hub) ----------------------------------------------------
+
+struct Hello {
+    std::string name;
+};
+struct SendMessage {
+    std::vector<std::string> targets;  // as given: user names, "#room", "ALL"
+    std::string text;
+    Ref ref;
+};
+struct ListUsers {
+    Ref ref;
+};
+struct ListRooms {
+    Ref ref;
+};
+struct JoinRoom {
+    std::string room;
+    Ref ref;
+};
+struct LeaveRoom {
+    std::string room;
+    Ref ref;
+};
+struct ListMembers {
+    std::string room;
+    Ref ref;
+};
+struct Ping {
+    Ref ref;
+};
+struct Quit {
+    std::string reason;
+};
+
+using Command = std::variant<Hello, SendMessage, ListUsers, ListRooms, JoinRoom, LeaveRoom,
+                             ListMembers, Ping, Quit>;
+
+// ---- events (hub -> session) -------------------------------------------------------
+
+// Every wire format an adapter can encode to gets a small id; broadcast events cache one
+// encoded frame per format so a broadcast is serialized once per format, not per member.
+using WireFormatId = std::uint8_t;
+inline constexpr std::size_t kMaxWireFormats = 8;
+
+struct FrameCache {
+    mutable std::array<std::shared_ptr<const std::string>, kMaxWireFormats> frames;
+};
+
+enum class DestKind : std::uint8_t { Direct, Multi, Room, All };
+
+struct ChatMessage : FrameCache {
+    MessageId id = 0;
+    TimestampMs ts = 0;
+    std::string from;
+    std::string
+        dest;  // normalised target list as shown to recipients: "bob", "bob,carol", "#dev", "ALL"
+    DestKind kind = DestKind::Direct;
+    std::string text;
+};
+
+enum class PresenceKind : std::uint8_t { Join, Leave };
+struct Presence : FrameCache {
+    PresenceKind kind = PresenceKind::Join;
+    std::string room;  // "ALL" for connect/disconnect
+    std::string user;
+    std::string reason;  // for Leave: "left", "quit", "disconnected"
+    TimestampMs ts = 0;
+};
+
+struct Welcome {
+    std::string name;
+    std::size_t max_message = 0;  // largest frame the server accepts, in bytes
+};
+struct Ack {
+    Ref ref;
+    MessageId id = 0;
+    TimestampMs ts = 0;
+    std::size_t delivered = 0;
+    std::vector<std::string> failed;
+};
+
+enum class ErrorCode : std::uint8_t {
+    BadFrame,
+    BadJson,
+    TooLarge,
+    BadRequest,
+    NotRegistered,
+    AlreadyRegistered,
+    BadName,
+    NameTaken,
+    Spoofing,
+    UnknownRecipient,
+    NotInRoom,
+    EmptyMessage,
+    SendQueueExceeded,
+    Shutdown,
+};
+const char* error_code_name(ErrorCode code);
+
+struct Error {
+    ErrorCode code = ErrorCode::BadRequest;
+    std::string text;
+    Ref ref;
+    std::vector<std::string> names;  // e.g. the unknown recipients
+};
+struct UserList {
+    Ref ref;
+    std::vector<std::string> users;  // registration order
+};
+struct RoomInfo {
+    std::string name;
+    std::size_t members = 0;
+};
+struct RoomList {
+    Ref ref;
+    std::vector<RoomInfo> rooms;
+};
+struct MemberList {
+    Ref ref;
+    std::string room;
+    std::vector<std::string> users;
+};
+struct Pong {
+    Ref ref;
+};
+struct ShutdownNotice {
+    std::string text;
+};
+
+using ChatPtr = std::shared_ptr<const ChatMessage>;
+using PresencePtr = std::shared_ptr<const Presence>;
+
+using Event = std::variant<Welcome, ChatPtr, PresencePtr, Ack, Error, UserList, RoomList,
+                           MemberList, Pong, ShutdownNotice>;
+
+}  // namespace hubchat

@@ -1,0 +1,30 @@
+// Name rules shared by every protocol: user names, room names, case folding.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hubchat::names {
+
+inline constexpr std::size_t kMaxNameChars = 32;
+inline constexpr std::string_view kAllRoom = "ALL";
+inline constexpr std::string_view kServerName = "server";
+
+// The key names are compared by: ASCII letters folded to lower case (IRC's "ascii"
+// casemapping), everything else as is.
+std::string fold(std::string_view name);
+bool same(std::string_view a, std::string_view b);
+
+// nullopt when valid, else a sentence saying what is wrong, fit to show the user.
+std::optional<std::string> check_user_name(std::string_view name);
+// Room names are '#' + a name under the user-name character rules.
+std::optional<std::string> check_room_name(std::string_view room);
+
+bool is_all(std::string_view target);
+bool is_room(std::string_view target);
+
+// Number of code points in valid UTF-8; nullopt for invalid UTF-8.
+std::optional<std::size_t> utf8_length(std::string_view text);
+
+}  // namespace hubchat::names

@@ -1,0 +1,332 @@
+#include "net/json_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <span>
+
+#include "core/names.hpp"
+
+namespace hubchat::net {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+// Most frames an original-dialect client gets per write: it breaks on two in one read.
+constexpr std::size_t kOriginalFramesPerWrite = 1;
+// Matches the kernel's IOV_MAX-friendly batch Asio uses for one writev.
+constexpr std::size_t kFramesPerWrite = 64;
+// Reads per wake-up before yielding to other connections.
+constexpr int kReadsPerWakeup = 4;
+
+// Every session on this thread reads into this one buffer, so an idle connection owns
+// no read buffer; bytes of an unfinished frame are copied into the framer.
+std::array<char, kReadChunk>& read_buffer() {
+    thread_local std::array<char, kReadChunk> buffer;
+    return buffer;
+}
+
+std::string describe(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) return "?";
+    const auto address = remote.address();
+    return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+           std::to_string(remote.port());
+}
+
+std::string_view trim_newline(const std::string& frame) {
+    std::string_view view = frame;
+    if (!view.empty() && view.back() == '\n') view.remove_suffix(1);
+    return view;
+}
+
+}  // namespace
+
+JsonSession::JsonSession(tcp::socket socket, Hub& hub, const ServerConfig& config,
+                         ConnectionTracker& tracker)
+    : socket_(std::move(socket)),
+      hub_(hub),
+      config_(config),
+      tracker_(tracker),
+      id_(hub.attach(*this)),
+      framer_(config.max_message),
+      outbox_(config.max_queue) {
+    tracker_.add(this);
+    if (config_.verbose) peer_label_ = describe(socket_);
+}
+
+JsonSession::~JsonSession() {
+    tracker_.remove(this);
+}
+
+void JsonSession::start(std::string_view first_bytes) {
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);
+    consume(first_bytes);
+    wait_readable();
+}
+
+// ---- reading -----------------------------------------------------------------------
+
+void JsonSession::wait_readable() {
+    if (waiting_read_ || read_paused_ || phase_ == Phase::Closing || phase_ == Phase::Closed) {
+        return;
+    }
+    waiting_read_ = true;
+    socket_.async_wait(
+        tcp::socket::wait_read,
+        [self = shared_from_this()](boost::system::error_code ec) { self->on_readable(ec); });
+}
+
+void JsonSession::on_readable(boost::system::error_code ec) {
+    waiting_read_ = false;
+    if (phase_ == Phase::Closed) return;
+    if (ec) return abort("read failed: " + ec.message());
+    auto& buffer = read_buffer();
+    for (int round = 0; round < kReadsPerWakeup; ++round) {
+        boost::system::error_code read_ec;
+        const std::size_t n = socket_.read_some(asio::buffer(buffer), read_ec);
+        if (read_ec == asio::error::would_block) break;
+        if (read_ec == asio::error::eof) {
+            if (phase_ == Phase::Draining) return finish_close();
+            // A half-closed client still gets the replies to what it sent.
+            if (!framer_.idle()) spdlog::debug("{} left in the middle of a frame", peer_label_);
+            close_gracefully("disconnected");
+            return;
+        }
+        if (read_ec) return abort("read failed: " + read_ec.message());
+        if (phase_ == Phase::Open) consume(std::string_view(buffer.data(), n));
+        if (phase_ == Phase::Closing || phase_ == Phase::Closed || read_paused_) break;
+        if (n < buffer.size()) break;
+    }
+    wait_readable();
+}
+
+void JsonSession::consume(std::string_view bytes) {
+    while (!bytes.empty() && phase_ == Phase::Open) {
+        const auto step = framer_.next(bytes);
+        bytes.remove_prefix(step.consumed);
+        switch (step.kind) {
+            case proto::JsonFramer::Kind::NeedMore:
+                break;
+            case proto::JsonFramer::Kind::Frame:
+                on_frame(step.frame);
+                break;
+            case proto::JsonFramer::Kind::TooLarge:
+                reply_error(ErrorCode::TooLarge, "Message larger than " +
+                                                     std::to_string(config_.max_message) +
+                                                     " bytes; it was not delivered");
+                break;
+            case proto::JsonFramer::Kind::BadFrame:
+                reply_error(ErrorCode::BadFrame,
+                            "Expected a JSON object; skipping to the end of the line");
+                break;
+            case proto::JsonFramer::Kind::Fatal: {
+                Error error{ErrorCode::TooLarge,
+                            "Could not find the end of a frame after " +
+                                std::to_string(framer_.buffered()) +
+                                " bytes; closing the connection",
+                            {},
+                            {}};
+                const auto frame = dialect_ == Dialect::Hubchat
+                                       ? proto::encode_hubchat(error)
+                                       : proto::original_notice(error.text, name_);
+                close_gracefully("disconnected", std::make_shared<const std::string>(frame));
+                return;
+            }
+        }
+    }
+    if (framer_.idle()) framer_.release_memory();
+    // Stop taking requests while our own replies pile up unread.
+    if (outbox_.bytes() > outbox_.max_bytes() / 2) read_paused_ = true;
+}
+
+void JsonSession::on_frame(std::string_view frame) {
+    if (config_.verbose) spdlog::debug("{} <- {}", peer_label_, frame);
+    auto decoded = proto::decode_client_frame(frame);
+    if (auto* error = std::get_if<proto::DecodeError>(&decoded)) {
+        return reply_error(error->code, std::move(error->text), std::move(error->ref));
+    }
+    on_decoded(std::get<proto::InboundFrame>(decoded));
+}
+
+void JsonSession::on_decoded(proto::InboundFrame& frame) {
+    if (dialect_ == Dialect::Undecided) {
+        dialect_ = frame.typed ? Dialect::Hubchat : Dialect::Original;
+    }
+    if (dialect_ == Dialect::Original && name_.empty()) {
+        // The original registers a connection under the `user` of its first frame.
+        if (!frame.user) {
+            return reply_error(ErrorCode::NotRegistered,
+                               "Say who you are: put your name in 'user'");
+        }
+        hub_.handle(id_, Hello{*frame.user});
+        if (name_.empty()) return;  // refused; the hub told the client why
+    } else if (frame.user && !name_.empty() && !names::same(*frame.user, name_)) {
+        return reply_error(
+            ErrorCode::Spoofing,
+            "You are " + name_ + "; a frame claiming to be from " + *frame.user + " was refused");
+    } else if (frame.user && name_.empty() && !frame.hello) {
+        return reply_error(ErrorCode::NotRegistered, "Say hello with your name first");
+    }
+    if (!frame.command) {
+        if (dialect_ == Dialect::Hubchat) {
+            reply_error(ErrorCode::BadRequest, "A frame needs a 'type'");
+        }
+        return;
+    }
+    if (std::holds_alternative<Quit>(*frame.command)) return close_gracefully("quit");
+    hub_.handle(id_, std::move(*frame.command));
+}
+
+void JsonSession::reply_error(ErrorCode code, std::string text, Ref ref) {
+    deliver(Error{code, std::move(text), std::move(ref), {}});
+}
+
+// ---- writing -----------------------------------------------------------------------
+
+void JsonSession::deliver(const Event& event) {
+    if (phase_ != Phase::Open) return;
+    if (const auto* welcome = std::get_if<Welcome>(&event)) name_ = welcome->name;
+
+    Frame frame;
+    if (dialect_ == Dialect::Hubchat) {
+        if (const auto* chat = std::get_if<ChatPtr>(&event)) {
+            frame = proto::hubchat_frame(**chat);
+        } else if (const auto* presence = std::get_if<PresencePtr>(&event)) {
+            frame = proto::hubchat_frame(**presence);
+        } else {
+            frame = std::make_shared<const std::string>(proto::encode_hubchat(event));
+        }
+    } else if (const auto* chat = std::get_if<ChatPtr>(&event)) {
+        frame = proto::original_frame(**chat);
+    } else if (auto text = proto::encode_original(event, name_)) {
+        frame = std::make_shared<const std::string>(std::move(*text));
+    } else {
+        return;
+    }
+    enqueue(std::move(frame));
+}
+
+void JsonSession::enqueue(Frame frame) {
+    if (outbox_.push(frame)) return schedule_flush();
+    // This client does not keep up. Drop its backlog, tell it why, and let everyone else
+    // go on; the hub is told later, never from inside its own delivery loop.
+    outbox_.drop_queued();
+    Error error{ErrorCode::SendQueueExceeded,
+                "You are not reading fast enough (more than " +
+                    std::to_string(outbox_.max_bytes()) + " bytes waiting); closing the connection",
+                {},
+                {}};
+    const auto text = dialect_ == Dialect::Hubchat ? proto::encode_hubchat(error)
+                                                   : proto::original_notice(error.text, name_);
+    spdlog::debug("{} send queue exceeded", peer_label_);
+    close_gracefully("disconnected", std::make_shared<const std::string>(text));
+}
+
+void JsonSession::schedule_flush() {
+    // Deliveries made in one turn of the loop are gathered into one write.
+    if (flush_scheduled_ || outbox_.writing() || pacing_) return;
+    flush_scheduled_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+}
+
+void JsonSession::flush() {
+    flush_scheduled_ = false;
+    if (phase_ == Phase::Closed || phase_ == Phase::Draining || outbox_.writing() || pacing_) {
+        return;
+    }
+    if (outbox_.empty()) {
+        if (phase_ == Phase::Closing) {
+            // Everything said: half-close, then read until the client closes too, so
+            // unread input cannot turn our last frames into a reset.
+            phase_ = Phase::Draining;
+            boost::system::error_code ec;
+            socket_.shutdown(tcp::socket::shutdown_send, ec);
+            wait_readable();
+            if (!waiting_read_) finish_close();
+        }
+        return;
+    }
+    const std::size_t max_frames =
+        dialect_ == Dialect::Hubchat ? kFramesPerWrite : kOriginalFramesPerWrite;
+    const auto frames = outbox_.begin_write(max_frames);
+    gather_.clear();
+    for (const auto& frame : frames) {
+        if (config_.verbose) spdlog::debug("{} -> {}", peer_label_, trim_newline(*frame));
+        gather_.emplace_back(frame->data(), frame->size());
+    }
+    asio::async_write(socket_, std::span<const asio::const_buffer>(gather_),
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                          self->on_written(ec);
+                      });
+}
+
+void JsonSession::on_written(boost::system::error_code ec) {
+    outbox_.end_write();
+    if (phase_ == Phase::Closed) return;
+    if (ec) return abort("write failed: " + ec.message());
+    if (outbox_.empty()) std::vector<asio::const_buffer>().swap(gather_);
+    if (read_paused_ && outbox_.bytes() <= outbox_.max_bytes() / 4) {
+        read_paused_ = false;
+        wait_readable();
+    }
+    if (dialect_ != Dialect::Hubchat && !outbox_.empty() && config_.original_pacing.count() > 0) {
+        if (!pacing_timer_)
+            pacing_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+        pacing_ = true;
+        pacing_timer_->expires_after(config_.original_pacing);
+        pacing_timer_->async_wait([self = shared_from_this()](boost::system::error_code) {
+            self->pacing_ = false;
+            self->flush();
+        });
+        return;
+    }
+    flush();
+}
+
+// ---- closing -----------------------------------------------------------------------
+
+void JsonSession::close_for_shutdown() {
+    close_gracefully("disconnected");
+}
+
+void JsonSession::close_gracefully(std::string_view reason, Frame last_words) {
+    if (phase_ != Phase::Open) return;
+    phase_ = Phase::Closing;
+    spdlog::debug("{} closing ({})", peer_label_, reason);
+    asio::post(socket_.get_executor(), [self = shared_from_this(), why = std::string(reason)] {
+        self->hub_.detach(self->id_, why);
+    });
+    if (last_words) outbox_.push_final(std::move(last_words));
+    close_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+    close_timer_->expires_after(config_.close_linger);
+    close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (!ec) self->finish_close();
+    });
+    schedule_flush();
+}
+
+void JsonSession::abort(std::string_view reason) {
+    if (phase_ == Phase::Closed) return;
+    spdlog::debug("{} dropped ({})", peer_label_, reason);
+    if (phase_ == Phase::Open) hub_.detach(id_, "disconnected");
+    finish_close();
+}
+
+void JsonSession::finish_close() {
+    if (phase_ == Phase::Closed) return;
+    phase_ = Phase::Closed;
+    if (pacing_timer_) pacing_timer_->cancel();
+    if (close_timer_) close_timer_->cancel();
+    boost::system::error_code ec;
+    socket_.close(ec);
+    spdlog::debug("{} closed", peer_label_);
+}
+
+}  // namespace hubchat::net

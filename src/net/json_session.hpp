@@ -1,0 +1,79 @@
+// A TCP connection speaking JSON (either dialect of docs/PROTOCOL.md): the adapter
+// between the byte stream and the hub. Reads with no per-connection buffer while idle,
+// writes every queued frame in one gathered write, and never lets a slow reader hold
+// anyone else up.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "core/hub.hpp"
+#include "net/connection_tracker.hpp"
+#include "net/outbox.hpp"
+#include "net/server_config.hpp"
+#include "proto/json_codec.hpp"
+#include "proto/json_framer.hpp"
+
+namespace hubchat::net {
+
+class JsonSession final : public Peer,
+                          public Closable,
+                          public std::enable_shared_from_this<JsonSession> {
+  public:
+    JsonSession(boost::asio::ip::tcp::socket socket, Hub& hub, const ServerConfig& config,
+                ConnectionTracker& tracker);
+    ~JsonSession() override;
+
+    // Begins with bytes the listener already read while sniffing.
+    void start(std::string_view first_bytes);
+
+    void deliver(const Event& event) override;
+    bool wants_presence() const override { return dialect_ == Dialect::Hubchat; }
+    void close_for_shutdown() override;
+
+  private:
+    enum class Dialect : std::uint8_t { Undecided, Original, Hubchat };
+    enum class Phase : std::uint8_t { Open, Closing, Draining, Closed };
+
+    void wait_readable();
+    void on_readable(boost::system::error_code ec);
+    void consume(std::string_view bytes);
+    void on_frame(std::string_view frame);
+    void on_decoded(proto::InboundFrame& frame);
+    void reply_error(ErrorCode code, std::string text, Ref ref = {});
+
+    void enqueue(Frame frame);
+    void schedule_flush();
+    void flush();
+    void on_written(boost::system::error_code ec);
+
+    // Tells the hub the user has gone, flushes what is queued (plus `last_words`), then
+    // closes. Safe to call more than once.
+    void close_gracefully(std::string_view reason, Frame last_words = nullptr);
+    void abort(std::string_view reason);
+    void finish_close();
+
+    boost::asio::ip::tcp::socket socket_;
+    Hub& hub_;
+    const ServerConfig& config_;
+    ConnectionTracker& tracker_;
+    ConnectionId id_;
+    std::string name_;  // registered name; empty before
+    std::string peer_label_;
+    proto::JsonFramer framer_;
+    Outbox outbox_;
+    std::vector<boost::asio::const_buffer> gather_;  // the write in flight; empty when idle
+    std::unique_ptr<boost::asio::steady_timer> pacing_timer_;  // original dialect only
+    std::unique_ptr<boost::asio::steady_timer> close_timer_;   // bounds a polite close
+    Dialect dialect_ = Dialect::Undecided;
+    Phase phase_ = Phase::Open;
+    bool waiting_read_ = false;
+    bool read_paused_ = false;  // our own output is backed up: stop taking requests
+    bool flush_scheduled_ = false;
+    bool pacing_ = false;
+};
+
+}  // namespace hubchat::net

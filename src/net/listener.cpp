@@ -1,0 +1,140 @@
+#include "net/listener.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/write.hpp>
+#include <memory>
+
+#include "proto/json_codec.hpp"
+
+namespace hubchat::net {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string describe(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) return "?";
+    const auto address = remote.address();
+    return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
+           std::to_string(remote.port());
+}
+
+// Reads a connection's first bytes until proto::sniff() decides, then hands the socket
+// over. A silent connection is normal (the original client sends nothing until its user
+// types), so there is no timeout here; shutdown still reaches it through the tracker.
+class Sniffer : public Closable, public std::enable_shared_from_this<Sniffer> {
+  public:
+    Sniffer(tcp::socket socket, const std::array<Listener::Adapter, 5>& adapters,
+            ConnectionTracker& tracker)
+        : socket_(std::move(socket)), adapters_(adapters), tracker_(tracker) {
+        tracker_.add(this);
+    }
+    ~Sniffer() override { tracker_.remove(this); }
+
+    void start() { read_more(); }
+
+    void close_for_shutdown() override {
+        // Any client may be listening silently; this shape is one every JSON client reads.
+        const std::string notice = proto::original_notice("Server is shutting down", "");
+        boost::system::error_code ec;
+        socket_.non_blocking(true, ec);
+        socket_.write_some(asio::buffer(notice), ec);
+        socket_.shutdown(tcp::socket::shutdown_send, ec);
+        socket_.close(ec);
+    }
+
+  private:
+    void read_more() {
+        socket_.async_read_some(
+            asio::buffer(stash_.data() + used_, stash_.size() - used_),
+            [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                self->on_read(ec, n);
+            });
+    }
+
+    void on_read(boost::system::error_code ec, std::size_t n) {
+        if (ec) {
+            spdlog::debug("{} closed before saying anything ({})", describe(socket_), ec.message());
+            return;
+        }
+        used_ += n;
+        const std::string_view seen(stash_.data(), used_);
+        proto::Protocol protocol = proto::sniff(seen);
+        if (protocol == proto::Protocol::NeedMore) {
+            if (used_ < stash_.size()) return read_more();
+            protocol = proto::Protocol::Json;
+        }
+        const auto& adapter = adapters_[static_cast<std::size_t>(protocol)];
+        if (!adapter) {
+            spdlog::debug("{} speaks {}, which this server does not serve; closing",
+                          describe(socket_), proto::protocol_name(protocol));
+            boost::system::error_code ignored;
+            socket_.close(ignored);
+            return;
+        }
+        spdlog::debug("{} speaks {}", describe(socket_), proto::protocol_name(protocol));
+        adapter(std::move(socket_), seen);
+    }
+
+    tcp::socket socket_;
+    const std::array<Listener::Adapter, 5>& adapters_;
+    ConnectionTracker& tracker_;
+    std::array<char, proto::kSniffBytes> stash_{};
+    std::size_t used_ = 0;
+};
+
+}  // namespace
+
+Listener::Listener(asio::io_context& io, const ServerConfig& config, ConnectionTracker& tracker)
+    : config_(config), tracker_(tracker), acceptor_(io) {}
+
+void Listener::set_adapter(proto::Protocol protocol, Adapter adapter) {
+    adapters_[static_cast<std::size_t>(protocol)] = std::move(adapter);
+}
+
+void Listener::open() {
+    const auto address = asio::ip::make_address(config_.host);
+    const tcp::endpoint endpoint(address, config_.port);
+    acceptor_.open(endpoint.protocol());
+    // A restart right after Ctrl-C must not fail on connections left in TIME_WAIT.
+    acceptor_.set_option(tcp::acceptor::reuse_address(true));
+    if (address.is_v6()) acceptor_.set_option(asio::ip::v6_only(false));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+}
+
+void Listener::start() {
+    accept_next();
+}
+
+void Listener::stop() {
+    stopped_ = true;
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+}
+
+void Listener::accept_next() {
+    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+        if (stopped_) return;
+        if (ec) {
+            // Out of descriptors or a connection reset before accept: keep serving the rest.
+            if (ec != asio::error::operation_aborted) {
+                spdlog::warn("accept failed: {}", ec.message());
+            }
+        } else {
+            boost::system::error_code opt_ec;
+            socket.set_option(tcp::no_delay(true), opt_ec);
+            socket.set_option(asio::socket_base::keep_alive(true), opt_ec);
+            spdlog::debug("connection from {}", describe(socket));
+            std::make_shared<Sniffer>(std::move(socket), adapters_, tracker_)->start();
+        }
+        accept_next();
+    });
+}
+
+}  // namespace hubchat::net

@@ -1,0 +1,41 @@
+// Accepts connections on one port and hands each to the protocol adapter its first bytes
+// ask for (proto/sniff.hpp). Adapters register in a table, so TLS, HTTP and IRC plug in
+// beside JSON without touching the accept path.
+#pragma once
+
+#include <array>
+#include <boost/asio/ip/tcp.hpp>
+#include <functional>
+#include <string_view>
+
+#include "net/connection_tracker.hpp"
+#include "net/server_config.hpp"
+#include "proto/sniff.hpp"
+
+namespace hubchat::net {
+
+class Listener {
+  public:
+    // Takes over a connected socket plus the bytes already read from it.
+    using Adapter = std::function<void(boost::asio::ip::tcp::socket, std::string_view first_bytes)>;
+
+    Listener(boost::asio::io_context& io, const ServerConfig& config, ConnectionTracker& tracker);
+
+    void set_adapter(proto::Protocol protocol, Adapter adapter);
+    // Binds and listens; throws boost::system::system_error on failure.
+    void open();
+    void start();
+    void stop();
+    boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+  private:
+    void accept_next();
+
+    const ServerConfig& config_;
+    ConnectionTracker& tracker_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    std::array<Adapter, 5> adapters_;
+    bool stopped_ = false;
+};
+
+}  // namespace hubchat::net

@@ -1,0 +1,437 @@
+#include "proto/json_codec.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parser.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "core/names.hpp"
+#include "proto/json_write.hpp"
+
+namespace hubchat::proto {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxRefBytes = 64;
+constexpr std::size_t kMaxDepth = 32;
+
+DecodeError bad_request(std::string text, Ref ref = {}) {
+    return DecodeError{ErrorCode::BadRequest, std::move(text), std::move(ref)};
+}
+
+// Reads an optional string field; error text when present with another type.
+std::optional<std::string> string_field(const json::object& obj, std::string_view key,
+                                        bool& present, std::string& error) {
+    present = false;
+    auto it = obj.find(key);
+    if (it == obj.end()) return std::nullopt;
+    present = true;
+    if (!it->value().is_string()) {
+        error = "'" + std::string(key) + "' must be a string";
+        return std::nullopt;
+    }
+    const auto& s = it->value().get_string();
+    return std::string(s.data(), s.size());
+}
+
+DecodeResult decode_object(const json::object& obj) {
+    InboundFrame frame;
+    Ref ref;
+    if (auto it = obj.find("ref"); it != obj.end()) {
+        const auto& v = it->value();
+        if (!v.is_string() && !v.is_int64() && !v.is_uint64()) {
+            return bad_request("'ref' must be a string or an integer");
+        }
+        ref = json::serialize(v);
+        if (ref.size() > kMaxRefBytes) return bad_request("'ref' is too long");
+    }
+
+    bool present = false;
+    std::string error;
+    frame.user = string_field(obj, "user", present, error);
+    if (!error.empty()) return bad_request(error, ref);
+
+    auto require_string = [&](std::string_view key) -> std::variant<std::string, DecodeError> {
+        bool has = false;
+        std::string err;
+        auto value = string_field(obj, key, has, err);
+        if (!err.empty()) return bad_request(err, ref);
+        if (!has) return bad_request("'" + std::string(key) + "' is missing", ref);
+        return std::move(*value);
+    };
+#define HUBCHAT_REQUIRE(var, key)                                           \
+    std::string var;                                                        \
+    {                                                                       \
+        auto got = require_string(key);                                     \
+        if (auto* e = std::get_if<DecodeError>(&got)) return std::move(*e); \
+        var = std::move(std::get<std::string>(got));                        \
+    }
+
+    auto read_dest = [&](SendMessage& send) -> std::optional<DecodeError> {
+        auto it = obj.find("dest");
+        if (it == obj.end()) return bad_request("A message needs a 'dest'", ref);
+        const auto& v = it->value();
+        if (v.is_string()) {
+            send.targets.emplace_back(v.get_string());
+            return std::nullopt;
+        }
+        if (v.is_array()) {
+            for (const auto& item : v.get_array()) {
+                if (!item.is_string()) {
+                    return bad_request("'dest' must be a string or an array of strings", ref);
+                }
+                send.targets.emplace_back(item.get_string());
+            }
+            return std::nullopt;
+        }
+        return bad_request("'dest' must be a string or an array of strings", ref);
+    };
+
+    auto make_send = [&]() -> DecodeResult {
+        HUBCHAT_REQUIRE(text, "message");
+        SendMessage send;
+        send.text = std::move(text);
+        send.ref = ref;
+        if (auto e = read_dest(send)) return std::move(*e);
+        frame.command = std::move(send);
+        return std::move(frame);
+    };
+
+    if (auto it = obj.find("type"); it != obj.end()) {
+        if (!it->value().is_string()) return bad_request("'type' must be a string", ref);
+        const std::string_view type = it->value().get_string();
+        frame.typed = true;
+        if (type == "hello") {
+            HUBCHAT_REQUIRE(name, "name");
+            if (auto p = obj.find("protocol");
+                p != obj.end() && !p->value().is_int64() && !p->value().is_uint64()) {
+                return bad_request("'protocol' must be an integer", ref);
+            }
+            frame.hello = true;
+            frame.command = Hello{std::move(name)};
+            return frame;
+        }
+        if (type == "message") return make_send();
+        if (type == "list") {
+            frame.command = ListUsers{ref};
+            return frame;
+        }
+        if (type == "rooms") {
+            frame.command = ListRooms{ref};
+            return frame;
+        }
+        if (type == "join" || type == "leave" || type == "members") {
+            HUBCHAT_REQUIRE(room, "room");
+            if (type == "join") {
+                frame.command = JoinRoom{std::move(room), ref};
+            } else if (type == "leave") {
+                frame.command = LeaveRoom{std::move(room), ref};
+            } else {
+                frame.command = ListMembers{std::move(room), ref};
+            }
+            return frame;
+        }
+        if (type == "ping") {
+            frame.command = Ping{ref};
+            return frame;
+        }
+        if (type == "quit") {
+            bool has = false;
+            auto reason = string_field(obj, "message", has, error);
+            if (!error.empty()) return bad_request(error, ref);
+            frame.command = Quit{reason.value_or("")};
+            return frame;
+        }
+        return bad_request("Unknown type '" + std::string(type) + "'", ref);
+    }
+
+    // The original's shapes: "request" wins over "message", as in the original server.
+    if (auto it = obj.find("request"); it != obj.end()) {
+        if (!it->value().is_string()) return bad_request("'request' must be a string", ref);
+        const std::string_view request = it->value().get_string();
+        if (request != "ClientList") {
+            return bad_request("Unknown request '" + std::string(request) + "'", ref);
+        }
+        frame.command = ListUsers{ref};
+        return frame;
+    }
+    if (obj.contains("message")) return make_send();
+    if (frame.user) return frame;  // a bare {"user": name}: registers, nothing else
+    return bad_request("A frame needs a 'type', a 'request' or a 'message'", ref);
+#undef HUBCHAT_REQUIRE
+}
+
+void open_typed(std::string& out, std::string_view type) {
+    out.append("{\"type\":\"");
+    out.append(type);
+    out.push_back('"');
+}
+
+void key(std::string& out, std::string_view name) {
+    out.append(",\"");
+    out.append(name);
+    out.append("\":");
+}
+
+void string_array(std::string& out, const std::vector<std::string>& items) {
+    out.push_back('[');
+    bool first = true;
+    for (const auto& item : items) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_json_string(out, item, JsonStyle::Compact);
+    }
+    out.push_back(']');
+}
+
+void ref_field(std::string& out, const Ref& ref) {
+    if (ref.empty()) return;
+    key(out, "ref");
+    out.append(ref);
+}
+
+struct HubchatEncoder {
+    std::string& out;
+
+    void operator()(const Welcome& e) {
+        open_typed(out, "welcome");
+        key(out, "name");
+        append_json_string(out, e.name, JsonStyle::Compact);
+        out.append(",\"protocol\":1,\"server\":\"hubchat " HUBCHAT_VERSION "\"");
+        key(out, "max_message");
+        append_json_uint(out, e.max_message);
+    }
+    void operator()(const ChatPtr& e) { out.append(*hubchat_frame(*e)); }
+    void operator()(const PresencePtr& e) { out.append(*hubchat_frame(*e)); }
+    void operator()(const Ack& e) {
+        open_typed(out, "ack");
+        ref_field(out, e.ref);
+        key(out, "id");
+        append_json_uint(out, e.id);
+        key(out, "ts");
+        append_json_int(out, e.ts);
+        key(out, "delivered");
+        append_json_uint(out, e.delivered);
+        if (!e.failed.empty()) {
+            key(out, "failed");
+            string_array(out, e.failed);
+        }
+    }
+    void operator()(const Error& e) {
+        open_typed(out, "error");
+        key(out, "code");
+        append_json_string(out, error_code_name(e.code), JsonStyle::Compact);
+        key(out, "message");
+        append_json_string(out, e.text, JsonStyle::Compact);
+        ref_field(out, e.ref);
+        if (!e.names.empty()) {
+            key(out, "names");
+            string_array(out, e.names);
+        }
+    }
+    void operator()(const UserList& e) {
+        open_typed(out, "list");
+        ref_field(out, e.ref);
+        key(out, "users");
+        string_array(out, e.users);
+    }
+    void operator()(const RoomList& e) {
+        open_typed(out, "rooms");
+        ref_field(out, e.ref);
+        key(out, "rooms");
+        out.push_back('[');
+        bool first = true;
+        for (const auto& room : e.rooms) {
+            if (!first) out.push_back(',');
+            first = false;
+            out.append("{\"name\":");
+            append_json_string(out, room.name, JsonStyle::Compact);
+            out.append(",\"members\":");
+            append_json_uint(out, room.members);
+            out.push_back('}');
+        }
+        out.push_back(']');
+    }
+    void operator()(const MemberList& e) {
+        open_typed(out, "members");
+        ref_field(out, e.ref);
+        key(out, "room");
+        append_json_string(out, e.room, JsonStyle::Compact);
+        key(out, "users");
+        string_array(out, e.users);
+    }
+    void operator()(const Pong& e) {
+        open_typed(out, "pong");
+        ref_field(out, e.ref);
+    }
+    void operator()(const ShutdownNotice& e) {
+        open_typed(out, "shutdown");
+        key(out, "message");
+        append_json_string(out, e.text, JsonStyle::Compact);
+    }
+};
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) out += ", ";
+        out += item;
+    }
+    return out;
+}
+
+template <class Build>
+std::shared_ptr<const std::string> cached(const FrameCache& cache, WireFormatId format,
+                                          Build&& build) {
+    auto& slot = cache.frames[format];
+    if (!slot) slot = std::make_shared<const std::string>(build());
+    return slot;
+}
+
+}  // namespace
+
+DecodeResult decode_client_frame(std::string_view frame) {
+    // One parser and arena per thread, reused: no allocation per frame for small frames.
+    thread_local json::parser parser = [] {
+        json::parse_options options;
+        options.max_depth = kMaxDepth;
+        return json::parser(json::storage_ptr(), options);
+    }();
+    thread_local unsigned char arena_bytes[8192];
+    json::monotonic_resource arena(arena_bytes, sizeof arena_bytes);
+    parser.reset(&arena);
+    boost::system::error_code ec;
+    parser.write(frame.data(), frame.size(), ec);
+    if (ec) {
+        if (ec == json::error::too_deep) {
+            return DecodeError{ErrorCode::BadJson, "JSON nested deeper than 32 levels", {}};
+        }
+        return DecodeError{ErrorCode::BadJson, "Invalid JSON: " + ec.message(), {}};
+    }
+    const json::value value = parser.release();
+    if (!value.is_object()) return DecodeError{ErrorCode::BadJson, "Expected a JSON object", {}};
+    return decode_object(value.get_object());
+}
+
+std::string encode_hubchat(const Event& event) {
+    if (const auto* chat = std::get_if<ChatPtr>(&event)) return *hubchat_frame(**chat);
+    if (const auto* presence = std::get_if<PresencePtr>(&event)) {
+        return *hubchat_frame(**presence);
+    }
+    std::string out;
+    out.reserve(128);
+    std::visit(HubchatEncoder{out}, event);
+    out.append("}\n");
+    return out;
+}
+
+std::shared_ptr<const std::string> hubchat_frame(const ChatMessage& chat) {
+    return cached(chat, kHubchatJson, [&] {
+        std::string out;
+        out.reserve(96 + chat.from.size() + chat.dest.size() + chat.text.size());
+        out.append("{\"type\":\"message\",\"id\":");
+        append_json_uint(out, chat.id);
+        out.append(",\"ts\":");
+        append_json_int(out, chat.ts);
+        out.append(",\"user\":");
+        append_json_string(out, chat.from, JsonStyle::Compact);
+        out.append(",\"dest\":");
+        append_json_string(out, chat.dest, JsonStyle::Compact);
+        out.append(",\"message\":");
+        append_json_string(out, chat.text, JsonStyle::Compact);
+        out.append("}\n");
+        return out;
+    });
+}
+
+std::shared_ptr<const std::string> hubchat_frame(const Presence& presence) {
+    return cached(presence, kHubchatJson, [&] {
+        std::string out;
+        open_typed(out, presence.kind == PresenceKind::Join ? "join" : "leave");
+        key(out, "room");
+        append_json_string(out, presence.room, JsonStyle::Compact);
+        key(out, "user");
+        append_json_string(out, presence.user, JsonStyle::Compact);
+        if (presence.kind == PresenceKind::Leave) {
+            key(out, "reason");
+            append_json_string(out, presence.reason, JsonStyle::Compact);
+        }
+        key(out, "ts");
+        append_json_int(out, presence.ts);
+        out.append("}\n");
+        return out;
+    });
+}
+
+std::string original_notice(std::string_view text, std::string_view self) {
+    std::string out;
+    out.append("{\"user\": \"server\", \"message\": ");
+    append_json_string(out, text, JsonStyle::PythonAscii);
+    out.append(", \"dest\": ");
+    append_json_string(out, self, JsonStyle::PythonAscii);
+    out.push_back('}');
+    return out;
+}
+
+std::shared_ptr<const std::string> original_frame(const ChatMessage& chat) {
+    return cached(chat, kOriginalJson, [&] {
+        std::string out;
+        out.reserve(48 + chat.from.size() + chat.dest.size() + chat.text.size());
+        out.append("{\"user\": ");
+        append_json_string(out, chat.from, JsonStyle::PythonAscii);
+        out.append(", \"message\": ");
+        append_json_string(out, chat.text, JsonStyle::PythonAscii);
+        out.append(", \"dest\": ");
+        append_json_string(out, chat.dest, JsonStyle::PythonAscii);
+        out.push_back('}');
+        return out;
+    });
+}
+
+std::optional<std::string> encode_original(const Event& event, std::string_view self) {
+    struct Visitor {
+        std::string_view self;
+        std::optional<std::string> operator()(const Welcome&) { return std::nullopt; }
+        std::optional<std::string> operator()(const ChatPtr& e) { return *original_frame(*e); }
+        std::optional<std::string> operator()(const PresencePtr&) { return std::nullopt; }
+        std::optional<std::string> operator()(const Ack&) { return std::nullopt; }
+        std::optional<std::string> operator()(const Pong&) { return std::nullopt; }
+        std::optional<std::string> operator()(const Error& e) {
+            std::string text = e.text;
+            if (e.code == ErrorCode::NameTaken || e.code == ErrorCode::BadName) {
+                text += ". Reconnect with another name.";
+            }
+            return original_notice(text, self);
+        }
+        std::optional<std::string> operator()(const UserList& e) {
+            std::string out = "{\"client-list\": [";
+            bool first = true;
+            for (const auto& user : e.users) {
+                if (!first) out.append(", ");
+                first = false;
+                out.append("{\"name\": ");
+                append_json_string(out, user, JsonStyle::PythonAscii);
+                out.push_back('}');
+            }
+            out.append("]}");
+            return out;
+        }
+        std::optional<std::string> operator()(const RoomList& e) {
+            std::string text = "Rooms:";
+            for (const auto& room : e.rooms) {
+                text += " " + room.name + " (" + std::to_string(room.members) + ")";
+            }
+            return original_notice(text, self);
+        }
+        std::optional<std::string> operator()(const MemberList& e) {
+            return original_notice("In " + e.room + ": " + join(e.users), self);
+        }
+        std::optional<std::string> operator()(const ShutdownNotice& e) {
+            return original_notice(e.text, self);
+        }
+    };
+    return std::visit(Visitor{self}, event);
+}
+
+}  // namespace hubchat::proto

@@ -1,0 +1,50 @@
+// The JSON codec for both dialects (see docs/PROTOCOL.md): client frames to core
+// commands, core events to server frames. Pure functions; no sockets.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "core/message.hpp"
+
+namespace hubchat::proto {
+
+// Wire format ids for FrameCache: one encoded frame per format per broadcast.
+inline constexpr WireFormatId kHubchatJson = 0;
+inline constexpr WireFormatId kOriginalJson = 1;
+
+struct InboundFrame {
+    bool typed = false;               // has a "type": the hubchat dialect
+    bool hello = false;               // {"type":"hello"}
+    std::optional<std::string> user;  // the "user" field (original dialect's identity)
+    std::optional<Command> command;   // nullopt: the original's bare {"user": ...}
+};
+
+struct DecodeError {
+    ErrorCode code = ErrorCode::BadRequest;
+    std::string text;
+    Ref ref;
+};
+
+using DecodeResult = std::variant<InboundFrame, DecodeError>;
+
+// Decodes one complete JSON object frame (as cut by JsonFramer).
+DecodeResult decode_client_frame(std::string_view frame);
+
+// hubchat dialect: one line of compact JSON, newline-terminated.
+std::string encode_hubchat(const Event& event);
+// The shared, cached hubchat frame of a broadcast event.
+std::shared_ptr<const std::string> hubchat_frame(const ChatMessage& chat);
+std::shared_ptr<const std::string> hubchat_frame(const Presence& presence);
+
+// Original dialect: only the two shapes the original client parses, Python formatting,
+// no newline. Events it has no use for give nullopt. `self` is the connection's name.
+std::optional<std::string> encode_original(const Event& event, std::string_view self);
+std::shared_ptr<const std::string> original_frame(const ChatMessage& chat);
+// A notice shown by the original client as "Message from server: <text>".
+std::string original_notice(std::string_view text, std::string_view self);
+
+}  // namespace hubchat::proto

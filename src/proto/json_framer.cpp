@@ -1,0 +1,114 @@
+#include "proto/json_framer.hpp"
+
+#include <cstring>
+
+namespace hubchat::proto {
+
+JsonFramer::JsonFramer(std::size_t max_frame, std::size_t max_skip)
+    : max_frame_(max_frame), max_skip_(max_skip != 0 ? max_skip : 16 * max_frame) {}
+
+void JsonFramer::release_memory() {
+    if (pending_.empty()) std::string().swap(pending_);
+    std::string().swap(held_);
+}
+
+JsonFramer::Step JsonFramer::next(std::string_view input) {
+    held_.clear();  // the previous frame handed out is no longer needed
+    std::size_t pos = 0;
+    while (true) {
+        switch (state_) {
+            case State::TopLevel: {
+                while (pos < input.size() && (input[pos] == ' ' || input[pos] == '\n' ||
+                                              input[pos] == '\r' || input[pos] == '\t')) {
+                    ++pos;
+                }
+                if (pos == input.size()) return {Kind::NeedMore, pos, {}};
+                if (input[pos] != '{') {
+                    state_ = State::SkippingLine;
+                    frame_bytes_ = 0;
+                    return {Kind::BadFrame, pos, {}};
+                }
+                state_ = State::InObject;
+                depth_ = 0;
+                frame_bytes_ = 0;
+                in_string_ = false;
+                escaped_ = false;
+                return scan_object(input, pos);
+            }
+            case State::InObject:
+            case State::SkippingObject:
+                return scan_object(input, pos);
+            case State::SkippingLine: {
+                const void* nl = std::memchr(input.data() + pos, '\n', input.size() - pos);
+                if (nl == nullptr) {
+                    frame_bytes_ += input.size() - pos;
+                    if (frame_bytes_ > max_skip_) return {Kind::Fatal, input.size(), {}};
+                    return {Kind::NeedMore, input.size(), {}};
+                }
+                pos = static_cast<std::size_t>(static_cast<const char*>(nl) - input.data()) + 1;
+                state_ = State::TopLevel;
+                break;
+            }
+        }
+    }
+}
+
+JsonFramer::Step JsonFramer::scan_object(std::string_view input, std::size_t start) {
+    const char* const data = input.data();
+    std::size_t i = start;
+    const std::size_t end = input.size();
+    bool complete = false;
+    while (i < end) {
+        const char c = data[i++];
+        if (in_string_) {
+            if (escaped_) {
+                escaped_ = false;
+            } else if (c == '\\') {
+                escaped_ = true;
+            } else if (c == '"') {
+                in_string_ = false;
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_string_ = true;
+        } else if (c == '{' || c == '[') {
+            ++depth_;
+        } else if (c == '}' || c == ']') {
+            if (--depth_ == 0) {
+                complete = true;
+                break;
+            }
+        }
+    }
+    const std::size_t scanned = i - start;
+    frame_bytes_ += scanned;
+
+    if (state_ == State::InObject && frame_bytes_ > max_frame_) {
+        // Too big: stop buffering but keep tracking structure to find its end.
+        state_ = State::SkippingObject;
+        std::string().swap(pending_);
+    }
+    if (state_ == State::SkippingObject) {
+        if (complete) {
+            state_ = State::TopLevel;
+            return {Kind::TooLarge, i, {}};
+        }
+        if (frame_bytes_ > max_skip_) return {Kind::Fatal, i, {}};
+        return {Kind::NeedMore, i, {}};
+    }
+    if (!complete) {
+        pending_.append(data + start, scanned);
+        return {Kind::NeedMore, i, {}};
+    }
+    state_ = State::TopLevel;
+    if (pending_.empty()) return {Kind::Frame, i, std::string_view(data + start, scanned)};
+    pending_.append(data + start, scanned);
+    Step step{Kind::Frame, i, {}};
+    // Hand out the buffered frame; it is cleared at the start of the next call.
+    std::swap(held_, pending_);  // both keep their capacity for the next spanning frame
+    step.frame = held_;
+    return step;
+}
+
+}  // namespace hubchat::proto

@@ -1,0 +1,60 @@
+// Splits a TCP byte stream into JSON object frames without parsing them: a brace- and
+// string-aware scanner. Accepts newline-terminated objects, the original client's
+// back-to-back objects, objects split across reads, and braces or escaped quotes inside
+// strings. Oversize objects are skipped to their closing brace so the stream can be
+// resynchronised; top-level garbage is skipped to the next newline.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace hubchat::proto {
+
+class JsonFramer {
+  public:
+    enum class Kind : std::uint8_t {
+        NeedMore,  // all input consumed; feed more
+        Frame,     // `frame` holds one complete object
+        TooLarge,  // an object over the limit was skipped whole; stream is in sync again
+        BadFrame,  // bytes that do not start an object; skipping to the next newline
+        Fatal,     // cannot resynchronise (endless oversize object or garbage line)
+    };
+    struct Step {
+        Kind kind = Kind::NeedMore;
+        std::size_t consumed = 0;  // bytes of the input used by this step
+        std::string_view frame;    // valid until the next call (Frame only)
+    };
+
+    // `max_frame`: largest object accepted. Skipping an oversize object or a garbage line
+    // gives up (Fatal) after `max_skip` bytes.
+    explicit JsonFramer(std::size_t max_frame, std::size_t max_skip = 0);
+
+    // Scans `input` from its start. Call repeatedly, dropping `consumed` bytes each time,
+    // until NeedMore (or Fatal).
+    Step next(std::string_view input);
+
+    // Bytes of an unfinished frame held between reads (0 while idle).
+    std::size_t buffered() const { return pending_.size(); }
+    bool idle() const { return state_ == State::TopLevel && pending_.empty(); }
+    // Returns the partial-frame buffer's memory (call when idle).
+    void release_memory();
+
+  private:
+    enum class State : std::uint8_t { TopLevel, InObject, SkippingObject, SkippingLine };
+
+    Step scan_object(std::string_view input, std::size_t start);
+
+    std::size_t max_frame_;
+    std::size_t max_skip_;
+    State state_ = State::TopLevel;
+    bool in_string_ = false;
+    bool escaped_ = false;
+    std::uint32_t depth_ = 0;
+    std::size_t frame_bytes_ = 0;  // size of the object scanned so far (also when skipping)
+    std::string pending_;          // start of an object that spans reads
+    std::string held_;             // a completed spanning frame, handed out by next()
+};
+
+}  // namespace hubchat::proto

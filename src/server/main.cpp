@@ -1,0 +1,140 @@
+// hubchat-server: one event loop on one thread owns the hub; the listener hands each
+// connection to the adapter its first bytes ask for.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <csignal>
+#include <iostream>
+
+#include "core/hub.hpp"
+#include "net/connection_tracker.hpp"
+#include "net/json_session.hpp"
+#include "net/listener.hpp"
+#include "server/options.hpp"
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kShutdownDeadline = std::chrono::seconds(3);
+
+std::string endpoint_text(const tcp::endpoint& endpoint) {
+    const auto address = endpoint.address();
+    const std::string host =
+        address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+    return host + ":" + std::to_string(endpoint.port());
+}
+
+// Accepts a literal address or a host name (the original took either).
+std::optional<std::string> resolve_host(asio::io_context& io, const std::string& host) {
+    boost::system::error_code ec;
+    asio::ip::make_address(host, ec);
+    if (!ec) return host;
+    tcp::resolver resolver(io);
+    auto results = resolver.resolve(host, "", ec);
+    if (ec || results.empty()) return std::nullopt;
+    return results.begin()->endpoint().address().to_string();
+}
+
+void print_banner(const hubchat::net::ServerConfig& config, const tcp::endpoint& endpoint) {
+    const auto address = endpoint.address();
+    std::string connect_host = address.to_string();
+    if (address.is_unspecified()) connect_host = "<this machine's address>";
+    std::cout << "hubchat-server " HUBCHAT_VERSION " listening on " << endpoint_text(endpoint)
+              << "\n"
+              << "Connect with:  hubchat --machine-name:" << connect_host
+              << " --port:" << endpoint.port() << "\n";
+    if (address.is_loopback()) {
+        std::cout << "Only this machine can connect; start with --machine-name:$(hostname -I) "
+                     "or --host 0.0.0.0 to let others in.\n";
+    }
+    if (!config.verbose) std::cout << "Press Ctrl-C to stop (--verbose logs every frame).\n";
+    std::cout << std::flush;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto parsed = hubchat::server::parse_options(argc, argv);
+    if (parsed.exit_code) return *parsed.exit_code;
+    auto& config = parsed.config;
+
+    std::signal(SIGPIPE, SIG_IGN);
+    auto logger = spdlog::stderr_color_mt("hubchat");
+    spdlog::set_default_logger(logger);
+    spdlog::set_pattern("%H:%M:%S.%e %^%l%$ %v");
+    spdlog::set_level(config.verbose ? spdlog::level::debug : spdlog::level::warn);
+
+    // Declared before the io_context so it outlives every session the loop destroys.
+    hubchat::Hub hub(
+        [] {
+            return std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        },
+        hubchat::HubLimits{config.max_message});
+    asio::io_context io(1);
+    hubchat::net::ConnectionTracker tracker;
+
+    auto resolved = resolve_host(io, config.host);
+    if (!resolved) {
+        std::cerr << "hubchat-server: cannot resolve host '" << config.host << "'\n";
+        return 2;
+    }
+    config.host = *resolved;
+
+    hubchat::net::Listener listener(io, config, tracker);
+    listener.set_adapter(
+        hubchat::proto::Protocol::Json, [&](tcp::socket socket, std::string_view first_bytes) {
+            std::make_shared<hubchat::net::JsonSession>(std::move(socket), hub, config, tracker)
+                ->start(first_bytes);
+        });
+    try {
+        listener.open();
+    } catch (const boost::system::system_error& e) {
+        std::cerr << "hubchat-server: cannot listen on " << config.host << " port " << config.port
+                  << ": " << e.code().message() << "\n";
+        return 1;
+    }
+    listener.start();
+    print_banner(config, listener.local_endpoint());
+
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    asio::steady_timer deadline(io);
+    bool stopping = false;
+    std::function<void(boost::system::error_code, int)> on_signal =
+        [&](boost::system::error_code ec, int signal_number) {
+            if (ec) return;
+            if (stopping) {  // a second Ctrl-C: stop waiting for slow clients
+                io.stop();
+                return;
+            }
+            stopping = true;
+            spdlog::info("signal {}: shutting down", signal_number);
+            std::cout << "\nShutting down: telling " << hub.user_count()
+                      << " user(s) the server is stopping" << std::endl;
+            listener.stop();
+            hub.announce_shutdown("Server is shutting down");
+            deadline.expires_after(kShutdownDeadline);
+            deadline.async_wait([&](boost::system::error_code wait_ec) {
+                if (!wait_ec) io.stop();
+            });
+            signals.async_wait(on_signal);
+            tracker.close_all([&] {
+                deadline.cancel();
+                signals.cancel();
+            });
+        };
+    signals.async_wait(on_signal);
+
+    io.run();
+    std::cout << "hubchat-server stopped." << std::endl;
+    return 0;
+}
