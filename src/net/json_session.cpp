@@ -243,13 +243,15 @@ void JsonSession::flush() {
     }
     if (outbox_.empty()) {
         if (phase_ == Phase::Closing) {
-            // Everything said: half-close, then read until the client closes too, so
-            // unread input cannot turn our last frames into a reset.
+            // Everything said: half-close, and discard unread input before closing, since
+            // closing with unread bytes would send a reset that can destroy our last
+            // frames before the client reads them.
             phase_ = Phase::Draining;
             boost::system::error_code ec;
             socket_.shutdown(tcp::socket::shutdown_send, ec);
-            wait_readable();
-            if (!waiting_read_) finish_close();
+            auto& buffer = read_buffer();
+            while (!ec) socket_.read_some(asio::buffer(buffer), ec);
+            finish_close();
         }
         return;
     }
