@@ -374,6 +374,7 @@ void Hub::announce_shutdown(std::string_view text) {
 }
 
 void Hub::broadcast_presence(const Room& room, PresencePtr event, ConnectionId skip) {
+    if (room.members.size() > limits_.presence_max_members) return;
     const Event wrapped{std::move(event)};
     for (const auto& m : room.members) {
         if (m.id != skip && m.peer->wants_presence()) m.peer->deliver(wrapped);

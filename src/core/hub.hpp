@@ -26,6 +26,9 @@ class Peer {
 
 struct HubLimits {
     std::size_t max_message = 64 * 1024;  // announced in the welcome; enforced by codecs
+    // Rooms larger than this stop announcing other members' joins and leaves: in a crowd
+    // they are noise, and announcing every arrival to everyone costs O(members) each.
+    std::size_t presence_max_members = 500;
 };
 
 class Hub {

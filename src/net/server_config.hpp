@@ -12,6 +12,7 @@ struct ServerConfig {
     bool verbose = false;
     std::size_t max_message = 64 * 1024;      // largest accepted frame
     std::size_t max_queue = 4 * 1024 * 1024;  // output queue cap per connection
+    std::size_t presence_limit = 500;         // see HubLimits::presence_max_members
     // Frames to original-dialect clients are spaced this far apart: its client breaks
     // when two objects arrive in one read.
     std::chrono::milliseconds original_pacing{5};

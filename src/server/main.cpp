@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
                        std::chrono::system_clock::now().time_since_epoch())
                 .count();
         },
-        hubchat::HubLimits{config.max_message});
+        hubchat::HubLimits{config.max_message, config.presence_limit});
     asio::io_context io(1);
     hubchat::net::ConnectionTracker tracker;
 

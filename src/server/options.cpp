@@ -29,6 +29,10 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 32))
         ->capture_default_str();
 
+    app.add_option("--presence-limit", config.presence_limit,
+                   "Rooms with more members than this do not announce joins and leaves")
+        ->capture_default_str();
+
     std::vector<std::string> args = cli::rewrite_seed_args(argc, argv);
     std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
     try {
