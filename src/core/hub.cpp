@@ -210,9 +210,8 @@ void Hub::on(ConnectionId id, Connection& conn, SendMessage& cmd) {
                 continue;
             }
             Room& room = room_it->second;
-            const bool member = std::any_of(room.members.begin(), room.members.end(),
-                                            [id](const Member& m) { return m.id == id; });
-            if (!member) {
+            if (std::find(conn.room_keys.begin(), conn.room_keys.end(), room_it->first) ==
+                conn.room_keys.end()) {
                 not_in_room.push_back(room.name);
                 continue;
             }

@@ -91,7 +91,7 @@ class Sniffer : public Closable, public std::enable_shared_from_this<Sniffer> {
 }  // namespace
 
 Listener::Listener(asio::io_context& io, const ServerConfig& config, ConnectionTracker& tracker)
-    : config_(config), tracker_(tracker), acceptor_(io) {}
+    : config_(config), tracker_(tracker), acceptor_(io), retry_timer_(io) {}
 
 void Listener::set_adapter(proto::Protocol protocol, Adapter adapter) {
     adapters_[static_cast<std::size_t>(protocol)] = std::move(adapter);
@@ -116,16 +116,21 @@ void Listener::stop() {
     stopped_ = true;
     boost::system::error_code ec;
     acceptor_.close(ec);
+    retry_timer_.cancel();
 }
 
 void Listener::accept_next() {
     acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
         if (stopped_) return;
         if (ec) {
-            // Out of descriptors or a connection reset before accept: keep serving the rest.
-            if (ec != asio::error::operation_aborted) {
-                spdlog::warn("accept failed: {}", ec.message());
-            }
+            // Out of descriptors, say: keep serving the connections we have, and retry a
+            // little later rather than spinning on an accept that fails at once.
+            spdlog::warn("accept failed: {}", ec.message());
+            retry_timer_.expires_after(std::chrono::milliseconds(100));
+            retry_timer_.async_wait([this](boost::system::error_code wait_ec) {
+                if (!wait_ec && !stopped_) accept_next();
+            });
+            return;
         } else {
             boost::system::error_code opt_ec;
             socket.set_option(tcp::no_delay(true), opt_ec);

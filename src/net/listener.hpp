@@ -5,6 +5,7 @@
 
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <string_view>
 
@@ -34,6 +35,7 @@ class Listener {
     const ServerConfig& config_;
     ConnectionTracker& tracker_;
     boost::asio::ip::tcp::acceptor acceptor_;
+    boost::asio::steady_timer retry_timer_;
     std::array<Adapter, 5> adapters_;
     bool stopped_ = false;
 };
