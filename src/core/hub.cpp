@@ -158,7 +158,7 @@ void Hub::on(ConnectionId id, Connection& conn, Hello& cmd) {
     broadcast_presence(*all_room_, event, id);
 }
 
-void Hub::on(ConnectionId id, Connection& conn, SendMessage& cmd) {
+void Hub::on(ConnectionId, Connection& conn, SendMessage& cmd) {
     if (cmd.text.empty()) {
         conn.peer->deliver(
             make_error(ErrorCode::EmptyMessage, "Empty messages are not sent", cmd.ref));
