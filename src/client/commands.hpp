@@ -1,0 +1,46 @@
+// What a line typed at `You say  > ` means. Pure, so it is unit-tested without a terminal.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace hubchat::client {
+
+namespace action {
+struct Quit {};
+struct ListUsers {};
+struct Help {};
+struct Empty {};
+struct AskDest {  // a plain line: ask `Dest name> ` as the original did
+    std::string text;
+};
+struct Send {  // `@bob hi`, `@bob,carol hi`, `@ALL hi`, `#room hi`
+    std::string dest;
+    std::string text;
+};
+struct Join {
+    std::string room;
+};
+struct Leave {
+    std::string room;
+};
+struct Rooms {};
+struct Who {
+    std::string room;  // empty: everyone connected
+};
+struct Problem {  // a malformed command: tell the user, send nothing
+    std::string text;
+};
+}  // namespace action
+
+using Action = std::variant<action::Quit, action::ListUsers, action::Help, action::Empty,
+                            action::AskDest, action::Send, action::Join, action::Leave,
+                            action::Rooms, action::Who, action::Problem>;
+
+Action interpret(std::string_view line);
+
+// The original's rule for the `Dest name> ` answer: blank means ask again.
+bool is_blank(std::string_view text);
+
+}  // namespace hubchat::client
