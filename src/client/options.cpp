@@ -26,6 +26,11 @@ ParsedClientOptions parse_client_options(int argc, const char* const* argv) {
     app.add_flag("--json", o.json, "With --listen: print the raw JSON lines");
     send->excludes(listen);
 
+    // As in the original, a repeated option's last value wins.
+    for (CLI::Option* option : app.get_options()) {
+        option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    }
+
     std::vector<std::string> args = cli::rewrite_seed_args(argc, argv);
     std::reverse(args.begin(), args.end());
     try {

@@ -39,10 +39,13 @@ std::string describe(const tcp::socket& socket) {
            std::to_string(remote.port());
 }
 
-std::string_view trim_newline(const std::string& frame) {
-    std::string_view view = frame;
-    if (!view.empty() && view.back() == '\n') view.remove_suffix(1);
-    return view;
+// Frames as logged: without the newline, and long ones cut, so --verbose stays readable.
+std::string loggable(std::string_view frame) {
+    constexpr std::size_t kMaxLogged = 300;
+    if (!frame.empty() && frame.back() == '\n') frame.remove_suffix(1);
+    if (frame.size() <= kMaxLogged) return std::string(frame);
+    return std::string(frame.substr(0, kMaxLogged)) + "... (" + std::to_string(frame.size()) +
+           " bytes)";
 }
 
 }  // namespace
@@ -147,7 +150,7 @@ void JsonSession::consume(std::string_view bytes) {
 }
 
 void JsonSession::on_frame(std::string_view frame) {
-    if (config_.verbose) spdlog::debug("{} <- {}", peer_label_, frame);
+    if (config_.verbose) spdlog::debug("{} <- {}", peer_label_, loggable(frame));
     auto decoded = proto::decode_client_frame(frame);
     if (auto* error = std::get_if<proto::DecodeError>(&decoded)) {
         return reply_error(error->code, std::move(error->text), std::move(error->ref));
@@ -260,7 +263,7 @@ void JsonSession::flush() {
     const auto frames = outbox_.begin_write(max_frames);
     gather_.clear();
     for (const auto& frame : frames) {
-        if (config_.verbose) spdlog::debug("{} -> {}", peer_label_, trim_newline(*frame));
+        if (config_.verbose) spdlog::debug("{} -> {}", peer_label_, loggable(*frame));
         gather_.emplace_back(frame->data(), frame->size());
     }
     asio::async_write(socket_, std::span<const asio::const_buffer>(gather_),

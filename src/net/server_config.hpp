@@ -16,8 +16,9 @@ struct ServerConfig {
     // Frames to original-dialect clients are spaced this far apart: its client breaks
     // when two objects arrive in one read.
     std::chrono::milliseconds original_pacing{5};
-    // How long a closing connection may take to read its last frames.
-    std::chrono::milliseconds close_linger{2000};
+    // How long a closing connection may take to read its last frames (for a client cut
+    // off for not reading, the time it has to read what is in flight plus the final error).
+    std::chrono::milliseconds close_linger{5000};
 };
 
 }  // namespace hubchat::net

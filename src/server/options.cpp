@@ -33,6 +33,11 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                    "Rooms with more members than this do not announce joins and leaves")
         ->capture_default_str();
 
+    // As in the original, a repeated option's last value wins.
+    for (CLI::Option* option : app.get_options()) {
+        option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    }
+
     std::vector<std::string> args = cli::rewrite_seed_args(argc, argv);
     std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
     try {
