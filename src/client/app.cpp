@@ -219,7 +219,7 @@ void App::on_server_line(std::string line) {
         if (mode_ == Mode::Send && ref == send_ping_ref_) {
             // Every reply to the message came before this pong.
             quit(send_acked_ && !send_failed_ ? 0 : 1);
-        } else if (input_ended_ && ref && *ref + 1 == next_ref_) {
+        } else if (exit_ping_ref_ != 0 && ref == exit_ping_ref_) {
             quit(0);
         }
         return;
@@ -276,6 +276,7 @@ void App::on_error_frame(const boost::json::object& frame) {
         if (mode_ == Mode::Interactive || (mode_ == Mode::Piped && options_.name.empty())) {
             say("Error: " + text);
             ask_name();
+            drain_early_input();
             return;
         }
         std::cerr << "hubchat: " << text << std::endl;
@@ -323,15 +324,19 @@ void App::start_input() {
 
 void App::on_input(std::optional<std::string> line) {
     if (exit_code_) return;
+    if (stage_ == Stage::WaitWelcome) {
+        early_input_.push_back(std::move(line));
+        return;
+    }
     if (!line) {
-        input_ended_ = true;
         if (mode_ == Mode::Interactive) {
             say("closing socket");
             return quit(0);
         }
         // Piped: leave once the server has answered everything we sent.
         if (!connected_ || stage_ == Stage::AskName) return quit(0);
-        send(request_frame("ping", next_ref_++));
+        exit_ping_ref_ = next_ref_++;
+        send(request_frame("ping", exit_ping_ref_));
         return;
     }
     switch (stage_) {
@@ -347,8 +352,7 @@ void App::on_input(std::optional<std::string> line) {
             send(hello_frame(name_));
             return;
         case Stage::WaitWelcome:
-            early_lines_.push_back(std::move(*line));
-            return;
+            return;  // queued above
         case Stage::Chat:
             return on_chat_line(*line);
         case Stage::AskDest:
@@ -419,9 +423,14 @@ void App::ask_name() {
 void App::enter_chat() {
     stage_ = Stage::Chat;
     set_prompt(kYouSay);
-    while (!early_lines_.empty() && stage_ == Stage::Chat && !exit_code_) {
-        std::string line = std::move(early_lines_.front());
-        early_lines_.pop_front();
+    drain_early_input();
+}
+
+void App::drain_early_input() {
+    // Lines typed while waiting for the server answer whatever prompt comes next.
+    while (!early_input_.empty() && stage_ != Stage::WaitWelcome && !exit_code_) {
+        auto line = std::move(early_input_.front());
+        early_input_.pop_front();
         on_input(std::move(line));
     }
 }

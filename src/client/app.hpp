@@ -48,6 +48,7 @@ class App {
     void send_message(const std::string& dest, const std::string& text);
     void ask_name();
     void enter_chat();
+    void drain_early_input();
     void set_prompt(const char* prompt);
 
     // output
@@ -78,11 +79,11 @@ class App {
 
     Stage stage_ = Stage::AskName;
     std::string name_;
-    std::string pending_text_;             // a message waiting for its `Dest name> `
-    std::deque<std::string> early_lines_;  // typed before the welcome arrived
+    std::string pending_text_;                            // a message waiting for its `Dest name> `
+    std::deque<std::optional<std::string>> early_input_;  // before the welcome arrived
     std::uint64_t next_ref_ = 1;
     std::set<std::string> joined_rooms_;  // rejoined after a reconnect
-    bool input_ended_ = false;
+    std::uint64_t exit_ping_ref_ = 0;     // piped input ended: leave when this pong comes
 
     // --send bookkeeping
     std::uint64_t send_ref_ = 0;

@@ -92,8 +92,9 @@ void Hub::detach(ConnectionId id, std::string_view reason) {
     if (conn.name.empty()) return;
     users_by_key_.erase(names::fold(conn.name));
     const TimestampMs now = clock_();
-    for (const auto& key : conn.room_keys) {
-        auto room_it = rooms_.find(key);
+    // Rooms in reverse join order, so ALL (joined first) is left last.
+    for (auto key_it = conn.room_keys.rbegin(); key_it != conn.room_keys.rend(); ++key_it) {
+        auto room_it = rooms_.find(*key_it);
         if (room_it == rooms_.end()) continue;
         Room& room = room_it->second;
         remove_member(room, id);

@@ -28,7 +28,8 @@ class Outbox {
     std::size_t bytes() const { return bytes_; }
     std::size_t max_bytes() const { return max_bytes_; }
 
-    // Hands out up to `max_frames` queued frames for one gathered write.
+    // Hands out up to `max_frames` queued frames for one gathered write. The span is valid
+    // until the next push; the strings it points to stay alive until end_write().
     std::span<const Frame> begin_write(std::size_t max_frames);
     // The frames from begin_write have been written.
     void end_write();
