@@ -68,6 +68,7 @@ std::string join_names(const std::vector<std::string>& names) {
 
 Hub::Hub(Clock clock, HubLimits limits) : clock_(std::move(clock)), limits_(limits) {
     auto [it, _] = rooms_.emplace(names::fold(names::kAllRoom), Room{});
+    it->second.key = it->first;
     it->second.name = std::string(names::kAllRoom);
     all_room_ = &it->second;  // unordered_map nodes are stable
 }
@@ -87,26 +88,35 @@ const std::string* Hub::name_of(ConnectionId id) const {
 void Hub::detach(ConnectionId id, std::string_view reason) {
     auto it = connections_.find(id);
     if (it == connections_.end()) return;
+    if (!it->second.name.empty()) users_by_key_.erase(it->second.name);  // before the view dies
     Connection conn = std::move(it->second);
     connections_.erase(it);
     if (conn.name.empty()) return;
-    users_by_key_.erase(names::fold(conn.name));
-    const TimestampMs now = clock_();
-    // Rooms in reverse join order, so ALL (joined first) is left last.
-    for (auto key_it = conn.room_keys.rbegin(); key_it != conn.room_keys.rend(); ++key_it) {
-        auto room_it = rooms_.find(*key_it);
-        if (room_it == rooms_.end()) continue;
-        Room& room = room_it->second;
-        remove_member(room, id);
-        auto event = std::make_shared<Presence>();
-        event->kind = PresenceKind::Leave;
-        event->room = room.name;
-        event->user = conn.name;
-        event->reason = std::string(reason);
-        event->ts = now;
-        broadcast_presence(room, event, id);
-        if (room.members.empty() && &room != all_room_) rooms_.erase(room_it);
+    // Rooms in reverse join order, then ALL, which everyone joined first.
+    for (auto room_it = conn.rooms.rbegin(); room_it != conn.rooms.rend(); ++room_it) {
+        leave(**room_it, id, conn.name, reason, nullptr);
     }
+    leave(*all_room_, id, conn.name, reason, nullptr);
+}
+
+void Hub::leave(Room& room, ConnectionId id, const std::string& user, std::string_view reason,
+                Peer* tell_leaver) {
+    auto& v = room.members;
+    v.erase(std::remove_if(v.begin(), v.end(), [id](const Member& m) { return m.id == id; }),
+            v.end());
+    auto event = std::make_shared<Presence>();
+    event->kind = PresenceKind::Leave;
+    event->room = room.name;
+    event->user = user;
+    event->reason = std::string(reason);
+    event->ts = clock_();
+    if (tell_leaver != nullptr) tell_leaver->deliver(Event{PresencePtr(event)});
+    broadcast_presence(room, std::move(event), id);
+    if (room.members.empty() && &room != all_room_) rooms_.erase(room.key);
+}
+
+bool Hub::is_member(const Connection& conn, const Room& room) {
+    return std::find(conn.rooms.begin(), conn.rooms.end(), &room) != conn.rooms.end();
 }
 
 void Hub::handle(ConnectionId id, Command command) {
@@ -139,15 +149,13 @@ void Hub::on(ConnectionId id, Connection& conn, Hello& cmd) {
         conn.peer->deliver(make_error(ErrorCode::BadName, *problem, {}, {cmd.name}));
         return;
     }
-    std::string key = names::fold(cmd.name);
-    if (users_by_key_.contains(key)) {
+    if (users_by_key_.contains(cmd.name)) {
         conn.peer->deliver(make_error(
             ErrorCode::NameTaken, "The name " + cmd.name + " is already taken", {}, {cmd.name}));
         return;
     }
-    users_by_key_.emplace(std::move(key), id);
     conn.name = std::move(cmd.name);
-    conn.room_keys.push_back(names::fold(names::kAllRoom));
+    users_by_key_.emplace(conn.name, id);
     all_room_->members.push_back(Member{id, conn.peer});
     conn.peer->deliver(Welcome{conn.name, limits_.max_message});
 
@@ -211,8 +219,7 @@ void Hub::on(ConnectionId, Connection& conn, SendMessage& cmd) {
                 continue;
             }
             Room& room = room_it->second;
-            if (std::find(conn.room_keys.begin(), conn.room_keys.end(), room_it->first) ==
-                conn.room_keys.end()) {
+            if (!is_member(conn, room)) {
                 not_in_room.push_back(room.name);
                 continue;
             }
@@ -221,7 +228,7 @@ void Hub::on(ConnectionId, Connection& conn, SendMessage& cmd) {
             for (const auto& m : room.members) add(m);
             continue;
         }
-        auto user_it = users_by_key_.find(names::fold(target));
+        auto user_it = users_by_key_.find(target);
         if (user_it == users_by_key_.end()) {
             unknown.push_back(target);
             continue;
@@ -299,17 +306,18 @@ void Hub::on(ConnectionId id, Connection& conn, JoinRoom& cmd) {
         conn.peer->deliver(make_error(ErrorCode::BadName, *problem, cmd.ref, {cmd.room}));
         return;
     }
-    std::string key = names::fold(cmd.room);
-    if (std::find(conn.room_keys.begin(), conn.room_keys.end(), key) != conn.room_keys.end()) {
-        conn.peer->deliver(make_error(ErrorCode::BadRequest,
-                                      "You are already in " + rooms_.at(key).name, cmd.ref));
+    auto [it, created] = rooms_.try_emplace(names::fold(cmd.room));
+    Room& room = it->second;
+    if (created) {
+        room.key = it->first;
+        room.name = cmd.room;
+    } else if (is_member(conn, room)) {
+        conn.peer->deliver(
+            make_error(ErrorCode::BadRequest, "You are already in " + room.name, cmd.ref));
         return;
     }
-    auto [it, created] = rooms_.try_emplace(key);
-    Room& room = it->second;
-    if (created) room.name = cmd.room;
     room.members.push_back(Member{id, conn.peer});
-    conn.room_keys.push_back(std::move(key));
+    conn.rooms.push_back(&room);
 
     auto event = std::make_shared<Presence>();
     event->kind = PresenceKind::Join;
@@ -327,26 +335,17 @@ void Hub::on(ConnectionId id, Connection& conn, LeaveRoom& cmd) {
             make_error(ErrorCode::BadRequest, "Nobody can leave ALL; disconnect instead", cmd.ref));
         return;
     }
-    const std::string key = names::fold(cmd.room);
-    auto pos = std::find(conn.room_keys.begin(), conn.room_keys.end(), key);
-    auto room_it = rooms_.find(key);
-    if (pos == conn.room_keys.end() || room_it == rooms_.end()) {
+    auto room_it = rooms_.find(names::fold(cmd.room));
+    auto pos = room_it == rooms_.end()
+                   ? conn.rooms.end()
+                   : std::find(conn.rooms.begin(), conn.rooms.end(), &room_it->second);
+    if (pos == conn.rooms.end()) {
         conn.peer->deliver(
             make_error(ErrorCode::NotInRoom, "You are not in " + cmd.room, cmd.ref, {cmd.room}));
         return;
     }
-    conn.room_keys.erase(pos);
-    Room& room = room_it->second;
-    auto event = std::make_shared<Presence>();
-    event->kind = PresenceKind::Leave;
-    event->room = room.name;
-    event->user = conn.name;
-    event->reason = "left";
-    event->ts = clock_();
-    conn.peer->deliver(Event{PresencePtr(event)});
-    remove_member(room, id);
-    broadcast_presence(room, event, id);
-    if (room.members.empty()) rooms_.erase(room_it);
+    conn.rooms.erase(pos);
+    leave(room_it->second, id, conn.name, "left", conn.peer);
 }
 
 void Hub::on(ConnectionId, Connection& conn, ListMembers& cmd) {
@@ -379,12 +378,6 @@ void Hub::broadcast_presence(const Room& room, PresencePtr event, ConnectionId s
     for (const auto& m : room.members) {
         if (m.id != skip && m.peer->wants_presence()) m.peer->deliver(wrapped);
     }
-}
-
-void Hub::remove_member(Room& room, ConnectionId id) {
-    auto& v = room.members;
-    v.erase(std::remove_if(v.begin(), v.end(), [id](const Member& m) { return m.id == id; }),
-            v.end());
 }
 
 std::vector<std::string> Hub::names_of(const Room& room, const Hub& hub) {

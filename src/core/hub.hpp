@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/message.hpp"
+#include "core/names.hpp"
 
 namespace hubchat {
 
@@ -53,16 +54,18 @@ class Hub {
     std::size_t connection_count() const { return connections_.size(); }
 
   private:
+    struct Room;
     struct Connection {
         Peer* peer = nullptr;
-        std::string name;  // empty until registered
-        std::vector<std::string> room_keys;
+        std::string name;          // empty until registered
+        std::vector<Room*> rooms;  // joined rooms besides ALL; empty (no allocation) for most
     };
     struct Member {
         ConnectionId id;
         Peer* peer;
     };
     struct Room {
+        std::string key;              // folded name: its key in rooms_
         std::string name;             // as first spelled
         std::vector<Member> members;  // join order
     };
@@ -78,7 +81,10 @@ class Hub {
     void on(ConnectionId id, Connection& conn, Quit& cmd);
 
     void broadcast_presence(const Room& room, PresencePtr event, ConnectionId skip);
-    void remove_member(Room& room, ConnectionId id);
+    // Takes `id` out of `room`, tells the others, and drops the room when it empties.
+    void leave(Room& room, ConnectionId id, const std::string& user, std::string_view reason,
+               Peer* tell_leaver);
+    static bool is_member(const Connection& conn, const Room& room);
     static std::vector<std::string> names_of(const Room& room, const Hub& hub);
 
     Clock clock_;
@@ -86,7 +92,9 @@ class Hub {
     ConnectionId next_connection_id_ = 1;
     MessageId next_message_id_ = 1;
     std::unordered_map<ConnectionId, Connection> connections_;
-    std::unordered_map<std::string, ConnectionId> users_by_key_;
+    // Keyed by a view of Connection::name (nodes of connections_ never move).
+    std::unordered_map<std::string_view, ConnectionId, names::FoldedHash, names::FoldedEqual>
+        users_by_key_;
     std::unordered_map<std::string, Room> rooms_;  // keyed by folded name; "all" is ALL
     Room* all_room_ = nullptr;
 };

@@ -98,6 +98,15 @@ bool same(std::string_view a, std::string_view b) {
            });
 }
 
+std::size_t FoldedHash::operator()(std::string_view name) const {
+    std::uint64_t hash = 14695981039346656037ull;  // FNV-1a
+    for (char c : name) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    }
+    return static_cast<std::size_t>(hash);
+}
+
 bool is_all(std::string_view target) {
     return same(target, kAllRoom);
 }

@@ -16,6 +16,15 @@ inline constexpr std::string_view kServerName = "server";
 std::string fold(std::string_view name);
 bool same(std::string_view a, std::string_view b);
 
+// Hash and equality under the same folding, for maps keyed by a view of the name as
+// spelled: no folded copy is kept.
+struct FoldedHash {
+    std::size_t operator()(std::string_view name) const;
+};
+struct FoldedEqual {
+    bool operator()(std::string_view a, std::string_view b) const { return same(a, b); }
+};
+
 // nullopt when valid, else a sentence saying what is wrong, fit to show the user.
 std::optional<std::string> check_user_name(std::string_view name);
 // Room names are '#' + a name under the user-name character rules.

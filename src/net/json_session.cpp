@@ -60,7 +60,17 @@ JsonSession::JsonSession(tcp::socket socket, Hub& hub, const ServerConfig& confi
       framer_(config.max_message),
       outbox_(config.max_queue) {
     tracker_.add(this);
-    if (config_.verbose) peer_label_ = describe(socket_);
+    if (config_.verbose) spdlog::debug("{} speaks json", label());
+}
+
+std::string JsonSession::label() const {
+    return describe(socket_);
+}
+
+std::string_view JsonSession::name() const {
+    // The hub keeps the one copy of the name; after detach there is none.
+    const std::string* name = hub_.name_of(id_);
+    return name != nullptr ? std::string_view(*name) : std::string_view();
 }
 
 JsonSession::~JsonSession() {
@@ -98,7 +108,9 @@ void JsonSession::on_readable(boost::system::error_code ec) {
         if (read_ec == asio::error::eof) {
             if (phase_ == Phase::Draining) return finish_close();
             // A half-closed client still gets the replies to what it sent.
-            if (!framer_.idle()) spdlog::debug("{} left in the middle of a frame", peer_label_);
+            if (config_.verbose && !framer_.idle()) {
+                spdlog::debug("{} left in the middle of a frame", label());
+            }
             close_gracefully("disconnected");
             return;
         }
@@ -138,7 +150,7 @@ void JsonSession::consume(std::string_view bytes) {
                             {}};
                 const auto frame = dialect_ == Dialect::Hubchat
                                        ? proto::encode_hubchat(error)
-                                       : proto::original_notice(error.text, name_);
+                                       : proto::original_notice(error.text, name());
                 close_gracefully("disconnected", std::make_shared<const std::string>(frame));
                 return;
             }
@@ -150,7 +162,7 @@ void JsonSession::consume(std::string_view bytes) {
 }
 
 void JsonSession::on_frame(std::string_view frame) {
-    if (config_.verbose) spdlog::debug("{} <- {}", peer_label_, loggable(frame));
+    if (config_.verbose) spdlog::debug("{} <- {}", label(), loggable(frame));
     auto decoded = proto::decode_client_frame(frame);
     if (auto* error = std::get_if<proto::DecodeError>(&decoded)) {
         return reply_error(error->code, std::move(error->text), std::move(error->ref));
@@ -162,19 +174,20 @@ void JsonSession::on_decoded(proto::InboundFrame& frame) {
     if (dialect_ == Dialect::Undecided) {
         dialect_ = frame.typed ? Dialect::Hubchat : Dialect::Original;
     }
-    if (dialect_ == Dialect::Original && name_.empty()) {
+    const std::string* name = hub_.name_of(id_);
+    if (dialect_ == Dialect::Original && name == nullptr) {
         // The original registers a connection under the `user` of its first frame.
         if (!frame.user) {
             return reply_error(ErrorCode::NotRegistered,
                                "Say who you are: put your name in 'user'");
         }
         hub_.handle(id_, Hello{*frame.user});
-        if (name_.empty()) return;  // refused; the hub told the client why
-    } else if (frame.user && !name_.empty() && !names::same(*frame.user, name_)) {
+        if (hub_.name_of(id_) == nullptr) return;  // refused; the hub told the client why
+    } else if (frame.user && name != nullptr && !names::same(*frame.user, *name)) {
         return reply_error(
             ErrorCode::Spoofing,
-            "You are " + name_ + "; a frame claiming to be from " + *frame.user + " was refused");
-    } else if (frame.user && name_.empty() && !frame.hello) {
+            "You are " + *name + "; a frame claiming to be from " + *frame.user + " was refused");
+    } else if (frame.user && name == nullptr && !frame.hello) {
         return reply_error(ErrorCode::NotRegistered, "Say hello with your name first");
     }
     if (!frame.command) {
@@ -195,7 +208,6 @@ void JsonSession::reply_error(ErrorCode code, std::string text, Ref ref) {
 
 void JsonSession::deliver(const Event& event) {
     if (phase_ != Phase::Open) return;
-    if (const auto* welcome = std::get_if<Welcome>(&event)) name_ = welcome->name;
 
     Frame frame;
     if (dialect_ == Dialect::Hubchat) {
@@ -208,7 +220,7 @@ void JsonSession::deliver(const Event& event) {
         }
     } else if (const auto* chat = std::get_if<ChatPtr>(&event)) {
         frame = proto::original_frame(**chat);
-    } else if (auto text = proto::encode_original(event, name_)) {
+    } else if (auto text = proto::encode_original(event, name())) {
         frame = std::make_shared<const std::string>(std::move(*text));
     } else {
         return;
@@ -227,8 +239,8 @@ void JsonSession::enqueue(Frame frame) {
                 {},
                 {}};
     const auto text = dialect_ == Dialect::Hubchat ? proto::encode_hubchat(error)
-                                                   : proto::original_notice(error.text, name_);
-    spdlog::debug("{} send queue exceeded", peer_label_);
+                                                   : proto::original_notice(error.text, name());
+    if (config_.verbose) spdlog::debug("{} send queue exceeded", label());
     close_gracefully("disconnected", std::make_shared<const std::string>(text));
 }
 
@@ -263,7 +275,7 @@ void JsonSession::flush() {
     const auto frames = outbox_.begin_write(max_frames);
     gather_.clear();
     for (const auto& frame : frames) {
-        if (config_.verbose) spdlog::debug("{} -> {}", peer_label_, loggable(*frame));
+        if (config_.verbose) spdlog::debug("{} -> {}", label(), loggable(*frame));
         gather_.emplace_back(frame->data(), frame->size());
     }
     asio::async_write(socket_, std::span<const asio::const_buffer>(gather_),
@@ -304,7 +316,7 @@ void JsonSession::close_for_shutdown() {
 void JsonSession::close_gracefully(std::string_view reason, Frame last_words) {
     if (phase_ != Phase::Open) return;
     phase_ = Phase::Closing;
-    spdlog::debug("{} closing ({})", peer_label_, reason);
+    if (config_.verbose) spdlog::debug("{} closing ({})", label(), reason);
     asio::post(socket_.get_executor(), [self = shared_from_this(), why = std::string(reason)] {
         self->hub_.detach(self->id_, why);
     });
@@ -319,7 +331,7 @@ void JsonSession::close_gracefully(std::string_view reason, Frame last_words) {
 
 void JsonSession::abort(std::string_view reason) {
     if (phase_ == Phase::Closed) return;
-    spdlog::debug("{} dropped ({})", peer_label_, reason);
+    if (config_.verbose) spdlog::debug("{} dropped ({})", label(), reason);
     if (phase_ == Phase::Open) hub_.detach(id_, "disconnected");
     finish_close();
 }
@@ -329,9 +341,9 @@ void JsonSession::finish_close() {
     phase_ = Phase::Closed;
     if (pacing_timer_) pacing_timer_->cancel();
     if (close_timer_) close_timer_->cancel();
+    if (config_.verbose) spdlog::debug("{} closed", label());
     boost::system::error_code ec;
     socket_.close(ec);
-    spdlog::debug("{} closed", peer_label_);
 }
 
 }  // namespace hubchat::net

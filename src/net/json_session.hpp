@@ -55,14 +55,14 @@ class JsonSession final : public Peer,
     void close_gracefully(std::string_view reason, Frame last_words = nullptr);
     void abort(std::string_view reason);
     void finish_close();
+    std::string label() const;      // the peer's address, for --verbose logs
+    std::string_view name() const;  // registered name, empty before (and after) registration
 
     boost::asio::ip::tcp::socket socket_;
     Hub& hub_;
     const ServerConfig& config_;
     ConnectionTracker& tracker_;
     ConnectionId id_;
-    std::string name_;  // registered name; empty before
-    std::string peer_label_;
     proto::JsonFramer framer_;
     Outbox outbox_;
     std::vector<boost::asio::const_buffer> gather_;  // the write in flight; empty when idle

@@ -59,7 +59,10 @@ class Sniffer : public Closable, public std::enable_shared_from_this<Sniffer> {
 
     void on_read(boost::system::error_code ec, std::size_t n) {
         if (ec) {
-            spdlog::debug("{} closed before saying anything ({})", describe(socket_), ec.message());
+            if (spdlog::should_log(spdlog::level::debug)) {
+                spdlog::debug("{} closed before saying anything ({})", describe(socket_),
+                              ec.message());
+            }
             return;
         }
         used_ += n;
@@ -71,13 +74,17 @@ class Sniffer : public Closable, public std::enable_shared_from_this<Sniffer> {
         }
         const auto& adapter = adapters_[static_cast<std::size_t>(protocol)];
         if (!adapter) {
-            spdlog::debug("{} speaks {}, which this server does not serve; closing",
-                          describe(socket_), proto::protocol_name(protocol));
+            if (spdlog::should_log(spdlog::level::debug)) {
+                spdlog::debug("{} speaks {}, which this server does not serve; closing",
+                              describe(socket_), proto::protocol_name(protocol));
+            }
             boost::system::error_code ignored;
             socket_.close(ignored);
             return;
         }
-        spdlog::debug("{} speaks {}", describe(socket_), proto::protocol_name(protocol));
+        if (protocol != proto::Protocol::Json && spdlog::should_log(spdlog::level::debug)) {
+            spdlog::debug("{} speaks {}", describe(socket_), proto::protocol_name(protocol));
+        }
         adapter(std::move(socket_), seen);
     }
 
@@ -135,7 +142,7 @@ void Listener::accept_next() {
             boost::system::error_code opt_ec;
             socket.set_option(tcp::no_delay(true), opt_ec);
             socket.set_option(asio::socket_base::keep_alive(true), opt_ec);
-            spdlog::debug("connection from {}", describe(socket));
+            if (config_.verbose) spdlog::debug("connection from {}", describe(socket));
             std::make_shared<Sniffer>(std::move(socket), adapters_, tracker_)->start();
         }
         accept_next();

@@ -33,12 +33,8 @@ void Outbox::end_write() {
     head_ += in_flight_;
     in_flight_ = 0;
     if (head_ == frames_.size()) {
-        // Idle connections should hold no queue memory; busy ones keep a modest vector.
-        if (frames_.capacity() > 64) {
-            std::vector<Frame>().swap(frames_);
-        } else {
-            frames_.clear();
-        }
+        // An idle connection holds no queue memory (thousands of them are the common case).
+        std::vector<Frame>().swap(frames_);
         head_ = 0;
     } else if (head_ > 1024 && head_ * 2 > frames_.size()) {
         frames_.erase(frames_.begin(), frames_.begin() + static_cast<std::ptrdiff_t>(head_));

@@ -8,12 +8,11 @@ JsonFramer::JsonFramer(std::size_t max_frame, std::size_t max_skip)
     : max_frame_(max_frame), max_skip_(max_skip != 0 ? max_skip : 16 * max_frame) {}
 
 void JsonFramer::release_memory() {
-    if (pending_.empty()) std::string().swap(pending_);
-    std::string().swap(held_);
+    if (spill_ && spill_->pending.empty()) spill_.reset();
 }
 
 JsonFramer::Step JsonFramer::next(std::string_view input) {
-    held_.clear();  // the previous frame handed out is no longer needed
+    if (spill_) spill_->held.clear();  // the previous frame handed out is no longer needed
     std::size_t pos = 0;
     while (true) {
         switch (state_) {
@@ -87,7 +86,7 @@ JsonFramer::Step JsonFramer::scan_object(std::string_view input, std::size_t sta
     if (state_ == State::InObject && frame_bytes_ > max_frame_) {
         // Too big: stop buffering but keep tracking structure to find its end.
         state_ = State::SkippingObject;
-        std::string().swap(pending_);
+        spill_.reset();
     }
     if (state_ == State::SkippingObject) {
         if (complete) {
@@ -98,17 +97,19 @@ JsonFramer::Step JsonFramer::scan_object(std::string_view input, std::size_t sta
         return {Kind::NeedMore, i, {}};
     }
     if (!complete) {
-        pending_.append(data + start, scanned);
+        if (!spill_) spill_ = std::make_unique<Spill>();
+        spill_->pending.append(data + start, scanned);
         return {Kind::NeedMore, i, {}};
     }
     state_ = State::TopLevel;
-    if (pending_.empty()) return {Kind::Frame, i, std::string_view(data + start, scanned)};
-    pending_.append(data + start, scanned);
-    Step step{Kind::Frame, i, {}};
-    // Hand out the buffered frame; it is cleared at the start of the next call.
-    std::swap(held_, pending_);  // both keep their capacity for the next spanning frame
-    step.frame = held_;
-    return step;
+    if (!spill_ || spill_->pending.empty()) {
+        return {Kind::Frame, i, std::string_view(data + start, scanned)};
+    }
+    spill_->pending.append(data + start, scanned);
+    // Hand out the buffered frame; it is cleared at the start of the next call. Swapping
+    // keeps both buffers' capacity for the next spanning frame.
+    std::swap(spill_->held, spill_->pending);
+    return {Kind::Frame, i, spill_->held};
 }
 
 }  // namespace hubchat::proto

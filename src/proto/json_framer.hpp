@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -36,8 +37,8 @@ class JsonFramer {
     Step next(std::string_view input);
 
     // Bytes of an unfinished frame held between reads (0 while idle).
-    std::size_t buffered() const { return pending_.size(); }
-    bool idle() const { return state_ == State::TopLevel && pending_.empty(); }
+    std::size_t buffered() const { return spill_ ? spill_->pending.size() : 0; }
+    bool idle() const { return state_ == State::TopLevel && buffered() == 0; }
     // Returns the partial-frame buffer's memory (call when idle).
     void release_memory();
 
@@ -53,8 +54,13 @@ class JsonFramer {
     bool escaped_ = false;
     std::uint32_t depth_ = 0;
     std::size_t frame_bytes_ = 0;  // size of the object scanned so far (also when skipping)
-    std::string pending_;          // start of an object that spans reads
-    std::string held_;             // a completed spanning frame, handed out by next()
+    // Only frames that span reads need memory of their own; most connections never do,
+    // and an idle one holds none.
+    struct Spill {
+        std::string pending;  // start of an object that spans reads
+        std::string held;     // a completed spanning frame, handed out by next()
+    };
+    std::unique_ptr<Spill> spill_;
 };
 
 }  // namespace hubchat::proto
