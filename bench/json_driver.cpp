@@ -1,0 +1,170 @@
+// hubchat's JSON-lines dialect (docs/PROTOCOL.md, "hubchat dialect").
+#include "protocol_driver.hpp"
+
+namespace hubchat::bench {
+
+namespace {
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+// Reads the top-level members of one JSON object, handing each to `visit(key, value)`.
+// String values arrive without their quotes and with escapes left as they are: every
+// field the benchmark compares (names, its own payload) is plain ASCII. Nested values are
+// skipped. This is not a validator; it only has to be fast on the server's fixed shapes
+// and not misread the rest.
+class FlatObjectReader {
+  public:
+    explicit FlatObjectReader(std::string_view text) : text_(text) {}
+
+    template <typename Visit>
+    bool read(Visit&& visit) {
+        skip_space();
+        if (!consume('{')) return false;
+        skip_space();
+        if (consume('}')) return true;
+        for (;;) {
+            std::string_view key;
+            skip_space();
+            if (!read_string(key)) return false;
+            skip_space();
+            if (!consume(':')) return false;
+            skip_space();
+            std::string_view value;
+            if (peek() == '"') {
+                if (!read_string(value)) return false;
+            } else if (!skip_scalar_or_nested(value)) {
+                return false;
+            }
+            visit(key, value);
+            skip_space();
+            if (consume('}')) return true;
+            if (!consume(',')) return false;
+        }
+    }
+
+  private:
+    char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
+    bool consume(char c) {
+        if (peek() != c) return false;
+        ++pos_;
+        return true;
+    }
+    void skip_space() {
+        while (pos_ < text_.size() && is_space(text_[pos_])) ++pos_;
+    }
+    bool read_string(std::string_view& out) {
+        if (!consume('"')) return false;
+        const std::size_t start = pos_;
+        while (pos_ < text_.size()) {
+            const char c = text_[pos_];
+            if (c == '\\') {
+                pos_ += 2;
+            } else if (c == '"') {
+                out = text_.substr(start, pos_ - start);
+                ++pos_;
+                return true;
+            } else {
+                ++pos_;
+            }
+        }
+        return false;
+    }
+    bool skip_scalar_or_nested(std::string_view& out) {
+        const std::size_t start = pos_;
+        int depth = 0;
+        while (pos_ < text_.size()) {
+            const char c = text_[pos_];
+            if (c == '"') {
+                std::string_view ignored;
+                if (!read_string(ignored)) return false;
+                continue;
+            }
+            if (c == '{' || c == '[') {
+                ++depth;
+            } else if (c == '}' || c == ']') {
+                if (depth == 0) break;
+                --depth;
+            } else if (c == ',' && depth == 0) {
+                break;
+            }
+            ++pos_;
+        }
+        if (depth != 0) return false;
+        out = text_.substr(start, pos_ - start);
+        while (!out.empty() && is_space(out.back())) out.remove_suffix(1);
+        return !out.empty();
+    }
+
+    std::string_view text_;
+    std::size_t pos_ = 0;
+};
+
+class JsonDriver final : public ProtocolDriver {
+  public:
+    void append_register(std::string& out, std::string_view name) const override {
+        out += R"({"type":"hello","protocol":1,"name":")";
+        out += name;
+        out += "\"}\n";
+    }
+    void append_join(std::string& out, std::string_view room) const override {
+        out += R"({"type":"join","room":")";
+        out += room;
+        out += "\"}\n";
+    }
+    void append_message_head(std::string& out, std::string_view dest) const override {
+        out += R"({"type":"message","dest":")";
+        out += dest;
+        out += R"(","message":")";
+    }
+    void append_message_tail(std::string& out) const override { out += "\"}\n"; }
+    void append_quit(std::string& out) const override { out += "{\"type\":\"quit\"}\n"; }
+    void append_pong(std::string&, std::string_view) const override {}
+
+    Inbound parse(std::string_view line, std::string_view own_name,
+                  std::string_view room) const override {
+        std::string_view type, user, dest, message, joined_room;
+        FlatObjectReader reader{line};
+        const bool ok = reader.read([&](std::string_view key, std::string_view value) {
+            if (key == "type") {
+                type = value;
+            } else if (key == "user") {
+                user = value;
+            } else if (key == "dest") {
+                dest = value;
+            } else if (key == "message") {
+                message = value;
+            } else if (key == "room") {
+                joined_room = value;
+            }
+        });
+        if (!ok || type.empty()) {
+            // Blank lines are framing, not frames.
+            if (line.find_first_not_of(" \t\r") == std::string_view::npos) return {};
+            return Inbound::of(Inbound::Kind::malformed, line);
+        }
+        if (type == "message") {
+            return Inbound::chat(user, dest, message);
+        }
+        if (type == "welcome") return Inbound::of(Inbound::Kind::registered);
+        if (type == "join") {
+            if (user == own_name && joined_room == room) return Inbound::of(Inbound::Kind::joined);
+            return {};
+        }
+        if (type == "error") return Inbound::of(Inbound::Kind::error, line);
+        if (type == "shutdown") return Inbound::of(Inbound::Kind::closing, line);
+        return {};
+    }
+
+    bool echoes_room_messages() const override { return true; }
+    bool server_closes_after_quit() const override { return true; }
+};
+
+}  // namespace
+
+std::unique_ptr<ProtocolDriver> make_json_driver() {
+    return std::make_unique<JsonDriver>();
+}
+
+}  // namespace hubchat::bench

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "options.hpp"
+
+namespace hubchat::bench {
+
+// What a line from the server means to a simulated client. Views point into the line.
+struct Inbound {
+    enum class Kind {
+        ignored,     // anything the benchmark does not act on (acks, MOTD, others' joins)
+        registered,  // the server accepted our name
+        joined,      // we are now a member of the room
+        message,     // a chat message: from, dest, text
+        ping,        // the server wants a PONG carrying `text`
+        error,       // the server refused something we did: `text` says what
+        closing,     // the server is about to close the connection: `text` says why
+        malformed,   // a line the driver cannot read
+    };
+    Kind kind = Kind::ignored;
+    std::string_view from;
+    std::string_view dest;
+    std::string_view text;
+
+    static Inbound of(Kind kind, std::string_view text = {}) {
+        Inbound inbound;
+        inbound.kind = kind;
+        inbound.text = text;
+        return inbound;
+    }
+    static Inbound chat(std::string_view from, std::string_view dest, std::string_view text) {
+        Inbound inbound = of(Kind::message, text);
+        inbound.from = from;
+        inbound.dest = dest;
+        return inbound;
+    }
+};
+
+// One wire protocol, seen from a client. Formatting appends to a connection's output
+// buffer so that several requests leave in one write. Stateless: one driver serves every
+// connection of a worker.
+class ProtocolDriver {
+  public:
+    virtual ~ProtocolDriver() = default;
+
+    virtual void append_register(std::string& out, std::string_view name) const = 0;
+    virtual void append_join(std::string& out, std::string_view room) const = 0;
+    // A message is written as head, then the payload text, then tail, so the payload is
+    // formatted straight into the output buffer.
+    virtual void append_message_head(std::string& out, std::string_view dest) const = 0;
+    virtual void append_message_tail(std::string& out) const = 0;
+    virtual void append_quit(std::string& out) const = 0;
+    virtual void append_pong(std::string& out, std::string_view token) const = 0;
+
+    // `line` has no line terminator (neither LF nor CR LF).
+    virtual Inbound parse(std::string_view line, std::string_view own_name,
+                          std::string_view room) const = 0;
+
+    // hubchat delivers a room message to its sender too; IRC servers do not.
+    virtual bool echoes_room_messages() const = 0;
+    // After a quit request, the server closes the connection by itself.
+    virtual bool server_closes_after_quit() const = 0;
+};
+
+std::unique_ptr<ProtocolDriver> make_json_driver();
+std::unique_ptr<ProtocolDriver> make_irc_driver();
+inline std::unique_ptr<ProtocolDriver> make_driver(Protocol protocol) {
+    return protocol == Protocol::json ? make_json_driver() : make_irc_driver();
+}
+
+}  // namespace hubchat::bench
