@@ -50,15 +50,15 @@ std::string loggable(std::string_view frame) {
 
 }  // namespace
 
-JsonSession::JsonSession(tcp::socket socket, Hub& hub, const ServerConfig& config,
-                         ConnectionTracker& tracker)
+JsonSession::JsonSession(tcp::socket socket, const SessionContext& context)
     : socket_(std::move(socket)),
-      hub_(hub),
-      config_(config),
-      tracker_(tracker),
-      id_(hub.attach(*this)),
-      framer_(config.max_message),
-      outbox_(config.max_queue) {
+      hub_(context.hub),
+      config_(context.config),
+      tracker_(context.tracker),
+      flusher_(context.flusher),
+      id_(hub_.attach(*this)),
+      framer_(config_.max_message),
+      outbox_(config_.max_queue) {
     tracker_.add(this);
     if (config_.verbose) spdlog::debug("{} speaks json", label());
 }
@@ -248,7 +248,7 @@ void JsonSession::schedule_flush() {
     // Deliveries made in one turn of the loop are gathered into one write.
     if (flush_scheduled_ || outbox_.writing() || pacing_) return;
     flush_scheduled_ = true;
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+    flusher_.schedule(shared_from_this());
 }
 
 void JsonSession::flush() {

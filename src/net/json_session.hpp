@@ -12,6 +12,7 @@
 
 #include "core/hub.hpp"
 #include "net/connection_tracker.hpp"
+#include "net/flush_scheduler.hpp"
 #include "net/outbox.hpp"
 #include "net/server_config.hpp"
 #include "proto/json_codec.hpp"
@@ -19,12 +20,20 @@
 
 namespace hubchat::net {
 
+// What every session shares: the hub, the settings and the loop-wide helpers.
+struct SessionContext {
+    Hub& hub;
+    const ServerConfig& config;
+    ConnectionTracker& tracker;
+    FlushScheduler& flusher;
+};
+
 class JsonSession final : public Peer,
                           public Closable,
+                          public Flushable,
                           public std::enable_shared_from_this<JsonSession> {
   public:
-    JsonSession(boost::asio::ip::tcp::socket socket, Hub& hub, const ServerConfig& config,
-                ConnectionTracker& tracker);
+    JsonSession(boost::asio::ip::tcp::socket socket, const SessionContext& context);
     ~JsonSession() override;
 
     // Begins with bytes the listener already read while sniffing.
@@ -47,7 +56,7 @@ class JsonSession final : public Peer,
 
     void enqueue(Frame frame);
     void schedule_flush();
-    void flush();
+    void flush() override;
     void on_written(boost::system::error_code ec);
 
     // Tells the hub the user has gone, flushes what is queued (plus `last_words`), then
@@ -62,6 +71,7 @@ class JsonSession final : public Peer,
     Hub& hub_;
     const ServerConfig& config_;
     ConnectionTracker& tracker_;
+    FlushScheduler& flusher_;
     ConnectionId id_;
     proto::JsonFramer framer_;
     Outbox outbox_;

@@ -11,6 +11,9 @@ bool Outbox::push(Frame frame) {
 }
 
 void Outbox::push_final(Frame frame) {
+    // Storage is freed whenever the queue empties (idle connections hold none), so start
+    // a busy one with room for a burst rather than growing 1, 2, 4, 8...
+    if (frames_.capacity() == 0) frames_.reserve(16);
     bytes_ += frame->size();
     frames_.push_back(std::move(frame));
 }

@@ -80,7 +80,8 @@ int main(int argc, char** argv) {
                 .count();
         },
         hubchat::HubLimits{config.max_message, config.presence_limit});
-    asio::io_context io(1);
+    // One thread runs everything: tell Asio so it can skip its internal locking.
+    asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE);
     hubchat::net::ConnectionTracker tracker;
 
     auto resolved = resolve_host(io, config.host);
@@ -90,10 +91,12 @@ int main(int argc, char** argv) {
     }
     config.host = *resolved;
 
+    hubchat::net::FlushScheduler flusher(io.get_executor());
+    const hubchat::net::SessionContext sessions{hub, config, tracker, flusher};
     hubchat::net::Listener listener(io, config, tracker);
     listener.set_adapter(
         hubchat::proto::Protocol::Json, [&](tcp::socket socket, std::string_view first_bytes) {
-            std::make_shared<hubchat::net::JsonSession>(std::move(socket), hub, config, tracker)
+            std::make_shared<hubchat::net::JsonSession>(std::move(socket), sessions)
                 ->start(first_bytes);
         });
     try {
