@@ -175,14 +175,27 @@ void Hub::on(ConnectionId, Connection& conn, SendMessage& cmd) {
     }
 
     // Normalise: split comma lists, trim, drop empties and repeats (case-insensitive).
+    // Few targets are compared directly; many go through a set, so a long list of
+    // repeats cannot cost quadratic time.
+    constexpr std::size_t kLinearDedupe = 16;
     std::vector<std::string> targets;
     std::unordered_set<std::string> seen_targets;
+    auto is_new = [&](std::string_view part) {
+        if (targets.size() < kLinearDedupe) {
+            return std::none_of(targets.begin(), targets.end(),
+                                [&](const std::string& t) { return names::same(t, part); });
+        }
+        if (seen_targets.empty()) {
+            for (const auto& t : targets) seen_targets.insert(names::fold(t));
+        }
+        return seen_targets.insert(names::fold(part)).second;
+    };
     for (const auto& given : cmd.targets) {
         std::string_view rest = given;
         while (true) {
             const auto comma = rest.find(',');
             const std::string_view part = trim(rest.substr(0, comma));
-            if (!part.empty() && seen_targets.insert(names::fold(part)).second) {
+            if (!part.empty() && is_new(part)) {
                 targets.emplace_back(names::is_all(part) ? names::kAllRoom : part);
             }
             if (comma == std::string_view::npos) break;
@@ -195,12 +208,11 @@ void Hub::on(ConnectionId, Connection& conn, SendMessage& cmd) {
         return;
     }
 
-    // Resolve every target to recipients; remember the failures.
-    std::vector<Member> recipients;
-    std::unordered_set<ConnectionId> chosen;
-    auto add = [&](const Member& m) {
-        if (chosen.insert(m.id).second) recipients.push_back(m);
-    };
+    // Resolve every target to its members; remember the failures. One group (ALL, a
+    // room, a user) is delivered from where it lives; several are merged without repeats.
+    std::vector<const std::vector<Member>*> groups;
+    std::vector<std::vector<Member>> single_users;  // storage for user targets
+    single_users.reserve(targets.size());
     std::vector<std::string> accepted;
     std::vector<std::string> unknown;
     std::vector<std::string> not_in_room;
@@ -225,7 +237,7 @@ void Hub::on(ConnectionId, Connection& conn, SendMessage& cmd) {
             }
             has_room = true;
             accepted.push_back(room.name);
-            for (const auto& m : room.members) add(m);
+            groups.push_back(&room.members);
             continue;
         }
         auto user_it = users_by_key_.find(target);
@@ -235,11 +247,22 @@ void Hub::on(ConnectionId, Connection& conn, SendMessage& cmd) {
         }
         const Connection& to = connections_.at(user_it->second);
         accepted.push_back(to.name);
-        add(Member{user_it->second, to.peer});
+        single_users.push_back({Member{user_it->second, to.peer}});
+        groups.push_back(&single_users.back());
     }
+    std::vector<Member> merged;
+    const std::vector<Member>* recipients = &merged;
     if (has_all) {
-        // ALL reaches everyone, in registration order, the sender included.
-        recipients = all_room_->members;
+        recipients = &all_room_->members;  // everyone, registration order, sender included
+    } else if (groups.size() == 1) {
+        recipients = groups.front();
+    } else if (!groups.empty()) {
+        std::unordered_set<ConnectionId> chosen;
+        for (const auto* group : groups) {
+            for (const auto& m : *group) {
+                if (chosen.insert(m.id).second) merged.push_back(m);
+            }
+        }
     }
 
     std::vector<std::string> failed = unknown;
@@ -276,8 +299,8 @@ void Hub::on(ConnectionId, Connection& conn, SendMessage& cmd) {
     chat->text = std::move(cmd.text);
 
     const Event event{ChatPtr(chat)};
-    for (const auto& m : recipients) m.peer->deliver(event);
-    conn.peer->deliver(Ack{cmd.ref, chat->id, chat->ts, recipients.size(), std::move(failed)});
+    for (const auto& m : *recipients) m.peer->deliver(event);
+    conn.peer->deliver(Ack{cmd.ref, chat->id, chat->ts, recipients->size(), std::move(failed)});
 }
 
 void Hub::on(ConnectionId, Connection& conn, ListUsers& cmd) {
