@@ -4,7 +4,8 @@
 #      end-to-end (real client through a pseudo-terminal) tests;
 #   2. clang with AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors:
 #      the same test suite again;
-#   3. clang-format check.
+#   3. a short smoke run of the load generator (fails on lost/duplicated/reordered
+#      messages, never on timings), and a clang-format check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -22,6 +23,9 @@ CXX=g++ scripts/build.sh build-ci-gcc -DHUBCHAT_WERROR=ON
 
 step "g++ tests"
 ctest --test-dir build-ci-gcc --output-on-failure -j2 --timeout 120
+
+step "load generator smoke (correctness only)"
+scripts/bench-smoke.sh build-ci-gcc
 
 step "clang build with ASan+UBSan (-Werror)"
 CXX=clang++ BUILD_TYPE=Debug scripts/build.sh build-ci-asan -DHUBCHAT_WERROR=ON \
