@@ -51,9 +51,11 @@ std::optional<std::uint64_t> parse_name(std::string_view name, std::string_view 
 }
 
 std::string random_tag() {
+    // A fixed first letter keeps generated names clear of names a server reserves
+    // (hubchat refuses "all", "server" and "hubchat"; "al" + "l" once made "all").
     std::random_device entropy;
     std::uniform_int_distribution<std::size_t> letter(10, 35), any(0, 35);
-    return {kDigits36[letter(entropy)], kDigits36[any(entropy)]};
+    return {'b', kDigits36[letter(entropy)], kDigits36[any(entropy)]};
 }
 
 void append_payload(std::string& out, const Payload& payload, int size) {
