@@ -13,25 +13,54 @@ std::string upper(std::string_view s) {
     return out;
 }
 
+bool is_space(char c) {
+    return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
+
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
     return s;
 }
 
-// Splits "word rest" at the first space; rest is left-trimmed.
+// Splits "word rest" at the first blank; rest loses its leading blanks (not its trailing
+// ones: a message is sent as typed).
 std::pair<std::string_view, std::string_view> split_word(std::string_view s) {
-    const auto space = s.find(' ');
-    if (space == std::string_view::npos) return {s, {}};
-    std::string_view rest = s.substr(space + 1);
-    while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-    return {s.substr(0, space), rest};
+    const auto blank = std::find_if(s.begin(), s.end(), is_space);
+    if (blank == s.end()) return {s, {}};
+    const auto word_size = static_cast<std::size_t>(blank - s.begin());
+    std::string_view rest = s.substr(word_size);
+    while (!rest.empty() && is_space(rest.front())) rest.remove_prefix(1);
+    return {s.substr(0, word_size), rest};
+}
+
+Action room_command(std::string_view command, std::string_view argument, bool join) {
+    if (argument.empty()) return action::Problem{"Which room? " + std::string(command) + " #room"};
+    std::string room(argument);
+    if (room.front() != '#') room.insert(room.begin(), '#');
+    if (join) return action::Join{std::move(room)};
+    return action::Leave{std::move(room)};
 }
 
 }  // namespace
 
 bool is_blank(std::string_view text) {
     return trim(text).empty();
+}
+
+std::string normalize_dest(std::string_view typed) {
+    std::string dest;
+    while (true) {
+        const auto comma = typed.find(',');
+        const std::string_view part = trim(typed.substr(0, comma));
+        if (!part.empty()) {
+            if (!dest.empty()) dest += ',';
+            dest += part;
+        }
+        if (comma == std::string_view::npos) break;
+        typed.remove_prefix(comma + 1);
+    }
+    return dest;
 }
 
 Action interpret(std::string_view line) {
@@ -46,27 +75,26 @@ Action interpret(std::string_view line) {
     if (line.front() == '@' || line.front() == '#') {
         auto [target, text] = split_word(line);
         if (line.front() == '@') target.remove_prefix(1);
-        if (target.empty()) return action::Problem{"Say who to send to: @name message"};
-        if (text.empty()) return action::Problem{"Nothing to send after " + std::string(target)};
-        return action::Send{std::string(target), std::string(text)};
+        const std::string dest = normalize_dest(target);
+        if (dest.empty()) return action::Problem{"Say who to send to: @name message"};
+        if (text.empty()) return action::Problem{"Nothing to send to " + dest};
+        return action::Send{dest, std::string(text)};
     }
     if (line.front() == '/') {
-        auto [command, arg] = split_word(line);
+        auto [command, rest] = split_word(line);
         const std::string name = upper(command);
-        const std::string_view argument = trim(arg);
+        const std::string_view argument = trim(rest);
         if (name == "/QUIT" || name == "/EXIT") return action::Quit{};
-        if (name == "/HELP") return action::Help{};
+        if (name == "/HELP") return action::Commands{};
         if (name == "/ROOMS") return action::Rooms{};
-        if (name == "/WHO" || name == "/LIST") return action::Who{std::string(argument)};
-        if (name == "/JOIN" || name == "/LEAVE" || name == "/PART") {
-            if (argument.empty()) {
-                return action::Problem{"Which room? " + std::string(command) + " #room"};
-            }
+        if (name == "/WHO" || name == "/LIST" || name == "/NAMES") {
+            if (argument.empty()) return action::Who{};
             std::string room(argument);
             if (room.front() != '#') room.insert(room.begin(), '#');
-            if (name == "/JOIN") return action::Join{room};
-            return action::Leave{room};
+            return action::Who{std::move(room)};
         }
+        if (name == "/JOIN") return room_command(command, argument, true);
+        if (name == "/LEAVE" || name == "/PART") return room_command(command, argument, false);
         return action::Problem{"Unknown command " + std::string(command) + " (try /help)"};
     }
     return action::AskDest{std::string(line)};

@@ -10,7 +10,8 @@ namespace hubchat::client {
 namespace action {
 struct Quit {};
 struct ListUsers {};
-struct Help {};
+struct Help {};      // `H`: the original's short help
+struct Commands {};  // `/help`: every command
 struct Empty {};
 struct AskDest {  // a plain line: ask `Dest name> ` as the original did
     std::string text;
@@ -34,13 +35,16 @@ struct Problem {  // a malformed command: tell the user, send nothing
 };
 }  // namespace action
 
-using Action = std::variant<action::Quit, action::ListUsers, action::Help, action::Empty,
-                            action::AskDest, action::Send, action::Join, action::Leave,
-                            action::Rooms, action::Who, action::Problem>;
+using Action = std::variant<action::Quit, action::ListUsers, action::Help, action::Commands,
+                            action::Empty, action::AskDest, action::Send, action::Join,
+                            action::Leave, action::Rooms, action::Who, action::Problem>;
 
 Action interpret(std::string_view line);
 
-// The original's rule for the `Dest name> ` answer: blank means ask again.
+// The original's rule for the `Dest name> ` and `Your name> ` answers: blank means ask again.
 bool is_blank(std::string_view text);
+
+// A typed recipient list as the server wants it: `" bob , carol "` -> `"bob,carol"`.
+std::string normalize_dest(std::string_view typed);
 
 }  // namespace hubchat::client

@@ -1,8 +1,12 @@
+// The command line: the original's `--machine-name:HOST --port:N --verbose:true|false` and
+// the conventional `--host HOST --port N -v`, plus the scripting modes. Pure: it prints
+// nothing, so the tests read what would be printed.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace hubchat::client {
 
@@ -10,19 +14,21 @@ struct ClientOptions {
     std::string host = "127.0.0.1";
     std::uint16_t port = 7002;
     bool verbose = false;
-    std::string name;  // --name: skip the name prompt
-    std::string to;    // --to: where --send and plain stdin lines go
-    std::string send;  // --send TEXT: send one message and exit
-    bool has_send = false;
-    bool listen = false;  // --listen: print what arrives
-    bool json = false;    // --json: print raw JSON lines
+    std::string name;                 // --name: skip `Your name> `
+    std::string to;                   // --to: where --send and plain lines go
+    std::optional<std::string> send;  // --send TEXT: send one message, exit once acked
+    bool listen = false;              // --listen: print each message received
+    bool json = false;                // --json: with --listen, the raw JSON lines
 };
 
-struct ParsedClientOptions {
+struct ParsedOptions {
     ClientOptions options;
-    std::optional<int> exit_code;  // set: exit now with this code
+    std::optional<int> exit_code;  // set: do not run; exit with it (0 help/version, 2 misuse)
+    std::string out;               // for stdout (help, version)
+    std::string err;               // for stderr (one line saying what is wrong)
 };
 
-ParsedClientOptions parse_client_options(int argc, const char* const* argv);
+ParsedOptions parse_options(const std::vector<std::string>& args);  // args without argv[0]
+ParsedOptions parse_options(int argc, const char* const* argv);
 
 }  // namespace hubchat::client

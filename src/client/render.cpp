@@ -1,153 +1,140 @@
 #include "client/render.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
+#include <type_traits>
 
 namespace hubchat::client {
-namespace json = boost::json;
-
 namespace {
 
-// The original client's colours: red text, with its spaces inside the colour codes.
+// The original client wrapped chat in these, with a space inside each end.
 constexpr std::string_view kRedOn = "\033[031m";
-constexpr std::string_view kRedOff = "\033[0m";
+constexpr std::string_view kColorOff = "\033[0m";
 
-std::string line_of(const json::object& obj) {
-    return json::serialize(obj) + "\n";
+bool is_room_name(std::string_view dest) {
+    return !dest.empty() && dest.front() == '#';
 }
 
-std::string chat_line(const json::object& frame, bool color) {
-    const std::string user = string_field(frame, "user");
-    const std::string dest = string_field(frame, "dest");
-    std::string text = "Message from " + user;
-    if (!dest.empty() && dest.front() == '#') text += " in " + dest;
-    text += ": " + string_field(frame, "message");
-    if (!color) return text;
-    return std::string(kRedOn) + " " + text + " " + std::string(kRedOff);
+std::string chat_line(const event::Chat& chat, bool color) {
+    std::string line = "Message from " + printable(chat.from);
+    if (is_room_name(chat.dest)) line += " in " + printable(chat.dest);
+    line += ": " + printable(chat.text);
+    if (!color) return line;
+    return std::string(kRedOn) + " " + line + " " + std::string(kColorOff);
 }
 
-std::string joined(const json::array& items, std::string_view key = {}) {
-    std::string out;
-    for (const auto& item : items) {
-        if (!out.empty()) out += ", ";
-        if (item.is_string()) {
-            out += std::string(item.get_string());
-        } else if (item.is_object() && !key.empty()) {
-            out += string_field(item.get_object(), key);
-        }
-    }
-    return out;
+std::vector<std::string> client_list(std::string_view heading,
+                                     const std::vector<std::string>& users) {
+    std::vector<std::string> lines;
+    lines.emplace_back(heading);
+    for (const auto& user : users) lines.push_back("- Client [" + printable(user) + "]");
+    return lines;
+}
+
+std::string left_line(const event::Left& left) {
+    std::string line = "* " + printable(left.user) + " left " + printable(left.room);
+    // Leaving ALL means leaving the server; say how.
+    if (left.room == "ALL" && !left.reason.empty()) line += " (" + printable(left.reason) + ")";
+    return line;
 }
 
 }  // namespace
 
-std::string hello_frame(std::string_view name) {
-    return line_of({{"type", "hello"}, {"name", name}, {"protocol", 1}});
+std::vector<std::string> banner_lines(std::string_view host, std::uint16_t port) {
+    return {
+        "Usage is:",
+        "hubchat [--machine-name:127.0.0.1] [--port:7002] [--verbose:true|false]",
+        "\twhere --machine-name: and --port: must match the server's settings.",
+        "",
+        "connecting to " + std::string(host) + " port " + std::to_string(port),
+    };
 }
 
-std::string message_frame(std::string_view dest, std::string_view text, std::uint64_t ref) {
-    return line_of({{"type", "message"}, {"dest", dest}, {"message", text}, {"ref", ref}});
+std::vector<std::string> help_lines() {
+    return {
+        "To exit, type Q, QUIT, or EXIT (lower or upper case)",
+        "To get the list of connected clients, type L (lower or upper case)",
+        "To see this message again, type H (lower or upper case)",
+        "Type /help for one-line sends (@name text, #room text) and rooms",
+    };
 }
 
-std::string request_frame(std::string_view type, std::uint64_t ref) {
-    return line_of({{"type", type}, {"ref", ref}});
+std::vector<std::string> command_lines() {
+    return {
+        "Q, QUIT, EXIT      leave (Ctrl-D and Ctrl-C too)",
+        "L                  list connected clients (also /who)",
+        "H                  the short help",
+        "text               asks Dest name> (a name, name1,name2, ALL or #room)",
+        "@bob text          send in one line; also @bob,carol text and @ALL text",
+        "#room text         send to a room you joined",
+        "/join #room        join a room (created if new); /leave #room leaves it",
+        "/rooms             list rooms and their sizes",
+        "/who #room         list a room's members",
+    };
 }
 
-std::string room_frame(std::string_view type, std::string_view room, std::uint64_t ref) {
-    return line_of({{"type", type}, {"room", room}, {"ref", ref}});
-}
-
-std::optional<json::object> parse_frame(std::string_view line) {
-    boost::system::error_code ec;
-    json::value value = json::parse(line, ec);
-    if (ec || !value.is_object()) return std::nullopt;
-    return std::move(value.get_object());
-}
-
-std::string string_field(const json::object& frame, std::string_view key) {
-    auto it = frame.find(key);
-    if (it == frame.end()) return {};
-    if (it->value().is_string()) return std::string(it->value().get_string());
-    return json::serialize(it->value());
-}
-
-std::string frame_type(const json::object& frame) {
-    return string_field(frame, "type");
-}
-
-std::optional<std::uint64_t> ref_of(const json::object& frame) {
-    auto it = frame.find("ref");
-    if (it == frame.end()) return std::nullopt;
-    if (it->value().is_uint64()) return it->value().get_uint64();
-    if (it->value().is_int64() && it->value().get_int64() >= 0) {
-        return static_cast<std::uint64_t>(it->value().get_int64());
-    }
-    return std::nullopt;
-}
-
-std::vector<std::string> render_for_person(const json::object& frame, bool color) {
-    const std::string type = frame_type(frame);
-    if (type == "message" || (type.empty() && frame.contains("message"))) {
-        return {chat_line(frame, color)};
-    }
-    if (type == "list" || frame.contains("client-list")) {
-        const auto* users = frame.if_contains(type == "list" ? "users" : "client-list");
-        std::vector<std::string> lines{""};
-        if (users == nullptr || !users->is_array()) return lines;
-        const auto& array = users->get_array();
-        lines.push_back(std::to_string(array.size()) + " Client(s):");
-        for (const auto& user : array) {
-            std::string name;
-            if (user.is_string()) name = std::string(user.get_string());
-            if (user.is_object()) name = string_field(user.get_object(), "name");
-            lines.push_back("- Client [" + name + "]");
-        }
-        return lines;
-    }
-    if (type == "join" || type == "leave") {
-        const std::string user = string_field(frame, "user");
-        const std::string room = string_field(frame, "room");
-        if (room == "ALL") {
-            if (type == "join") return {"* " + user + " connected"};
-            const std::string reason = string_field(frame, "reason");
-            return {"* " + user + (reason == "quit" ? " quit" : " disconnected")};
-        }
-        return {"* " + user + (type == "join" ? " joined " : " left ") + room};
-    }
-    if (type == "error") return {"Error: " + string_field(frame, "message")};
-    if (type == "rooms") {
-        std::string text = "Rooms:";
-        if (const auto* rooms = frame.if_contains("rooms"); rooms && rooms->is_array()) {
-            bool first = true;
-            for (const auto& room : rooms->get_array()) {
-                if (!room.is_object()) continue;
-                text += first ? " " : ", ";
-                first = false;
-                text += string_field(room.get_object(), "name") + " (" +
-                        string_field(room.get_object(), "members") + ")";
+std::vector<std::string> lines_for_person(const ServerEvent& event, bool color) {
+    return std::visit(
+        [color](const auto& e) -> std::vector<std::string> {
+            using E = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<E, event::Chat>) {
+                return {chat_line(e, color)};
+            } else if constexpr (std::is_same_v<E, event::UserList>) {
+                // The original printed an empty line before the count.
+                auto lines = client_list(std::to_string(e.users.size()) + " Client(s):", e.users);
+                lines.insert(lines.begin(), "");
+                return lines;
+            } else if constexpr (std::is_same_v<E, event::Members>) {
+                return client_list(
+                    std::to_string(e.users.size()) + " Client(s) in " + printable(e.room) + ":",
+                    e.users);
+            } else if constexpr (std::is_same_v<E, event::RoomList>) {
+                std::vector<std::string> lines{std::to_string(e.rooms.size()) + " Room(s):"};
+                for (const auto& room : e.rooms) {
+                    lines.push_back("- Room [" + printable(room.name) + "] " +
+                                    std::to_string(room.members) + " member(s)");
+                }
+                return lines;
+            } else if constexpr (std::is_same_v<E, event::Joined>) {
+                return {"* " + printable(e.user) + " joined " + printable(e.room)};
+            } else if constexpr (std::is_same_v<E, event::Left>) {
+                return {left_line(e)};
+            } else if constexpr (std::is_same_v<E, event::Error>) {
+                return {"Error: " + printable(e.message)};
+            } else if constexpr (std::is_same_v<E, event::Shutdown>) {
+                return {"Server: " + printable(e.message)};
+            } else {
+                return {};  // welcome, ack, pong, unknown: nothing to show
             }
-        }
-        return {text};
-    }
-    if (type == "members") {
-        std::string text = "In " + string_field(frame, "room") + ":";
-        if (const auto* users = frame.if_contains("users"); users && users->is_array()) {
-            text += " " + joined(users->get_array());
-        }
-        return {text};
-    }
-    if (type == "shutdown") return {"Server: " + string_field(frame, "message")};
-    return {};
+        },
+        event);
 }
 
-std::optional<std::string> render_for_listen(const json::object& frame) {
-    const std::string type = frame_type(frame);
-    if (type != "message" && !(type.empty() && frame.contains("message"))) return std::nullopt;
-    const std::string dest = string_field(frame, "dest");
-    std::string line = string_field(frame, "user");
-    if (!dest.empty() && dest.front() == '#') line += " in " + dest;
-    return line + ": " + string_field(frame, "message");
+std::string listen_line(const event::Chat& chat) {
+    std::string line = printable(chat.from);
+    if (is_room_name(chat.dest)) line += " in " + printable(chat.dest);
+    return line + ": " + printable(chat.text);
+}
+
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        const auto byte = static_cast<unsigned char>(c);
+        const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+        if (byte == 0xc2 && next >= 0x80 && next <= 0x9f) {
+            // A C1 control (U+0080..U+009F) in UTF-8: U+009B is CSI to many terminals.
+            out += '?';
+            ++i;
+        } else if (byte < 0x20 && byte != '\t') {
+            out += '^';
+            out += static_cast<char>(byte + 0x40);
+        } else if (byte == 0x7f) {
+            out += "^?";
+        } else {
+            out += c;
+        }
+    }
+    return out;
 }
 
 }  // namespace hubchat::client

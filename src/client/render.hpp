@@ -1,33 +1,38 @@
-// The client's side of docs/PROTOCOL.md: request frames out, server frames to the lines a
-// person (or a script) sees. Pure, so it is unit-tested without sockets.
+// What the user sees: the original client's fixed texts, and server events turned into
+// lines. Pure: tested without a terminal.
 #pragma once
 
-#include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "client/codec.hpp"
+
 namespace hubchat::client {
 
-std::string hello_frame(std::string_view name);
-std::string message_frame(std::string_view dest, std::string_view text, std::uint64_t ref);
-// `list`, `rooms`, `ping`.
-std::string request_frame(std::string_view type, std::uint64_t ref);
-// `join`, `leave`, `members`.
-std::string room_frame(std::string_view type, std::string_view room, std::uint64_t ref);
+// The original's prompts, spaces included.
+inline constexpr std::string_view kNamePrompt = "Your name> ";
+inline constexpr std::string_view kSayPrompt = "You say  > ";
+inline constexpr std::string_view kDestPrompt = "Dest name> ";
 
-// One server line parsed; nullopt when it is not a JSON object.
-std::optional<boost::json::object> parse_frame(std::string_view line);
+// The original's start-up lines up to and including `connecting to HOST port N`.
+std::vector<std::string> banner_lines(std::string_view host, std::uint16_t port);
+// The original's three help lines (start-up and `H`), then one line pointing at /help.
+std::vector<std::string> help_lines();
+// `/help`: everything this client understands.
+std::vector<std::string> command_lines();
 
-std::string frame_type(const boost::json::object& frame);
-std::string string_field(const boost::json::object& frame, std::string_view key);
-std::optional<std::uint64_t> ref_of(const boost::json::object& frame);
+// Lines shown at the terminal for one server event (none for acks, pongs, welcomes).
+// `color`: chat lines in red, with the original's escape codes and spaces.
+std::vector<std::string> lines_for_person(const ServerEvent& event, bool color);
 
-// Lines shown in the interactive client (none for acks, pongs, welcomes).
-std::vector<std::string> render_for_person(const boost::json::object& frame, bool color);
-// One line per received chat message for --listen; nullopt for anything else.
-std::optional<std::string> render_for_listen(const boost::json::object& frame);
+// `--listen`: one line per chat message (`alice: hi`, `alice in #dev: hi`).
+std::string listen_line(const event::Chat& chat);
+
+// Text from the network made safe to print: control characters (which could move the
+// cursor, recolour or clear the screen, or break a line in two) shown as ^X.
+std::string printable(std::string_view text);
 
 }  // namespace hubchat::client

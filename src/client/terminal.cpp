@@ -1,79 +1,173 @@
 #include "client/terminal.hpp"
 
-#include <readline/history.h>
-#include <readline/readline.h>
+#include <histedit.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
+#include <string>
 
 namespace hubchat::client {
 namespace {
-// readline's callback interface takes a plain function: one terminal per process.
-Terminal* g_terminal = nullptr;
+
+constexpr char kEndOfInput = '\x04';  // Ctrl-D, as libedit reports it on an empty line
+constexpr int kHistorySize = 500;
+
+// A private key sequence (Ctrl-X Ctrl-_) bound to a command that only asks libedit to
+// bring the screen up to date with its line. Pushed as input, it makes libedit erase
+// what it drew when the prompt and line are emptied: libedit has no call that does so
+// directly (EL_REFRESH assumes a blank line).
+constexpr const char* kRefreshKeys = "\030\037";
+constexpr const char* kRefreshKeysBinding = "^X^_";
+
+unsigned char refresh_command(EditLine*, int) {
+    return CC_REFRESH;
+}
+
+void write_line(std::string_view text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
 }  // namespace
 
 Terminal::Terminal(LineHandler handler) : handler_(std::move(handler)) {
-    g_terminal = this;
-    active_ = true;
-    rl_callback_handler_install(prompt_.c_str(), &Terminal::on_line);
+    editor_ = el_init("hubchat", stdin, stdout, stderr);
+    history_ = history_init();
+    HistEvent event;
+    history(history_, &event, H_SETSIZE, kHistorySize);
+    history(history_, &event, H_SETUNIQUE, 1);
+    el_set(editor_, EL_CLIENTDATA, this);
+    el_set(editor_, EL_EDITOR, "emacs");
+    el_set(editor_, EL_HIST, history, history_);
+    el_set(editor_, EL_PROMPT, &Terminal::prompt_of);
+    el_source(editor_, nullptr);  // the user's ~/.editrc, if any
+    el_set(editor_, EL_ADDFN, "hubchat-refresh", "Bring the screen up to date", refresh_command);
+    el_set(editor_, EL_BIND, kRefreshKeysBinding, "hubchat-refresh", nullptr);
+    // Key by key from now on: el_gets() returns after each key instead of blocking
+    // until a whole line is typed. This also draws the (empty) prompt.
+    el_set(editor_, EL_UNBUFFERED, 1);
 }
 
 Terminal::~Terminal() {
     close();
 }
 
-void Terminal::close() {
-    if (!active_) return;
-    active_ = false;
-    rl_callback_handler_remove();
-    g_terminal = nullptr;
+char* Terminal::prompt_of(EditLine* editor) {
+    void* self = nullptr;
+    el_get(editor, EL_CLIENTDATA, &self);
+    return static_cast<Terminal*>(self)->shown_prompt_.data();
 }
 
-void Terminal::set_prompt(std::string prompt) {
-    prompt_ = std::move(prompt);
-    if (!active_) return;
-    rl_set_prompt(prompt_.c_str());
-    // Inside the line handler readline still shows the accepted line; on_input_ready
-    // redraws once the handler has returned.
-    if (!in_handler_) rl_forced_update_display();
+void Terminal::set_prompt(std::string_view prompt) {
+    prompt_ = prompt;
+    if (!is_open()) return;
+    if (in_handler_) {
+        // The next line starts when the handler returns and is drawn with this prompt.
+        shown_prompt_ = prompt_;
+        return;
+    }
+    with_line_lifted([] {});
 }
 
-void Terminal::on_input_ready() {
-    if (!active_) return;
-    rl_callback_read_char();
+void Terminal::read_keys() {
+    bool first = true;
+    while (is_open()) {
+        int waiting = 0;
+        if (::ioctl(STDIN_FILENO, FIONREAD, &waiting) != 0) waiting = 0;
+        if (waiting <= 0) {
+            // Readable with nothing to read: the terminal hung up.
+            if (first) accept(std::nullopt);
+            return;
+        }
+        first = false;
+        int count = 0;
+        const char* line = el_gets(editor_, &count);
+        if (line == nullptr || count <= 0) continue;
+        if (line[count - 1] == '\n') {
+            accept(std::string(line, static_cast<std::size_t>(count - 1)));
+        } else if (count == 1 && line[0] == kEndOfInput) {
+            write_line("");  // leave the prompt's line, as a shell does
+            accept(std::nullopt);
+        }
+    }
+}
+
+void Terminal::accept(std::optional<std::string> line) {
+    // Back to a normal terminal while the line is handled: libedit has already moved to
+    // a fresh line, so what the handler prints needs no lifting.
+    el_set(editor_, EL_UNBUFFERED, 0);
+    if (line && !line->empty()) {
+        HistEvent event;
+        history(history_, &event, H_ENTER, line->c_str());
+    }
+    in_handler_ = true;
+    handler_(std::move(line));
+    in_handler_ = false;
+    // A new, empty line with the current prompt (unless the handler closed us).
+    if (is_open()) {
+        shown_prompt_ = prompt_;
+        el_set(editor_, EL_UNBUFFERED, 1);
+    }
 }
 
 void Terminal::print(std::string_view text) {
-    if (!active_) {
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        std::fputc('\n', stdout);
-        std::fflush(stdout);
-        return;
-    }
-    // Return to the start of the input line and erase it, print, then let readline
-    // redraw the prompt and the text typed so far.
-    std::fputs("\r\033[K", stdout);
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fputc('\n', stdout);
-    std::fflush(stdout);
-    rl_forced_update_display();
+    if (!is_open() || in_handler_) return write_line(text);
+    with_line_lifted([text] { write_line(text); });
 }
 
-void Terminal::on_line(char* line) {
-    Terminal* self = g_terminal;
-    if (self == nullptr) {
-        std::free(line);
-        return;
+void Terminal::resize() {
+    if (!is_open()) return;
+    el_resize(editor_);
+    if (!in_handler_) el_set(editor_, EL_REFRESH);
+}
+
+void Terminal::with_line_lifted(const std::function<void()>& between) {
+    // Take the line (wide characters, so that lengths and the cursor are in characters).
+    const LineInfoW* info = el_wline(editor_);
+    const std::wstring text(info->buffer, info->lastchar);
+    const int cursor = static_cast<int>(info->cursor - info->buffer);
+    const int length = static_cast<int>(text.size());
+
+    clear_text();
+    erase_line();
+    between();
+
+    // The cursor is at the start of a blank line: draw prompt and line there, and put
+    // the cursor back where it was.
+    shown_prompt_ = prompt_;
+    if (!text.empty()) el_winsertstr(editor_, text.c_str());
+    el_cursor(editor_, cursor - length);
+    el_set(editor_, EL_REFRESH);
+}
+
+void Terminal::clear_text() {
+    const LineInfoW* info = el_wline(editor_);
+    el_cursor(editor_, static_cast<int>(info->lastchar - info->cursor));      // to the end...
+    el_wdeletestr(editor_, static_cast<int>(info->lastchar - info->buffer));  // ...and back
+}
+
+void Terminal::erase_line() {
+    // With an empty prompt and line, a refresh makes libedit clear what it drew and
+    // leave the cursor at the start of the first line it used.
+    shown_prompt_.clear();
+    el_push(editor_, kRefreshKeys);
+    int count = 0;
+    el_gets(editor_, &count);
+}
+
+void Terminal::close() {
+    if (!is_open()) return;
+    if (!in_handler_) {
+        // Leave a clean line behind: the shell's prompt comes next.
+        clear_text();
+        erase_line();
     }
-    std::optional<std::string> text;
-    if (line != nullptr) {
-        text = line;
-        if (*line != '\0') add_history(line);
-        std::free(line);
-    }
-    self->in_handler_ = true;
-    self->handler_(std::move(text));
-    self->in_handler_ = false;
+    el_end(editor_);  // restores the terminal modes
+    editor_ = nullptr;
+    history_end(history_);
+    history_ = nullptr;
 }
 
 }  // namespace hubchat::client

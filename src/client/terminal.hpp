@@ -1,6 +1,12 @@
-// The interactive line editor: GNU readline's callback interface, fed from
-// the event loop, so text arriving from the server is printed above the line being
-// typed and that line is redrawn intact.
+// The line editor at the terminal: libedit, driven key by key from the event loop, so
+// text from the server can be printed at any moment above the line being typed, which
+// is then redrawn intact (prompt, text and cursor position).
+//
+// libedit's readline emulation is not used: in libedit 3.1 `rl_replace_line("")` does
+// nothing, `rl_redisplay()` only queues a ^R keystroke and `rl_copy_text()` drops the
+// last character, so the readline recipe (save, clear, print, restore, redisplay)
+// leaves stale or doubled text. The native API (histedit.h) gives the same editing with
+// a redraw that works.
 #pragma once
 
 #include <functional>
@@ -8,33 +14,48 @@
 #include <string>
 #include <string_view>
 
+struct editline;  // libedit's EditLine
+struct history;   // libedit's History
+
 namespace hubchat::client {
 
 class Terminal {
   public:
-    // Called with each line typed; nullopt on end of input (Ctrl-D).
+    // Called with each line entered (without its newline); nullopt at end of input
+    // (Ctrl-D on an empty line, or the terminal went away).
     using LineHandler = std::function<void(std::optional<std::string>)>;
 
+    // Takes over stdin/stdout, which must be a terminal.
     explicit Terminal(LineHandler handler);
     ~Terminal();
     Terminal(const Terminal&) = delete;
     Terminal& operator=(const Terminal&) = delete;
 
-    void set_prompt(std::string prompt);
-    // Stdin is readable: let the editor take what was typed.
-    void on_input_ready();
-    // Prints `text` (one or more lines) above the input line.
+    void set_prompt(std::string_view prompt);
+    // Stdin is readable: give every key waiting there to the editor.
+    void read_keys();
+    // Prints one line above the line being typed.
     void print(std::string_view text);
-    // Leaves the editor (restores the terminal); later output goes straight to stdout.
+    // The window changed size.
+    void resize();
+    // Gives the terminal back as it was; later output goes straight to stdout.
     void close();
+    bool is_open() const { return editor_ != nullptr; }
 
   private:
-    static void on_line(char* line);
+    static char* prompt_of(struct editline* editor);
+    void accept(std::optional<std::string> line);
+    // Runs `between` with the edited line taken off the screen, then redraws it.
+    void with_line_lifted(const std::function<void()>& between);
+    void clear_text();
+    void erase_line();
 
     LineHandler handler_;
-    std::string prompt_;
-    bool active_ = false;
-    bool in_handler_ = false;  // inside the line handler
+    struct editline* editor_ = nullptr;
+    struct history* history_ = nullptr;
+    std::string prompt_;        // the prompt asked for
+    std::string shown_prompt_;  // what libedit draws: empty while the line is lifted
+    bool in_handler_ = false;   // a line was just entered: nothing of it is on screen
 };
 
 }  // namespace hubchat::client

@@ -2,66 +2,92 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/json/parse.hpp>
-
 namespace hubchat::client {
 namespace {
-namespace json = boost::json;
 
-json::object obj(std::string_view text) {
-    return json::parse(text).as_object();
+using Lines = std::vector<std::string>;
+
+TEST(Render, TheOriginalsFixedTexts) {
+    EXPECT_EQ(kNamePrompt, "Your name> ");
+    EXPECT_EQ(kSayPrompt, "You say  > ");
+    EXPECT_EQ(kDestPrompt, "Dest name> ");
+    const Lines banner = banner_lines("::1", 7100);
+    ASSERT_EQ(banner.size(), 5u);
+    EXPECT_EQ(banner[0], "Usage is:");
+    EXPECT_EQ(banner[1], "hubchat [--machine-name:127.0.0.1] [--port:7002] [--verbose:true|false]");
+    EXPECT_EQ(banner[2], "\twhere --machine-name: and --port: must match the server's settings.");
+    EXPECT_EQ(banner[3], "");
+    EXPECT_EQ(banner[4], "connecting to ::1 port 7100");
+    const Lines help = help_lines();
+    ASSERT_GE(help.size(), 3u);
+    EXPECT_EQ(help[0], "To exit, type Q, QUIT, or EXIT (lower or upper case)");
+    EXPECT_EQ(help[1], "To get the list of connected clients, type L (lower or upper case)");
+    EXPECT_EQ(help[2], "To see this message again, type H (lower or upper case)");
 }
 
-TEST(Render, RequestFramesAreJsonLines) {
-    auto hello = obj(hello_frame("tintin"));
-    EXPECT_EQ(hello.at("type"), "hello");
-    EXPECT_EQ(hello.at("name"), "tintin");
-    const auto line = message_frame("bob", "hi \"you\"", 4);
-    EXPECT_EQ(line.back(), '\n');
-    auto m = obj(line);
-    EXPECT_EQ(m.at("dest"), "bob");
-    EXPECT_EQ(m.at("message"), "hi \"you\"");
-    EXPECT_EQ(m.at("ref"), 4);
-    EXPECT_EQ(obj(room_frame("join", "#r", 1)).at("room"), "#r");
-    EXPECT_EQ(obj(request_frame("list", 2)).at("type"), "list");
+TEST(Render, ChatAsTheOriginalPrintedIt) {
+    const ServerEvent direct = event::Chat{"alice", "bob", "Hello Bob"};
+    EXPECT_EQ(lines_for_person(direct, false), Lines{"Message from alice: Hello Bob"});
+    // Red, with the original's codes and the spaces inside them.
+    EXPECT_EQ(lines_for_person(direct, true),
+              Lines{"\033[031m Message from alice: Hello Bob \033[0m"});
+    EXPECT_EQ(lines_for_person(event::Chat{"bob", "ALL", "Hi everyone"}, false),
+              Lines{"Message from bob: Hi everyone"});
+    EXPECT_EQ(lines_for_person(event::Chat{"alice", "bob,carol", "both"}, false),
+              Lines{"Message from alice: both"});
 }
 
-TEST(Render, ChatLinesLikeTheOriginal) {
-    auto frame = obj(R"({"type":"message","user":"alice","dest":"bob","message":"Hello Bob"})");
-    EXPECT_EQ(render_for_person(frame, false),
-              std::vector<std::string>{"Message from alice: Hello Bob"});
-    EXPECT_EQ(render_for_person(frame, true),
-              std::vector<std::string>{"\033[031m Message from alice: Hello Bob \033[0m"});
-    auto room = obj(R"({"type":"message","user":"alice","dest":"#dev","message":"hi"})");
-    EXPECT_EQ(render_for_person(room, false)[0], "Message from alice in #dev: hi");
-    EXPECT_EQ(render_for_listen(frame), "alice: Hello Bob");
-    EXPECT_EQ(render_for_listen(room), "alice in #dev: hi");
+TEST(Render, RoomMessagesSayTheRoom) {
+    EXPECT_EQ(lines_for_person(event::Chat{"alice", "#dev", "hi"}, false),
+              Lines{"Message from alice in #dev: hi"});
+    EXPECT_EQ(listen_line({"alice", "#dev", "hi"}), "alice in #dev: hi");
+    EXPECT_EQ(listen_line({"alice", "bob", "hi"}), "alice: hi");
 }
 
-TEST(Render, ListLikeTheOriginal) {
-    auto list = obj(R"({"type":"list","users":["haddock","tintin"]})");
-    EXPECT_EQ(
-        render_for_person(list, false),
-        (std::vector<std::string>{"", "2 Client(s):", "- Client [haddock]", "- Client [tintin]"}));
+TEST(Render, ListsAsTheOriginal) {
+    EXPECT_EQ(lines_for_person(event::UserList{{"alice", "bob"}}, true),
+              (Lines{"", "2 Client(s):", "- Client [alice]", "- Client [bob]"}));
+    EXPECT_EQ(lines_for_person(event::UserList{{"alice"}}, false),
+              (Lines{"", "1 Client(s):", "- Client [alice]"}));
+    EXPECT_EQ(lines_for_person(event::Members{"#dev", {"alice", "bob"}}, false),
+              (Lines{"2 Client(s) in #dev:", "- Client [alice]", "- Client [bob]"}));
+    EXPECT_EQ(lines_for_person(event::RoomList{{{"ALL", 2}, {"#dev", 1}}}, false),
+              (Lines{"2 Room(s):", "- Room [ALL] 2 member(s)", "- Room [#dev] 1 member(s)"}));
 }
 
-TEST(Render, EventsErrorsAndSilence) {
-    EXPECT_EQ(render_for_person(obj(R"({"type":"join","room":"#r","user":"b"})"), false)[0],
-              "* b joined #r");
-    EXPECT_EQ(render_for_person(obj(R"({"type":"leave","room":"ALL","user":"b","reason":"quit"})"),
-                                false)[0],
-              "* b quit");
-    EXPECT_EQ(render_for_person(obj(R"({"type":"error","code":"x","message":"No such user: z"})"),
-                                false)[0],
-              "Error: No such user: z");
-    EXPECT_EQ(render_for_person(obj(R"({"type":"rooms","rooms":[{"name":"ALL","members":2}]})"),
-                                false)[0],
-              "Rooms: ALL (2)");
-    EXPECT_TRUE(render_for_person(obj(R"({"type":"ack","id":1})"), false).empty());
-    EXPECT_TRUE(render_for_person(obj(R"({"type":"pong"})"), false).empty());
-    EXPECT_FALSE(render_for_listen(obj(R"({"type":"join","room":"#r","user":"b"})")));
-    EXPECT_FALSE(parse_frame("not json"));
-    EXPECT_EQ(ref_of(obj(R"({"ref":5})")), 5u);
+TEST(Render, JoinsLeavesErrorsAndShutdown) {
+    EXPECT_EQ(lines_for_person(event::Joined{"#dev", "bob"}, false), Lines{"* bob joined #dev"});
+    EXPECT_EQ(lines_for_person(event::Left{"#dev", "bob", "left"}, false),
+              Lines{"* bob left #dev"});
+    EXPECT_EQ(lines_for_person(event::Joined{"ALL", "bob"}, false), Lines{"* bob joined ALL"});
+    EXPECT_EQ(lines_for_person(event::Left{"ALL", "bob", "quit"}, false),
+              Lines{"* bob left ALL (quit)"});
+    EXPECT_EQ(lines_for_person(event::Left{"ALL", "bob", "disconnected"}, false),
+              Lines{"* bob left ALL (disconnected)"});
+    EXPECT_EQ(lines_for_person(event::Error{"unknown_recipient", "No such user: zed", 1}, false),
+              Lines{"Error: No such user: zed"});
+    EXPECT_EQ(lines_for_person(event::Shutdown{"Server is shutting down"}, false),
+              Lines{"Server: Server is shutting down"});
+}
+
+TEST(Render, RepliesWithNothingToShow) {
+    EXPECT_TRUE(lines_for_person(event::Welcome{"alice", "hubchat"}, false).empty());
+    EXPECT_TRUE(lines_for_person(event::Ack{1, {}}, false).empty());
+    EXPECT_TRUE(lines_for_person(event::Pong{1}, false).empty());
+    EXPECT_TRUE(lines_for_person(event::Unknown{"typing"}, false).empty());
+}
+
+TEST(Render, TextFromTheNetworkCannotDriveTheTerminal) {
+    EXPECT_EQ(printable("plain é ✓\ttab"), "plain é ✓\ttab");
+    EXPECT_EQ(printable("two\nlines\r"), "two^Jlines^M");
+    EXPECT_EQ(printable("\033[2Jwiped"), "^[[2Jwiped");
+    EXPECT_EQ(printable("del\x7f"), "del^?");
+    EXPECT_EQ(printable("c1 \xc2\x9b"
+                        "31m"),
+              "c1 ?31m");  // U+009B, a one-byte CSI
+    EXPECT_EQ(lines_for_person(event::Chat{"eve\033]0;x\a", "bob", "a\nb"}, false),
+              Lines{"Message from eve^[]0;x^G: a^Jb"});
+    EXPECT_EQ(listen_line({"eve", "bob", "a\nb"}), "eve: a^Jb");
 }
 
 }  // namespace

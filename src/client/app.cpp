@@ -1,0 +1,232 @@
+#include "client/app.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+
+#include "client/connection.hpp"
+#include "client/line_splitter.hpp"
+#include "client/render.hpp"
+#include "client/scripted.hpp"
+#include "client/session.hpp"
+#include "client/terminal.hpp"
+
+namespace hubchat::client {
+namespace asio = boost::asio;
+
+namespace {
+
+enum class Mode { Interactive, Piped, Send, Listen };
+
+Mode mode_for(const ClientOptions& options) {
+    if (options.send) return Mode::Send;
+    if (options.listen) return Mode::Listen;
+    // Line editing needs a terminal on both sides; otherwise lines are read as they come.
+    if (::isatty(STDIN_FILENO) == 1 && ::isatty(STDOUT_FILENO) == 1) return Mode::Interactive;
+    return Mode::Piped;
+}
+
+bool wants_color() {
+    // https://no-color.org: NO_COLOR set to anything but "" turns colour off.
+    const char* no_color = std::getenv("NO_COLOR");
+    return ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
+}
+
+void write_line(std::FILE* stream, std::string_view text) {
+    std::fwrite(text.data(), 1, text.size(), stream);
+    std::fputc('\n', stream);
+    std::fflush(stream);
+}
+
+class Runtime final : public Host {
+  public:
+    explicit Runtime(const ClientOptions& options)
+        : options_(options),
+          mode_(mode_for(options)),
+          stdin_flags_(::fcntl(STDIN_FILENO, F_GETFL)),
+          connection_(io_, options.host, options.port,
+                      {[this] { on_connected(); },
+                       [this](std::string_view line) { session_->received(line); },
+                       [this](std::string_view why) { session_->disconnected(why); }}),
+          stop_signals_(io_, SIGINT, SIGTERM, SIGHUP),
+          resize_signal_(io_) {
+        session_ = make_session();
+    }
+
+    ~Runtime() override {
+        terminal_.reset();
+        // Asio may have made the shared stdin description non-blocking; the shell that
+        // started us reads from it next.
+        if (stdin_flags_ >= 0) ::fcntl(STDIN_FILENO, F_SETFL, stdin_flags_);
+    }
+
+    int run() {
+        if (mode_ == Mode::Interactive) {
+            for (const auto& line : banner_lines(options_.host, options_.port)) {
+                write_line(stdout, line);
+            }
+        }
+        watch_stop_signals();
+        std::string error;
+        if (!connection_.connect(error)) {
+            write_line(stderr, "hubchat: cannot connect to " + options_.host + " port " +
+                                   std::to_string(options_.port) + ": " + error);
+            return 1;
+        }
+        if (!exit_code_) io_.run();
+        if (terminal_) terminal_->close();
+        return exit_code_.value_or(0);
+    }
+
+    // ---- Host ---------------------------------------------------------------------
+
+    void send(std::string frame) override { connection_.send(std::move(frame)); }
+
+    void show(std::string_view line) override {
+        if (terminal_) return terminal_->print(line);
+        write_line(stdout, line);
+    }
+
+    void warn(std::string_view line) override {
+        if (terminal_) return terminal_->print(line);
+        write_line(stderr, line);
+    }
+
+    void prompt(std::string_view text) override {
+        if (terminal_) terminal_->set_prompt(text);
+    }
+
+    void finish(int exit_code) override {
+        if (exit_code_) return;
+        exit_code_ = exit_code;
+        stop_signals_.cancel();
+        resize_signal_.cancel();
+        if (terminal_) terminal_->close();
+        if (stdin_) {
+            boost::system::error_code ignored;
+            stdin_->close(ignored);
+        }
+        connection_.close([this] { io_.stop(); });
+    }
+
+  private:
+    std::unique_ptr<Session> make_session() {
+        switch (mode_) {
+            case Mode::Send:
+                return std::make_unique<SendSession>(*this, options_.name, options_.to,
+                                                     *options_.send, options_.verbose);
+            case Mode::Listen:
+                return std::make_unique<ListenSession>(*this, options_.name, options_.json,
+                                                       options_.verbose);
+            case Mode::Interactive:
+            case Mode::Piped:
+                break;
+        }
+        ChatConfig config;
+        config.name = options_.name;
+        config.to = options_.to;
+        config.interactive = mode_ == Mode::Interactive;
+        config.color = wants_color();
+        config.verbose = options_.verbose;
+        return std::make_unique<ChatSession>(*this, std::move(config));
+    }
+
+    void on_connected() {
+        if (first_connection_) {
+            first_connection_ = false;
+            start_input();
+        }
+        session_->connected();
+    }
+
+    void start_input() {
+        if (mode_ == Mode::Interactive) {
+            write_line(stdout, "...Connected");
+            for (const auto& line : help_lines()) write_line(stdout, line);
+            terminal_ = std::make_unique<Terminal>(
+                [this](std::optional<std::string> line) { session_->typed(std::move(line)); });
+            stdin_.emplace(io_, ::dup(STDIN_FILENO));
+            wait_for_keys();
+            resize_signal_.add(SIGWINCH);
+            watch_resizes();
+        } else if (mode_ == Mode::Piped) {
+            // Works for pipes, terminals and regular files alike: Asio reads a file
+            // directly, as reading one never blocks.
+            stdin_.emplace(io_, ::dup(STDIN_FILENO));
+            read_piped_input();
+        }
+    }
+
+    void wait_for_keys() {
+        stdin_->async_wait(asio::posix::stream_descriptor::wait_read,
+                           [this](boost::system::error_code ec) {
+                               if (ec || !terminal_ || !terminal_->is_open()) return;
+                               terminal_->read_keys();
+                               if (terminal_->is_open()) wait_for_keys();
+                           });
+    }
+
+    void read_piped_input() {
+        stdin_->async_read_some(
+            asio::buffer(stdin_buffer_), [this](boost::system::error_code ec, std::size_t n) {
+                if (exit_code_) return;
+                for (auto& line : stdin_lines_.feed({stdin_buffer_.data(), n})) {
+                    session_->typed(std::move(line));
+                    if (exit_code_) return;
+                }
+                if (!ec) return read_piped_input();
+                if (ec == asio::error::operation_aborted) return;
+                if (auto last = stdin_lines_.finish()) session_->typed(std::move(last));
+                if (!exit_code_) session_->typed(std::nullopt);
+            });
+    }
+
+    void watch_stop_signals() {
+        stop_signals_.async_wait([this](boost::system::error_code ec, int) {
+            if (ec) return;
+            session_->interrupted();
+            if (!exit_code_) watch_stop_signals();
+        });
+    }
+
+    void watch_resizes() {
+        resize_signal_.async_wait([this](boost::system::error_code ec, int) {
+            if (ec || !terminal_) return;
+            terminal_->resize();
+            watch_resizes();
+        });
+    }
+
+    asio::io_context io_{1};
+    ClientOptions options_;
+    Mode mode_;
+    int stdin_flags_;
+    ServerConnection connection_;
+    asio::signal_set stop_signals_;
+    asio::signal_set resize_signal_;
+    std::unique_ptr<Session> session_;
+    std::unique_ptr<Terminal> terminal_;
+    std::optional<asio::posix::stream_descriptor> stdin_;
+    std::array<char, 4096> stdin_buffer_{};
+    LineSplitter stdin_lines_;
+    bool first_connection_ = true;
+    std::optional<int> exit_code_;
+};
+
+}  // namespace
+
+int run_client(const ClientOptions& options) {
+    Runtime runtime(options);
+    return runtime.run();
+}
+
+}  // namespace hubchat::client

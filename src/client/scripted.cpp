@@ -1,0 +1,119 @@
+#include "client/scripted.hpp"
+
+#include <type_traits>
+
+#include "client/codec.hpp"
+#include "client/render.hpp"
+
+namespace hubchat::client {
+
+// ---- --send -------------------------------------------------------------------------
+
+SendSession::SendSession(Host& host, std::string name, std::string to, std::string text,
+                         bool verbose)
+    : host_(host),
+      name_(std::move(name)),
+      to_(std::move(to)),
+      text_(std::move(text)),
+      verbose_(verbose) {}
+
+void SendSession::connected() {
+    transmit(encode_hello(name_));
+}
+
+void SendSession::disconnected(std::string_view why) {
+    if (finished_) return;
+    host_.warn("hubchat: lost the connection to the server (" + std::string(why) + ")");
+    finish(1);
+}
+
+void SendSession::received(std::string_view line) {
+    if (verbose_) host_.warn("\treceived '" + printable(line) + "'");
+    const std::optional<ServerEvent> event = decode_server_line(line);
+    if (!event || finished_) return;
+    if (std::holds_alternative<event::Welcome>(*event)) {
+        welcomed_ = true;
+        transmit(encode_message(to_, text_, kMessageRef));
+        transmit(encode_query(Query::Ping, kPingRef));
+    } else if (const auto* ack = std::get_if<event::Ack>(&*event)) {
+        if (ack->ref == kMessageRef) {
+            acked_ = true;
+            if (!ack->failed.empty()) refused_ = true;  // the error line says which
+        }
+    } else if (const auto* error = std::get_if<event::Error>(&*event)) {
+        host_.warn("hubchat: " + printable(error->message));
+        if (!welcomed_) return finish(1);  // the name was refused
+        if (error->ref == kMessageRef) refused_ = true;
+    } else if (const auto* pong = std::get_if<event::Pong>(&*event)) {
+        if (pong->ref == kPingRef) finish(acked_ && !refused_ ? 0 : 1);
+    }
+}
+
+void SendSession::interrupted() {
+    if (finished_) return;
+    host_.warn("hubchat: interrupted; the message may not have been delivered");
+    finish(130);
+}
+
+void SendSession::transmit(std::string frame) {
+    if (verbose_) host_.warn("\tsending \"" + printable(frame.substr(0, frame.size() - 1)) + "\"");
+    host_.send(std::move(frame));
+}
+
+void SendSession::finish(int code) {
+    finished_ = true;
+    host_.finish(code);
+}
+
+// ---- --listen -----------------------------------------------------------------------
+
+ListenSession::ListenSession(Host& host, std::string name, bool json, bool verbose)
+    : host_(host), name_(std::move(name)), json_(json), verbose_(verbose) {}
+
+void ListenSession::connected() {
+    connected_ = true;
+    awaiting_welcome_ = true;
+    host_.send(encode_hello(name_));
+}
+
+void ListenSession::disconnected(std::string_view why) {
+    connected_ = false;
+    awaiting_welcome_ = false;
+    if (finished_ || loss_announced_) return;
+    loss_announced_ = true;
+    host_.warn("hubchat: connection to the server lost (" + std::string(why) +
+               "); reconnecting...");
+}
+
+void ListenSession::received(std::string_view line) {
+    if (verbose_) host_.warn("\treceived '" + printable(line) + "'");
+    const std::optional<ServerEvent> event = decode_server_line(line);
+    if (!event || finished_) return;
+    if (const auto* chat = std::get_if<event::Chat>(&*event)) {
+        if (json_) return host_.show(line);
+        return host_.show(listen_line(*chat));
+    }
+    if (const auto* welcome = std::get_if<event::Welcome>(&*event)) {
+        awaiting_welcome_ = false;
+        loss_announced_ = false;
+        if (welcomed_once_) host_.warn("hubchat: reconnected as " + printable(welcome->name));
+        welcomed_once_ = true;
+    } else if (const auto* error = std::get_if<event::Error>(&*event)) {
+        host_.warn("hubchat: " + printable(error->message));
+        if (awaiting_welcome_) {
+            finished_ = true;
+            host_.finish(1);
+        }
+    } else if (const auto* shutdown = std::get_if<event::Shutdown>(&*event)) {
+        host_.warn("hubchat: " + printable(shutdown->message));
+    }
+}
+
+void ListenSession::interrupted() {
+    if (finished_) return;
+    finished_ = true;
+    if (connected_) host_.send(encode_quit());
+    host_.finish(0);
+}
+
+}  // namespace hubchat::client

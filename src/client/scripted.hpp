@@ -1,0 +1,68 @@
+// The non-interactive modes: `--send` (one message, exit status says whether the server
+// took it) and `--listen` (print what arrives, one line per message). Same Host/Session
+// contract as the chat client, so they are tested the same way.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "client/session.hpp"
+
+namespace hubchat::client {
+
+// Exit codes: 0 once the server acknowledged the message to every recipient; 1 when it
+// refused it (all or some recipients), the name, or the connection failed; 130 on Ctrl-C.
+class SendSession final : public Session {
+  public:
+    SendSession(Host& host, std::string name, std::string to, std::string text, bool verbose);
+
+    void connected() override;
+    void disconnected(std::string_view why) override;
+    void received(std::string_view line) override;
+    void typed(std::optional<std::string>) override {}
+    void interrupted() override;
+
+  private:
+    void transmit(std::string frame);
+    void finish(int code);
+
+    Host& host_;
+    std::string name_;
+    std::string to_;
+    std::string text_;
+    bool verbose_;
+    bool welcomed_ = false;
+    bool acked_ = false;
+    bool refused_ = false;
+    bool finished_ = false;
+    static constexpr std::uint64_t kMessageRef = 1;
+    static constexpr std::uint64_t kPingRef = 2;  // its pong comes after every reply above
+};
+
+// Prints `alice: hi` (or `alice in #dev: hi`) per message, or with `json` each message
+// frame exactly as received. Reconnects like the chat client; Ctrl-C exits 0.
+class ListenSession final : public Session {
+  public:
+    ListenSession(Host& host, std::string name, bool json, bool verbose);
+
+    void connected() override;
+    void disconnected(std::string_view why) override;
+    void received(std::string_view line) override;
+    void typed(std::optional<std::string>) override {}
+    void interrupted() override;
+
+  private:
+    Host& host_;
+    std::string name_;
+    bool json_;
+    bool verbose_;
+    bool connected_ = false;
+    bool awaiting_welcome_ = false;
+    bool welcomed_once_ = false;
+    bool loss_announced_ = false;
+    bool finished_ = false;
+};
+
+}  // namespace hubchat::client

@@ -1,0 +1,110 @@
+// The client's behaviour, apart from any I/O: a Session reacts to what happens (the
+// connection came up or went away, a server line, a typed line, Ctrl-C) by asking its
+// Host to send, show, prompt or finish. The runtime (app.cpp) is the real Host, with Asio
+// and libedit; the unit tests use a recording one.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "client/codec.hpp"
+
+namespace hubchat::client {
+
+class Host {
+  public:
+    virtual ~Host() = default;
+    // One frame to the server. Sessions only send while connected.
+    virtual void send(std::string frame) = 0;
+    // One line for the user (stdout), printed above the line being typed.
+    virtual void show(std::string_view line) = 0;
+    // One line about a failure (stderr).
+    virtual void warn(std::string_view line) = 0;
+    // The prompt for the next input line; "" for none.
+    virtual void prompt(std::string_view text) = 0;
+    // Stop with this exit code, once the frames already sent have left.
+    virtual void finish(int exit_code) = 0;
+};
+
+class Session {
+  public:
+    virtual ~Session() = default;
+    // A connection to the server is up (first time or again). The host reconnects by
+    // itself after `disconnected`, until the session finishes.
+    virtual void connected() = 0;
+    virtual void disconnected(std::string_view why) = 0;
+    // One line from the server, without its '\n'.
+    virtual void received(std::string_view line) = 0;
+    // One input line as typed; nullopt at end of input (Ctrl-D, end of the pipe).
+    virtual void typed(std::optional<std::string> line) = 0;
+    // Ctrl-C or SIGTERM.
+    virtual void interrupted() = 0;
+};
+
+struct ChatConfig {
+    std::string name;         // --name: registered without asking
+    std::string to;           // --to: plain lines go there without asking `Dest name> `
+    bool interactive = true;  // a person at a terminal: prompts; names are asked again
+    bool color = false;       // chat lines in red, as the original
+    bool verbose = false;     // show every frame, as the original's --verbose:true
+};
+
+// The chat client proper, at a terminal or fed by a pipe: the original's questions and
+// commands, hubchat's one-line sends and rooms, registration and re-registration.
+class ChatSession final : public Session {
+  public:
+    ChatSession(Host& host, ChatConfig config);
+
+    void connected() override;
+    void disconnected(std::string_view why) override;
+    void received(std::string_view line) override;
+    void typed(std::optional<std::string> line) override;
+    void interrupted() override;
+
+  private:
+    enum class Stage { AskName, Chat, AskDest };
+
+    void handle(std::optional<std::string> line);
+    void handle_chat_line(const std::string& line);
+    void release_held_input();
+    void end_of_input();
+
+    void on_welcome(const event::Welcome& welcome);
+    void on_error(const event::Error& error);
+    void on_presence(const ServerEvent& event, std::string_view user, std::string_view room,
+                     bool joined);
+
+    void ask_name();
+    void register_name();
+    void leave_after_replies();
+    void leave_now();
+
+    bool can_reach_server(std::string_view refusal);
+    void send_message(std::string_view dest, std::string_view text);
+    void transmit(std::string frame);
+    void show_all(const std::vector<std::string>& lines);
+    std::uint64_t next_ref() { return next_ref_++; }
+
+    Host& host_;
+    ChatConfig config_;
+    Stage stage_ = Stage::AskName;
+    std::string name_;  // registered or being registered; empty: ask for one
+    bool connected_ = false;
+    bool awaiting_welcome_ = false;
+    bool welcomed_once_ = false;
+    bool loss_announced_ = false;
+    bool finished_ = false;
+    std::optional<std::uint64_t> leave_ping_;  // leave once this pong is back
+    std::string pending_text_;                 // a message waiting for its `Dest name> `
+    // Lines typed while the server had not yet answered the hello: they answer whatever
+    // question comes next, as they would have had the answer been instant.
+    std::deque<std::optional<std::string>> held_input_;
+    std::vector<std::string> rooms_;  // joined; joined again after a reconnect
+    std::uint64_t next_ref_ = 1;
+};
+
+}  // namespace hubchat::client
