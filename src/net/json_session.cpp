@@ -8,6 +8,7 @@
 #include <span>
 
 #include "core/names.hpp"
+#include "net/endpoint_text.hpp"
 
 namespace hubchat::net {
 namespace asio = boost::asio;
@@ -28,15 +29,6 @@ constexpr int kReadsPerWakeup = 4;
 std::array<char, kReadChunk>& read_buffer() {
     thread_local std::array<char, kReadChunk> buffer;
     return buffer;
-}
-
-std::string describe(const tcp::socket& socket) {
-    boost::system::error_code ec;
-    const auto remote = socket.remote_endpoint(ec);
-    if (ec) return "?";
-    const auto address = remote.address();
-    return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
-           std::to_string(remote.port());
 }
 
 // Frames as logged: without the newline, and long ones cut, so --verbose stays readable.
@@ -64,7 +56,7 @@ JsonSession::JsonSession(tcp::socket socket, const SessionContext& context)
 }
 
 std::string JsonSession::label() const {
-    return describe(socket_);
+    return peer_text(socket_);
 }
 
 std::string_view JsonSession::name() const {

@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 #include <memory>
 
+#include "net/endpoint_text.hpp"
 #include "proto/json_codec.hpp"
 
 namespace hubchat::net {
@@ -14,15 +15,6 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-std::string describe(const tcp::socket& socket) {
-    boost::system::error_code ec;
-    const auto remote = socket.remote_endpoint(ec);
-    if (ec) return "?";
-    const auto address = remote.address();
-    return (address.is_v6() ? "[" + address.to_string() + "]" : address.to_string()) + ":" +
-           std::to_string(remote.port());
-}
 
 // Reads a connection's first bytes until proto::sniff() decides, then hands the socket
 // over. A silent connection is normal (the original client sends nothing until its user
@@ -60,7 +52,7 @@ class Sniffer : public Closable, public std::enable_shared_from_this<Sniffer> {
     void on_read(boost::system::error_code ec, std::size_t n) {
         if (ec) {
             if (spdlog::should_log(spdlog::level::debug)) {
-                spdlog::debug("{} closed before saying anything ({})", describe(socket_),
+                spdlog::debug("{} closed before saying anything ({})", peer_text(socket_),
                               ec.message());
             }
             return;
@@ -76,14 +68,14 @@ class Sniffer : public Closable, public std::enable_shared_from_this<Sniffer> {
         if (!adapter) {
             if (spdlog::should_log(spdlog::level::debug)) {
                 spdlog::debug("{} speaks {}, which this server does not serve; closing",
-                              describe(socket_), proto::protocol_name(protocol));
+                              peer_text(socket_), proto::protocol_name(protocol));
             }
             boost::system::error_code ignored;
             socket_.close(ignored);
             return;
         }
         if (protocol != proto::Protocol::Json && spdlog::should_log(spdlog::level::debug)) {
-            spdlog::debug("{} speaks {}", describe(socket_), proto::protocol_name(protocol));
+            spdlog::debug("{} speaks {}", peer_text(socket_), proto::protocol_name(protocol));
         }
         adapter(std::move(socket_), seen);
     }
@@ -142,7 +134,7 @@ void Listener::accept_next() {
             boost::system::error_code opt_ec;
             socket.set_option(tcp::no_delay(true), opt_ec);
             socket.set_option(asio::socket_base::keep_alive(true), opt_ec);
-            if (config_.verbose) spdlog::debug("connection from {}", describe(socket));
+            if (config_.verbose) spdlog::debug("connection from {}", peer_text(socket));
             std::make_shared<Sniffer>(std::move(socket), adapters_, tracker_)->start();
         }
         accept_next();

@@ -14,6 +14,7 @@
 
 #include "core/hub.hpp"
 #include "net/connection_tracker.hpp"
+#include "net/endpoint_text.hpp"
 #include "net/json_session.hpp"
 #include "net/listener.hpp"
 #include "server/options.hpp"
@@ -24,13 +25,6 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kShutdownDeadline = std::chrono::seconds(3);
-
-std::string endpoint_text(const tcp::endpoint& endpoint) {
-    const auto address = endpoint.address();
-    const std::string host =
-        address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
-    return host + ":" + std::to_string(endpoint.port());
-}
 
 // Accepts a literal address or a host name (the original took either).
 std::optional<std::string> resolve_host(asio::io_context& io, const std::string& host) {
@@ -47,8 +41,8 @@ void print_banner(const hubchat::net::ServerConfig& config, const tcp::endpoint&
     const auto address = endpoint.address();
     std::string connect_host = address.to_string();
     if (address.is_unspecified()) connect_host = "<this machine's address>";
-    std::cout << "hubchat-server " HUBCHAT_VERSION " listening on " << endpoint_text(endpoint)
-              << "\n"
+    std::cout << "hubchat-server " HUBCHAT_VERSION " listening on "
+              << hubchat::net::endpoint_text(endpoint) << "\n"
               << "Connect with:  hubchat --machine-name:" << connect_host
               << " --port:" << endpoint.port() << "\n";
     if (address.is_loopback()) {
