@@ -58,7 +58,7 @@ class Runtime final : public Host {
                        [this](std::string_view line) { session_->received(line); },
                        [this](std::string_view why) { session_->disconnected(why); }}),
           stop_signals_(io_, SIGINT, SIGTERM, SIGHUP),
-          resize_signal_(io_) {
+          terminal_signals_(io_) {
         session_ = make_session();
     }
 
@@ -109,7 +109,7 @@ class Runtime final : public Host {
         if (exit_code_) return;
         exit_code_ = exit_code;
         stop_signals_.cancel();
-        resize_signal_.cancel();
+        terminal_signals_.cancel();
         if (terminal_) terminal_->close();
         if (stdin_) {
             boost::system::error_code ignored;
@@ -156,8 +156,9 @@ class Runtime final : public Host {
                 [this](std::optional<std::string> line) { session_->typed(std::move(line)); });
             stdin_.emplace(io_, ::dup(STDIN_FILENO));
             wait_for_keys();
-            resize_signal_.add(SIGWINCH);
-            watch_resizes();
+            terminal_signals_.add(SIGWINCH);
+            terminal_signals_.add(SIGTSTP);
+            watch_terminal_signals();
         } else if (mode_ == Mode::Piped) {
             // Works for pipes, terminals and regular files alike: Asio reads a file
             // directly, as reading one never blocks.
@@ -198,11 +199,12 @@ class Runtime final : public Host {
         });
     }
 
-    void watch_resizes() {
-        resize_signal_.async_wait([this](boost::system::error_code ec, int) {
+    void watch_terminal_signals() {
+        terminal_signals_.async_wait([this](boost::system::error_code ec, int signal_number) {
             if (ec || !terminal_) return;
-            terminal_->resize();
-            watch_resizes();
+            if (signal_number == SIGWINCH) terminal_->resize();
+            if (signal_number == SIGTSTP) terminal_->suspend();
+            watch_terminal_signals();
         });
     }
 
@@ -212,7 +214,7 @@ class Runtime final : public Host {
     int stdin_flags_;
     ServerConnection connection_;
     asio::signal_set stop_signals_;
-    asio::signal_set resize_signal_;
+    asio::signal_set terminal_signals_;  // window size, Ctrl-Z
     std::unique_ptr<Session> session_;
     std::unique_ptr<Terminal> terminal_;
     std::optional<asio::posix::stream_descriptor> stdin_;

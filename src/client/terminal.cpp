@@ -1,6 +1,7 @@
 #include "client/terminal.hpp"
 
 #include <histedit.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -119,8 +120,18 @@ void Terminal::print(std::string_view text) {
 
 void Terminal::resize() {
     if (!is_open()) return;
-    el_resize(editor_);
-    if (!in_handler_) el_set(editor_, EL_REFRESH);
+    if (in_handler_) return el_resize(editor_);
+    // Erased while libedit still knows the old width, redrawn with the new one.
+    with_line_lifted([this] { el_resize(editor_); });
+}
+
+void Terminal::suspend() {
+    if (!is_open()) return;
+    with_line_lifted([this] {
+        el_set(editor_, EL_PREP_TERM, 0);  // the shell gets a normal terminal
+        ::kill(::getpid(), SIGSTOP);       // returns once continued (fg, bg, SIGCONT)
+        el_set(editor_, EL_PREP_TERM, 1);
+    });
 }
 
 void Terminal::with_line_lifted(const std::function<void()>& between) {

@@ -38,6 +38,9 @@ class Terminal {
     void print(std::string_view text);
     // The window changed size.
     void resize();
+    // Ctrl-Z: gives the terminal back, stops the process, and takes the terminal again
+    // (redrawing the line) once the shell continues it.
+    void suspend();
     // Gives the terminal back as it was; later output goes straight to stdout.
     void close();
     bool is_open() const { return editor_ != nullptr; }
