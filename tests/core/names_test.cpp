@@ -2,58 +2,186 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace hubchat::names {
 namespace {
 
+std::string repeat(std::string_view piece, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += piece;
+    return out;
+}
+
 TEST(Names, FoldAndSameIgnoreAsciiCaseOnly) {
     EXPECT_EQ(fold("AbC-\xc3\x89"), "abc-\xc3\x89");
+    EXPECT_EQ(fold(""), "");
+    EXPECT_EQ(fold("@[`{Z"), "@[`{z");  // the neighbours of A-Z and a-z are untouched
     EXPECT_TRUE(same("Alice", "aLICE"));
+    EXPECT_TRUE(same("", ""));
     EXPECT_FALSE(same("alice", "alicia"));
+    EXPECT_FALSE(same("alice", "alice "));
+    EXPECT_FALSE(same("@", "`"));                // 0x40 vs 0x60: not letters
     EXPECT_FALSE(same("\xc3\xa9", "\xc3\x89"));  // é and É differ: ASCII casemapping
 }
 
-TEST(Names, Utf8LengthCountsCodePoints) {
-    EXPECT_EQ(utf8_length("abc"), 3u);
-    EXPECT_EQ(utf8_length("h\xc3\xa9"), 2u);
-    EXPECT_EQ(utf8_length("\xf0\x9f\x98\x80"), 1u);
-    EXPECT_FALSE(utf8_length("\xc3"));
-    EXPECT_FALSE(utf8_length("\xc0\xaf"));      // overlong
-    EXPECT_FALSE(utf8_length("\xed\xa0\x80"));  // surrogate
+TEST(Names, FoldedHashAgreesWithSame) {
+    FoldedHash hash;
+    EXPECT_EQ(hash("Bob"), hash("bOB"));
+    EXPECT_EQ(hash("Bob"), hash(fold("Bob")));
+    EXPECT_NE(hash("bob"), hash("rob"));
+    EXPECT_TRUE(FoldedEqual{}("ALL", "all"));
 }
 
-TEST(Names, UserNameRules) {
-    EXPECT_FALSE(check_user_name("tintin"));
-    EXPECT_FALSE(check_user_name("h\xc3\xa9l\xc3\xa8ne"));
+TEST(Names, AllAndRoomPredicates) {
+    EXPECT_TRUE(is_all("ALL"));
+    EXPECT_TRUE(is_all("all"));
+    EXPECT_TRUE(is_all("All"));
+    EXPECT_FALSE(is_all("ALLx"));
+    EXPECT_FALSE(is_all("#ALL"));
+    EXPECT_FALSE(is_all(""));
+    EXPECT_TRUE(is_room("#x"));
+    EXPECT_TRUE(is_room("#"));
+    EXPECT_FALSE(is_room("x#"));
+    EXPECT_FALSE(is_room(""));
+}
+
+TEST(Names, Utf8LengthCountsCodePoints) {
+    EXPECT_EQ(utf8_length(""), 0u);
+    EXPECT_EQ(utf8_length("abc"), 3u);
+    EXPECT_EQ(utf8_length("h\xc3\xa9"), 2u);
+    EXPECT_EQ(utf8_length("\xe2\x9c\x93"), 1u);          // ✓
+    EXPECT_EQ(utf8_length("\xf0\x9f\x98\x80"), 1u);      // 😀
+    EXPECT_EQ(utf8_length("\xf4\x8f\xbf\xbf"), 1u);      // U+10FFFF, the last
+    EXPECT_EQ(utf8_length(std::string("a\0b", 3)), 3u);  // NUL is a code point
+    EXPECT_EQ(utf8_length("\xef\xbb\xbf"
+                          "x"),
+              2u);  // BOM counts
+}
+
+TEST(Names, Utf8LengthRefusesInvalidUtf8) {
+    for (const std::string& bad : std::vector<std::string>{"\xc3",          // truncated
+                                                           "a\xe2\x9c",     // truncated at the end
+                                                           "\xf0\x9f\x98",  // truncated 4-byte
+                                                           "\x80",      // lone continuation byte
+                                                           "\xc3\x28",  // bad continuation
+                                                           "\xc0\xaf",  // overlong '/'
+                                                           "\xe0\x80\xaf",      // overlong, 3 bytes
+                                                           "\xf0\x80\x80\xaf",  // overlong, 4 bytes
+                                                           "\xed\xa0\x80",      // UTF-16 surrogate
+                                                           "\xf4\x90\x80\x80",  // above U+10FFFF
+                                                           "\xf8\x88\x80\x80\x80",  // 5-byte form
+                                                           "\xff", "\xfe"}) {
+        EXPECT_FALSE(utf8_length(bad)) << testing::PrintToString(bad);
+    }
+}
+
+TEST(Names, UserNameLengthCountsCharactersNotBytes) {
+    EXPECT_FALSE(check_user_name("x"));
     EXPECT_FALSE(check_user_name(std::string(32, 'x')));
-    // 32 two-byte characters are 32 characters, not 64.
-    std::string accented;
-    for (int i = 0; i < 32; ++i) accented += "\xc3\xa9";
-    EXPECT_FALSE(check_user_name(accented));
-    EXPECT_TRUE(check_user_name(accented + "x"));
-    EXPECT_TRUE(check_user_name(""));
-    EXPECT_TRUE(check_user_name("a b"));
-    EXPECT_TRUE(
-        check_user_name("a\xc2\xa0"
-                        "b"));  // no-break space
-    EXPECT_TRUE(
-        check_user_name("a\xe2\x80\x8b"
-                        "b"));  // zero-width space
-    EXPECT_TRUE(check_user_name(std::string("a\0b", 3)));
-    EXPECT_TRUE(check_user_name("a,b"));
-    EXPECT_TRUE(check_user_name("#a"));
-    EXPECT_TRUE(check_user_name("ALL"));
-    EXPECT_TRUE(check_user_name("sErVeR"));
-    EXPECT_TRUE(check_user_name("\xff"));
+    EXPECT_TRUE(check_user_name(std::string(33, 'x')));
+    EXPECT_FALSE(check_user_name(repeat("\xc3\xa9", 32)));  // 64 bytes, 32 characters
+    EXPECT_TRUE(check_user_name(repeat("\xc3\xa9", 32) + "x"));
+    EXPECT_FALSE(check_user_name(repeat("\xf0\x9f\x98\x80", 32)));  // 128 bytes
+    EXPECT_TRUE(check_user_name(repeat("\xf0\x9f\x98\x80", 33)));
+    EXPECT_FALSE(check_user_name("h\xc3\xa9l\xc3\xa8ne"));
+}
+
+TEST(Names, UserNameRefusesSpacesControlsAndCommas) {
+    for (const std::string& bad : std::vector<std::string>{
+             "",
+             "a b",
+             " a",
+             "a ",
+             "a\tb",
+             "a\nb",
+             "a\rb",
+             std::string("a\0b", 3),
+             "a\x01",
+             "a\x1f",
+             "a\x7f",      // DEL
+             "a\xc2\x85",  // NEL (C1 control)
+             "a\xc2\x80",  // C1 control
+             "a\xc2\xa0"
+             "b",              // no-break space
+             "a\xe1\x9a\x80",  // ogham space mark
+             "a\xe2\x80\x80",  // en quad
+             "a\xe2\x80\x8a",  // hair space
+             "a\xe2\x80\x8b"
+             "b",  // zero-width space
+             "a\xe2\x80\x8c"
+             "b",  // zero-width non-joiner
+             "a\xe2\x80\x8d"
+             "b",              // zero-width joiner
+             "a\xe2\x80\xa8",  // line separator
+             "a\xe2\x80\xa9",  // paragraph separator
+             "a\xe2\x80\xaf",  // narrow no-break space
+             "a\xe2\x81\x9f",  // medium mathematical space
+             "a\xe3\x80\x80",  // ideographic space
+             "\xef\xbb\xbf"
+             "a",  // zero-width no-break space (BOM)
+             "a,b",
+             ",",
+         }) {
+        EXPECT_TRUE(check_user_name(bad)) << testing::PrintToString(bad);
+    }
+}
+
+TEST(Names, UserNameRefusesInvalidUtf8) {
+    for (const std::string& bad :
+         std::vector<std::string>{"\xff", "a\xc3", "\xc0\xaf", "\xed\xa0\x80",
+                                  "\x80"
+                                  "abc"}) {
+        auto problem = check_user_name(bad);
+        ASSERT_TRUE(problem) << testing::PrintToString(bad);
+        EXPECT_NE(problem->find("UTF-8"), std::string::npos) << *problem;
+    }
+}
+
+TEST(Names, UserNameRefusesReservedNamesAndPrefixes) {
+    for (const std::string& bad :
+         std::vector<std::string>{"ALL", "all", "All", "server", "SERVER", "sErVeR", "hubchat",
+                                  "HubChat", "#a", "#", "@a", "/a", "/"}) {
+        EXPECT_TRUE(check_user_name(bad)) << bad;
+    }
+    // Only the first character matters, and reserved names only as a whole.
+    for (const std::string& good : std::vector<std::string>{"a#", "a@b", "a/b", "ALLx", "xALL",
+                                                            "servers", "hubchat2", "-", "_"}) {
+        EXPECT_FALSE(check_user_name(good)) << good;
+    }
+}
+
+TEST(Names, ProblemsAreSentencesForTheUser) {
+    auto taken = check_user_name("ALL");
+    ASSERT_TRUE(taken);
+    EXPECT_NE(taken->find("reserved"), std::string::npos) << *taken;
+    auto empty = check_user_name("");
+    ASSERT_TRUE(empty);
+    EXPECT_NE(empty->find("empty"), std::string::npos) << *empty;
+    auto longer = check_user_name(std::string(40, 'x'));
+    ASSERT_TRUE(longer);
+    EXPECT_NE(longer->find("32"), std::string::npos) << *longer;
 }
 
 TEST(Names, RoomNameRules) {
     EXPECT_FALSE(check_room_name("#dev"));
+    EXPECT_FALSE(check_room_name("#D\xc3\xa9v"));
+    EXPECT_FALSE(check_room_name("##"));    // '#' may follow the first '#'
+    EXPECT_FALSE(check_room_name("#ALL"));  // a room, not the reserved ALL
+    EXPECT_FALSE(check_room_name("#" + std::string(32, 'r')));
+    EXPECT_FALSE(check_room_name("#" + repeat("\xc3\xa9", 32)));
+    EXPECT_TRUE(check_room_name("#" + std::string(33, 'r')));
     EXPECT_TRUE(check_room_name("dev"));
+    EXPECT_TRUE(check_room_name(""));
     EXPECT_TRUE(check_room_name("#"));
     EXPECT_TRUE(check_room_name("#a b"));
-    EXPECT_TRUE(is_room("#x"));
-    EXPECT_FALSE(is_room("x"));
-    EXPECT_TRUE(is_all("All"));
+    EXPECT_TRUE(check_room_name("#a,b"));
+    EXPECT_TRUE(check_room_name("#a\xc2\xa0"));
+    EXPECT_TRUE(check_room_name("#a\xe2\x80\x8b"));
+    EXPECT_TRUE(check_room_name(std::string("#a\0", 3)));
+    EXPECT_TRUE(check_room_name("#\xff"));
+    EXPECT_TRUE(check_room_name(" #dev"));
 }
 
 }  // namespace
