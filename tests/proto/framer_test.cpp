@@ -6,106 +6,130 @@ namespace hubchat::proto {
 namespace {
 
 using Kind = JsonFramer::Kind;
+using Frames = std::vector<std::string>;
+using Kinds = std::vector<Kind>;
 
 struct Result {
-    std::vector<std::string> frames;
-    std::vector<Kind> events;  // non-frame outcomes, in order
+    Frames frames;
+    Kinds events;  // every non-NeedMore outcome, frames included, in order
 };
 
-// Feeds `chunks` one after another, as separate reads.
+// Feeds `chunks` one after another, as separate reads, the way a session does.
 Result feed(JsonFramer& framer, const std::vector<std::string>& chunks) {
     Result r;
     for (const auto& chunk : chunks) {
         std::string_view input = chunk;
         while (!input.empty()) {
             auto step = framer.next(input);
-            input.remove_prefix(step.consumed);
-            if (step.kind == Kind::Frame) {
-                r.frames.emplace_back(step.frame);
-            } else if (step.kind != Kind::NeedMore) {
-                r.events.push_back(step.kind);
-                if (step.kind == Kind::Fatal) return r;
+            EXPECT_LE(step.consumed, input.size());
+            if (step.kind == Kind::NeedMore) {
+                EXPECT_EQ(step.consumed, input.size());
             }
+            input.remove_prefix(step.consumed);
+            if (step.kind == Kind::NeedMore) continue;
+            r.events.push_back(step.kind);
+            if (step.kind == Kind::Frame) r.frames.emplace_back(step.frame);
+            if (step.kind == Kind::Fatal) return r;
         }
     }
     return r;
 }
 
-TEST(JsonFramer, SplitsCoalescedAndNewlineFramedObjects) {
+std::vector<std::string> bytes_of(std::string_view stream) {
+    std::vector<std::string> out;
+    for (char c : stream) out.emplace_back(1, c);
+    return out;
+}
+
+// Every way of cutting `stream` in two reads, plus one byte per read, gives `expected`.
+void expect_same_at_every_split(std::size_t max_frame, const std::string& stream,
+                                const Result& expected) {
+    for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
+        JsonFramer framer(max_frame);
+        auto r = feed(framer, {stream.substr(0, cut), stream.substr(cut)});
+        EXPECT_EQ(r.frames, expected.frames) << "cut at " << cut;
+        EXPECT_EQ(r.events, expected.events) << "cut at " << cut;
+    }
+    JsonFramer framer(max_frame);
+    auto r = feed(framer, bytes_of(stream));
+    EXPECT_EQ(r.frames, expected.frames) << "byte by byte";
+    EXPECT_EQ(r.events, expected.events) << "byte by byte";
+}
+
+TEST(JsonFramer, SingleObject) {
     JsonFramer framer(1024);
-    auto r = feed(framer, {R"({"a":1}{"b":2}
-{"c":3}
-  {"d":[1,{"e":{}}]}	)"});
-    EXPECT_EQ(r.frames, (std::vector<std::string>{R"({"a":1})", R"({"b":2})", R"({"c":3})",
-                                                  R"({"d":[1,{"e":{}}]})"}));
-    EXPECT_TRUE(r.events.empty());
     EXPECT_TRUE(framer.idle());
+    const std::string frame = R"({"user": "alice", "request": "ClientList"})";
+    auto step = framer.next(frame);
+    EXPECT_EQ(step.kind, Kind::Frame);
+    EXPECT_EQ(step.consumed, frame.size());
+    EXPECT_EQ(step.frame, frame);
+    EXPECT_EQ(step.frame.data(), frame.data());  // no copy for a frame within one read
+    EXPECT_TRUE(framer.idle());
+    EXPECT_EQ(framer.next("").kind, Kind::NeedMore);
+}
+
+TEST(JsonFramer, BackToBackObjectsAreSplit) {
+    JsonFramer framer(1024);
+    auto r = feed(
+        framer,
+        {R"({"user": "a", "request": "ClientList"}{"user": "a", "message": "m", "dest": "b"})"});
+    EXPECT_EQ(r.frames, (Frames{R"({"user": "a", "request": "ClientList"})",
+                                R"({"user": "a", "message": "m", "dest": "b"})"}));
+    EXPECT_EQ(r.events, (Kinds{Kind::Frame, Kind::Frame}));
+}
+
+TEST(JsonFramer, NewlineTerminatedObjectsAndWhitespaceBetween) {
+    JsonFramer framer(1024);
+    auto r = feed(framer, {"{\"a\":1}\n{\"b\":2}\n", " \t\r\n{\"c\":3}\r\n\n  ", "\t{\"d\":4}"});
+    EXPECT_EQ(r.frames, (Frames{R"({"a":1})", R"({"b":2})", R"({"c":3})", R"({"d":4})"}));
+    EXPECT_EQ(r.events.size(), 4u);  // whitespace is not an error
+    EXPECT_TRUE(framer.idle());
+}
+
+TEST(JsonFramer, NestedObjectsAndArrays) {
+    JsonFramer framer(1024);
+    const std::string nested = R"({"d":[1,{"e":{"f":[[],{}]}}],"g":{}})";
+    auto r = feed(framer, {nested + nested});
+    EXPECT_EQ(r.frames, (Frames{nested, nested}));
 }
 
 TEST(JsonFramer, BracesQuotesAndBackslashesInsideStringsDoNotCount) {
+    const std::string tricky = R"({"m":"} { \" \\","n":"\\\"}","o":"\\\\","p":"[","q":"\\"})";
     JsonFramer framer(1024);
-    const std::string tricky = R"({"m":"} { \" \\","n":"\\\"}"})";
     auto r = feed(framer, {tricky + tricky});
-    EXPECT_EQ(r.frames, (std::vector<std::string>{tricky, tricky}));
+    EXPECT_EQ(r.frames, (Frames{tricky, tricky}));
+    expect_same_at_every_split(1024, tricky + "\n" + tricky,
+                               Result{{tricky, tricky}, {Kind::Frame, Kind::Frame}});
 }
 
-TEST(JsonFramer, ObjectsSplitAcrossReadsByteByByteComeOutWhole) {
-    const std::string stream = R"({"user": "alice", "message": "a {b} \"c\"", "dest": "bob"})"
-                               R"({"x":"\\"}
-)";
-    std::vector<std::string> bytes;
-    for (char c : stream) bytes.emplace_back(1, c);
-    JsonFramer framer(1024);
-    auto r = feed(framer, bytes);
-    ASSERT_EQ(r.frames.size(), 2u);
-    EXPECT_EQ(r.frames[0], R"({"user": "alice", "message": "a {b} \"c\"", "dest": "bob"})");
-    EXPECT_EQ(r.frames[1], R"({"x":"\\"})");
-    EXPECT_TRUE(framer.idle());
-    EXPECT_EQ(framer.buffered(), 0u);
+TEST(JsonFramer, ObjectsSplitAcrossReadsComeOutIdentical) {
+    const std::string a = R"({"user": "alice", "message": "a {b} \"c\" \\", "dest": "bob"})";
+    const std::string b = R"({"x":"\\"})";
+    const std::string c = "{\"u\":\"h\xc3\xa9llo \xe2\x9c\x93\"}";
+    const std::string stream = a + b + "\n  " + c + "\n";
+    expect_same_at_every_split(1024, stream,
+                               Result{{a, b, c}, {Kind::Frame, Kind::Frame, Kind::Frame}});
 }
 
-TEST(JsonFramer, PartialFrameIsBuffered) {
+TEST(JsonFramer, PartialFrameIsBufferedUntilComplete) {
     JsonFramer framer(1024);
     auto r = feed(framer, {R"({"a":"bc)"});
-    EXPECT_TRUE(r.frames.empty());
+    EXPECT_TRUE(r.events.empty());
     EXPECT_FALSE(framer.idle());
     EXPECT_EQ(framer.buffered(), 8u);
-    r = feed(framer, {R"("})"});
-    EXPECT_EQ(r.frames, std::vector<std::string>{R"({"a":"bc"})"});
-}
-
-TEST(JsonFramer, OversizeObjectIsSkippedAndTheNextOneIsFramed) {
-    JsonFramer framer(64);
-    const std::string big = R"({"m":")" + std::string(200, 'x') + R"(}{"})";
-    auto r = feed(framer, {big + R"({"ok":1})"});
-    EXPECT_EQ(r.events, std::vector<Kind>{Kind::TooLarge});
-    EXPECT_EQ(r.frames, std::vector<std::string>{R"({"ok":1})"});
-}
-
-TEST(JsonFramer, OversizeObjectAcrossReadsResynchronises) {
-    JsonFramer framer(64);
-    auto r = feed(framer, {R"({"m":")", std::string(100, 'y'), std::string(100, 'y'),
-                           R"(","n":{}})", "\n", R"({"ok":2})"});
-    EXPECT_EQ(r.events, std::vector<Kind>{Kind::TooLarge});
-    EXPECT_EQ(r.frames, std::vector<std::string>{R"({"ok":2})"});
+    r = feed(framer, {R"(d","e)"});
+    EXPECT_EQ(framer.buffered(), 13u);
+    r = feed(framer, {R"(":1}{"f")"});
+    EXPECT_EQ(r.frames, Frames{R"({"a":"bcd","e":1})"});
+    EXPECT_EQ(framer.buffered(), 4u);  // the next one started
+    r = feed(framer, {":2}"});
+    EXPECT_EQ(r.frames, Frames{R"({"f":2})"});
+    EXPECT_TRUE(framer.idle());
     EXPECT_EQ(framer.buffered(), 0u);
-}
-
-TEST(JsonFramer, GarbageLineIsReportedAndSkippedToTheNewline) {
-    JsonFramer framer(1024);
-    auto r = feed(framer, {"hello there {\"no\":1}\n{\"yes\":1}", "]\n{\"z\":0}"});
-    EXPECT_EQ(r.events, (std::vector<Kind>{Kind::BadFrame, Kind::BadFrame}));
-    EXPECT_EQ(r.frames, (std::vector<std::string>{R"({"yes":1})", R"({"z":0})"}));
-}
-
-TEST(JsonFramer, EndlessGarbageOrEndlessObjectIsFatal) {
-    JsonFramer garbage(64, 256);
-    auto r = feed(garbage, {std::string(100, 'g'), std::string(100, 'g'), std::string(100, 'g')});
-    EXPECT_EQ(r.events, (std::vector<Kind>{Kind::BadFrame, Kind::Fatal}));
-
-    JsonFramer endless(64, 256);
-    r = feed(endless, {R"({"m":")", std::string(300, 'e')});
-    EXPECT_EQ(r.events, std::vector<Kind>{Kind::Fatal});
+    framer.release_memory();
+    r = feed(framer, {"{\"g\":", "3}"});  // still works after releasing its memory
+    EXPECT_EQ(r.frames, Frames{R"({"g":3})"});
 }
 
 TEST(JsonFramer, ExactlyTheLimitIsAccepted) {
@@ -113,9 +137,93 @@ TEST(JsonFramer, ExactlyTheLimitIsAccepted) {
     ASSERT_EQ(frame.size(), 64u);
     JsonFramer framer(64);
     auto r = feed(framer, {frame});
-    EXPECT_EQ(r.frames, std::vector<std::string>{frame});
+    EXPECT_EQ(r.frames, Frames{frame});
+    r = feed(framer, {frame.substr(0, 30), frame.substr(30)});  // also across reads
+    EXPECT_EQ(r.frames, Frames{frame});
     r = feed(framer, {R"({"m":")" + std::string(57, 'x') + R"("})"});
-    EXPECT_EQ(r.events, std::vector<Kind>{Kind::TooLarge});
+    EXPECT_EQ(r.events, Kinds{Kind::TooLarge});
+}
+
+TEST(JsonFramer, OversizeObjectIsSkippedAndTheNextOneIsFramed) {
+    JsonFramer framer(64);
+    const std::string big = R"({"m":")" + std::string(200, 'x') + R"(}{\"","n":[{}]})";
+    auto r = feed(framer, {big + R"({"ok":1})" + "\n" + R"({"ok":2})"});
+    EXPECT_EQ(r.events, (Kinds{Kind::TooLarge, Kind::Frame, Kind::Frame}));
+    EXPECT_EQ(r.frames, (Frames{R"({"ok":1})", R"({"ok":2})"}));
+    EXPECT_TRUE(framer.idle());
+}
+
+TEST(JsonFramer, OversizeObjectAcrossReadsResynchronises) {
+    const std::string stream =
+        R"({"m":")" + std::string(200, 'y') + R"(","n":{"}":"{"}})" + "\n" + R"({"ok":2})";
+    JsonFramer framer(64);
+    auto r = feed(framer, {stream.substr(0, 40), stream.substr(40, 100), stream.substr(140)});
+    EXPECT_EQ(r.events, (Kinds{Kind::TooLarge, Kind::Frame}));
+    EXPECT_EQ(r.frames, Frames{R"({"ok":2})"});
+    EXPECT_EQ(framer.buffered(), 0u);
+    // Whatever the cut, the same outcome.
+    expect_same_at_every_split(64, stream, Result{{R"({"ok":2})"}, {Kind::TooLarge, Kind::Frame}});
+}
+
+TEST(JsonFramer, AnOversizeObjectIsNotBufferedWhileSkipped) {
+    JsonFramer framer(64);
+    feed(framer, {R"({"m":")" + std::string(40, 'x')});
+    EXPECT_GT(framer.buffered(), 0u);
+    feed(framer, {std::string(100, 'x')});
+    EXPECT_EQ(framer.buffered(), 0u);  // over the limit: dropped, only its structure tracked
+    EXPECT_FALSE(framer.idle());       // still inside it
+    auto r = feed(framer, {"\"}"});
+    EXPECT_EQ(r.events, Kinds{Kind::TooLarge});
+    EXPECT_TRUE(framer.idle());
+}
+
+TEST(JsonFramer, GarbageLineIsReportedAndSkippedToTheNewline) {
+    JsonFramer framer(1024);
+    auto r = feed(framer, {"hello there {\"no\":1}\n{\"yes\":1}", "]\n{\"z\":0}"});
+    EXPECT_EQ(r.events, (Kinds{Kind::BadFrame, Kind::Frame, Kind::BadFrame, Kind::Frame}));
+    EXPECT_EQ(r.frames, (Frames{R"({"yes":1})", R"({"z":0})"}));
+}
+
+TEST(JsonFramer, GarbageRightAfterAFrameSkipsTheRestOfThatLine) {
+    JsonFramer framer(1024);
+    auto r = feed(framer, {"{\"a\":1}x{\"lost\":1}\n{\"b\":2}"});
+    EXPECT_EQ(r.events, (Kinds{Kind::Frame, Kind::BadFrame, Kind::Frame}));
+    EXPECT_EQ(r.frames, (Frames{R"({"a":1})", R"({"b":2})"}));
+}
+
+TEST(JsonFramer, GarbageSplitAcrossReadsIsOneBadFrame) {
+    const std::string stream = "not json at all\n[1,2]\n{\"ok\":1}\n";
+    expect_same_at_every_split(
+        1024, stream, Result{{R"({"ok":1})"}, {Kind::BadFrame, Kind::BadFrame, Kind::Frame}});
+}
+
+TEST(JsonFramer, EndlessGarbageIsFatal) {
+    JsonFramer garbage(64, 256);
+    auto r = feed(garbage, {std::string(100, 'g'), std::string(100, 'g'), std::string(100, 'g')});
+    EXPECT_EQ(r.events, (Kinds{Kind::BadFrame, Kind::Fatal}));
+
+    // Within the allowance a newline saves the stream.
+    JsonFramer saved(64, 256);
+    r = feed(saved, {std::string(100, 'g'), std::string(100, 'g'), "\n{\"ok\":1}"});
+    EXPECT_EQ(r.events, (Kinds{Kind::BadFrame, Kind::Frame}));
+}
+
+TEST(JsonFramer, EndlessOversizeObjectIsFatal) {
+    JsonFramer endless(64, 256);
+    auto r = feed(endless, {R"({"m":")", std::string(300, 'e')});
+    EXPECT_EQ(r.events, Kinds{Kind::Fatal});
+
+    // An oversize object that ends within the allowance is only TooLarge.
+    JsonFramer ends(64, 256);
+    r = feed(ends, {R"({"m":")", std::string(200, 'e'), "\"}{\"ok\":1}"});
+    EXPECT_EQ(r.events, (Kinds{Kind::TooLarge, Kind::Frame}));
+}
+
+TEST(JsonFramer, DefaultSkipAllowanceIsGenerous) {
+    // No explicit max_skip: an oversize object several times the limit still resyncs.
+    JsonFramer framer(64);
+    auto r = feed(framer, {"{\"m\":\"" + std::string(640, 'x') + "\"}{\"ok\":1}"});
+    EXPECT_EQ(r.events, (Kinds{Kind::TooLarge, Kind::Frame}));
 }
 
 }  // namespace
