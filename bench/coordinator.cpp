@@ -79,6 +79,7 @@ struct WorkerLink final : EventLoop::Handler {
     int report_fd = -1;   // we read
     std::string inbox;
     bool ready = false;
+    bool synced = false;
     std::int64_t ready_connections = 0;
     std::int64_t setup_failures = 0;
     bool has_result = false;
@@ -88,12 +89,14 @@ struct WorkerLink final : EventLoop::Handler {
     void on_io(std::uint32_t) override { on_readable(*this); }
 };
 
-enum class Phase { setup, settle, warmup, measure, drain, finish };
+enum class Phase { setup, sync, settle, warmup, measure, drain, finish };
 
 std::string_view to_string(Phase phase) {
     switch (phase) {
         case Phase::setup:
             return "setup";
+        case Phase::sync:
+            return "sync";
         case Phase::settle:
             return "settle";
         case Phase::warmup:
@@ -118,6 +121,7 @@ class Coordinator {
     void on_report_readable(WorkerLink& link);
     void handle_report_line(WorkerLink& link, const std::string& line);
     void on_all_ready();
+    void on_all_synced();
     void begin_load();
     void poll_drain();
     void finish_workers(std::string reason);
@@ -255,6 +259,10 @@ void Coordinator::handle_report_line(WorkerLink& link, const std::string& line) 
         link.setup_failures = failed;
         if (std::all_of(links_.begin(), links_.end(), [](const auto& l) { return l->ready; }))
             on_all_ready();
+    } else if (line == "synced") {
+        link.synced = true;
+        if (std::all_of(links_.begin(), links_.end(), [](const auto& l) { return l->synced; }))
+            on_all_synced();
     } else if (line.starts_with("result ")) {
         try {
             link.result = WorkerResult::from_json(boost::json::parse(line.substr(7)));
@@ -269,7 +277,6 @@ void Coordinator::handle_report_line(WorkerLink& link, const std::string& line) 
 
 void Coordinator::on_all_ready() {
     if (phase_ != Phase::setup) return;
-    setup_seconds_ns_ = monotonic_ns() - started_ns_;
     std::int64_t failures = 0;
     for (const auto& link : links_) failures += link->setup_failures;
     if (failures != 0) {
@@ -277,6 +284,15 @@ void Coordinator::on_all_ready() {
             fmt::format("{} of {} connections could not be set up", failures, options_.clients));
         return;
     }
+    // Joining announces every member to the others (to everyone, on IRC): wait until
+    // each client's ping has come back, i.e. all of that has been read, before measuring.
+    phase_ = Phase::sync;
+    send_to_all("sync\n");
+}
+
+void Coordinator::on_all_synced() {
+    if (phase_ != Phase::sync) return;
+    setup_seconds_ns_ = monotonic_ns() - started_ns_;
     phase_ = Phase::settle;
     // Idle measures memory at rest: give the server time to free set-up transients.
     const double settle = options_.scenario == Scenario::idle ? options_.settle_s : 0.1;
@@ -390,7 +406,8 @@ void Coordinator::print_progress() {
     progress_last_sent_ = sent;
     progress_last_unique_ = unique;
     progress_last_cycles_ = cycles;
-    if (phase_ == Phase::setup && now - started_ns_ > seconds_to_ns(options_.setup_timeout_s)) {
+    if ((phase_ == Phase::setup || phase_ == Phase::sync) &&
+        now - started_ns_ > seconds_to_ns(options_.setup_timeout_s)) {
         finish_workers(fmt::format("set-up not finished after {} s ({}/{} ready)",
                                    options_.setup_timeout_s, ready, options_.clients));
     }
@@ -531,6 +548,12 @@ int Coordinator::run() {
     }
     for (int fd : wakeup_fds_) ::close(fd);
 
+    // A run that measured nothing must not pass for a clean one.
+    if (abort_reason_.empty() && plan_.sends_messages() && total.window_deliveries == 0)
+        abort_reason_ = "no message was delivered inside the measured window";
+    if (abort_reason_.empty() && options_.scenario == Scenario::churn &&
+        total.cycles_in_window == 0)
+        abort_reason_ = "no connection completed inside the measured window";
     const std::int64_t lost = total.expected_deliveries - total.unique_deliveries;
     const bool ok = abort_reason_.empty() && lost <= 0 && total.duplicated == 0 &&
                     total.reordered == 0 && total.misattributed == 0 && total.corrupted == 0 &&

@@ -72,6 +72,7 @@ class IrcDriver final : public ProtocolDriver {
     }
     void append_message_tail(std::string& out) const override { out += "\r\n"; }
     void append_quit(std::string& out) const override { out += "QUIT :bench done\r\n"; }
+    void append_ping(std::string& out) const override { out += "PING :hubchat-bench\r\n"; }
     void append_pong(std::string& out, std::string_view token) const override {
         out += "PONG :";
         out += token;
@@ -88,6 +89,7 @@ class IrcDriver final : public ProtocolDriver {
             return Inbound::chat(nick, dest, parsed.trailing);
         }
         if (command == "PING") return Inbound::of(Inbound::Kind::ping, parsed.trailing);
+        if (command == "PONG") return Inbound::of(Inbound::Kind::pong);
         if (command == "001") return Inbound::of(Inbound::Kind::registered);
         // 366 RPL_ENDOFNAMES closes the burst that answers our JOIN: we are a member.
         if (command == "366" && parsed.param_count > 1 &&

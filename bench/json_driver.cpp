@@ -121,6 +121,7 @@ class JsonDriver final : public ProtocolDriver {
     void append_message_tail(std::string& out) const override { out += "\"}\n"; }
     void append_quit(std::string& out) const override { out += "{\"type\":\"quit\"}\n"; }
     void append_pong(std::string&, std::string_view) const override {}
+    void append_ping(std::string& out) const override { out += "{\"type\":\"ping\"}\n"; }
 
     Inbound parse(std::string_view line, std::string_view own_name,
                   std::string_view room) const override {
@@ -152,6 +153,7 @@ class JsonDriver final : public ProtocolDriver {
             if (user == own_name && joined_room == room) return Inbound::of(Inbound::Kind::joined);
             return {};
         }
+        if (type == "pong") return Inbound::of(Inbound::Kind::pong);
         if (type == "error") return Inbound::of(Inbound::Kind::error, line);
         if (type == "shutdown") return Inbound::of(Inbound::Kind::closing, line);
         return {};

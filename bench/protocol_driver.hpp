@@ -16,6 +16,7 @@ struct Inbound {
         joined,      // we are now a member of the room
         message,     // a chat message: from, dest, text
         ping,        // the server wants a PONG carrying `text`
+        pong,        // the answer to our own ping: everything sent to us before it has arrived
         error,       // the server refused something we did: `text` says what
         closing,     // the server is about to close the connection: `text` says why
         malformed,   // a line the driver cannot read
@@ -54,6 +55,9 @@ class ProtocolDriver {
     virtual void append_message_tail(std::string& out) const = 0;
     virtual void append_quit(std::string& out) const = 0;
     virtual void append_pong(std::string& out, std::string_view token) const = 0;
+    // A round trip through the server: when its answer arrives, so has everything the
+    // server queued for this connection before it (the JOIN flood of a big IRC channel).
+    virtual void append_ping(std::string& out) const = 0;
 
     // `line` has no line terminator (neither LF nor CR LF).
     virtual Inbound parse(std::string_view line, std::string_view own_name,

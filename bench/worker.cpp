@@ -89,6 +89,7 @@ struct Connection final : EventLoop::Handler {
     std::size_t outbox_written = 0;
     bool awaiting_writable = false;  // send() said EAGAIN; wait for the EPOLLOUT edge
     bool dirty = false;              // queued in the worker's flush list
+    bool awaiting_pong = false;      // sync: our ping is on its way
     std::int64_t cycle_started_ns = 0;
 
     // As a sender: where its messages go and its closed-loop window.
@@ -164,6 +165,7 @@ class Worker {
 
     void on_control_readable();
     void handle_control_line(std::string_view line);
+    void sync();
     void start_load();
     void end_sending();
     void report_missing();
@@ -205,6 +207,7 @@ class Worker {
     std::size_t setups_finished_ = 0;
     int setup_concurrency_ = 1;
     bool ready_reported_ = false;
+    std::int64_t pongs_outstanding_ = 0;
 
     // Load phases, CLOCK_MONOTONIC ns, from the coordinator's "go".
     std::int64_t start_ns_ = 0;
@@ -478,6 +481,12 @@ void Worker::handle_line(Connection& connection, std::string_view line, std::int
             break;
         case Inbound::Kind::joined:
             if (connection.state == ClientState::joining) on_setup_complete(connection);
+            break;
+        case Inbound::Kind::pong:
+            if (connection.awaiting_pong) {
+                connection.awaiting_pong = false;
+                if (--pongs_outstanding_ == 0) write_report("synced\n");
+            }
             break;
         case Inbound::Kind::ping:
             driver_->append_pong(connection.outbox, inbound.text);
@@ -876,9 +885,22 @@ void Worker::handle_control_line(std::string_view line) {
         // Open loop ends itself on its schedule, at the last message due before the end.
         if (options_.closed_loop() || !(plan_.sends_messages() || is_churn()))
             loop_.at(window_end_ns_, [this] { end_sending(); });
+    } else if (line == "sync") {
+        sync();
     } else if (line == "finish") {
         finish();
     }
+}
+
+void Worker::sync() {
+    for (auto& connection : connections_) {
+        if (connection->state != ClientState::ready) continue;
+        connection->awaiting_pong = true;
+        ++pongs_outstanding_;
+        driver_->append_ping(connection->outbox);
+        mark_dirty(*connection);
+    }
+    if (pongs_outstanding_ == 0) write_report("synced\n");
 }
 
 void Worker::start_load() {

@@ -9,8 +9,10 @@ namespace hubchat::bench {
 
 // The descriptors a forked worker talks through.
 struct WorkerChannels {
-    int control_fd = -1;  // read end: "go T0 TBEGIN TEND" and "finish" from the coordinator
-    int report_fd = -1;   // write end: "ready", then "result {json}"
+    // Read end: "sync", "go T0 TBEGIN TEND" and "finish" from the coordinator.
+    int control_fd = -1;
+    // Write end: "ready OK FAILED", "synced", then "result {json}".
+    int report_fd = -1;
     // One eventfd per worker: written when a message of one of that worker's senders has
     // been received by its last recipient in another process.
     std::vector<int> wakeup_fds;
