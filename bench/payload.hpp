@@ -7,9 +7,10 @@
 
 namespace hubchat::bench {
 
-// Client names are <tag><id in base 36>: the two-letter tag is drawn per run so that a
-// lingering connection of an earlier run can never be confused with one of this run, and
-// the whole name stays within ngIRCd's 9-character nick limit for 36^7 ids.
+// Client names are <tag><id in base 36>: the three-letter tag ("b" and two random ones) is
+// drawn per run so that a lingering connection of an earlier run can never be confused
+// with one of this run, and the whole name stays within ngIRCd's 9-character nick limit
+// for 36^6 ids.
 std::string make_name(std::string_view tag, std::uint64_t id);
 std::optional<std::uint64_t> parse_name(std::string_view name, std::string_view tag);
 std::string random_tag();
