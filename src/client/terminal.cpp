@@ -44,7 +44,8 @@ Terminal::Terminal(LineHandler handler) : handler_(std::move(handler)) {
     el_set(editor_, EL_HIST, history, history_);
     el_set(editor_, EL_PROMPT, &Terminal::prompt_of);
     el_source(editor_, nullptr);  // the user's ~/.editrc, if any
-    el_set(editor_, EL_ADDFN, "hubchat-refresh", "Bring the screen up to date", refresh_command);
+    // The wide call: the narrow el_set(EL_ADDFN) copies name and help and never frees them.
+    el_wset(editor_, EL_ADDFN, L"hubchat-refresh", L"Bring the screen up to date", refresh_command);
     el_set(editor_, EL_BIND, kRefreshKeysBinding, "hubchat-refresh", nullptr);
     // Key by key from now on: el_gets() returns after each key instead of blocking
     // until a whole line is typed. This also draws the (empty) prompt.
