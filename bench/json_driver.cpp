@@ -1,4 +1,6 @@
 // hubchat's JSON-lines dialect (docs/PROTOCOL.md, "hubchat dialect").
+#include <cstring>
+
 #include "protocol_driver.hpp"
 
 namespace hubchat::bench {
@@ -57,19 +59,21 @@ class FlatObjectReader {
     bool read_string(std::string_view& out) {
         if (!consume('"')) return false;
         const std::size_t start = pos_;
-        while (pos_ < text_.size()) {
-            const char c = text_[pos_];
-            if (c == '\\') {
-                pos_ += 2;
-            } else if (c == '"') {
-                out = text_.substr(start, pos_ - start);
-                ++pos_;
+        // memchr to each quote; a quote preceded by an odd run of backslashes is escaped.
+        for (;;) {
+            const void* found = std::memchr(text_.data() + pos_, '"', text_.size() - pos_);
+            if (found == nullptr) return false;
+            const auto quote =
+                static_cast<std::size_t>(static_cast<const char*>(found) - text_.data());
+            std::size_t backslashes = 0;
+            while (quote - backslashes > start && text_[quote - backslashes - 1] == '\\')
+                ++backslashes;
+            pos_ = quote + 1;
+            if (backslashes % 2 == 0) {
+                out = text_.substr(start, quote - start);
                 return true;
-            } else {
-                ++pos_;
             }
         }
-        return false;
     }
     bool skip_scalar_or_nested(std::string_view& out) {
         const std::size_t start = pos_;

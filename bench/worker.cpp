@@ -125,7 +125,7 @@ class Worker {
 
     // Called by Connection::on_io.
     void on_connect_finished(Connection& connection);
-    void read_from(Connection& connection);
+    void read_from(Connection& connection, bool peer_closed);
     void flush(Connection& connection);
 
   private:
@@ -240,7 +240,7 @@ void Connection::on_io(std::uint32_t events) {
         if (fd < 0 || generation != opened_as) return;
     }
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-        worker->read_from(*this);
+        worker->read_from(*this, (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
         if (fd < 0 || generation != opened_as) return;
     }
     if ((events & EPOLLOUT) && awaiting_writable) {
@@ -405,7 +405,7 @@ void Worker::maybe_report_ready() {
     write_report(fmt::format("ready {} {}\n", result_.connections_ready, result_.setup_failures));
 }
 
-void Worker::read_from(Connection& connection) {
+void Worker::read_from(Connection& connection, bool peer_closed) {
     const std::uint32_t opened_as = connection.generation;
     for (int turn = 0; turn < kReadsPerTurn; ++turn) {
         const ssize_t got = ::read(connection.fd, read_buffer_.data(), read_buffer_.size());
@@ -421,6 +421,10 @@ void Worker::read_from(Connection& connection) {
             consume(connection, {read_buffer_.data(), static_cast<std::size_t>(got)},
                     monotonic_ns());
             if (connection.fd < 0 || connection.generation != opened_as) return;
+            // A short read took everything the socket held; data arriving after it raises
+            // a new edge. Skipping the read that would only say EAGAIN saves a system call
+            // per wake-up. Not when the peer has closed: its FIN raises no second edge.
+            if (!peer_closed && static_cast<std::size_t>(got) < read_buffer_.size()) return;
             continue;
         }
         if (got == 0) {
@@ -434,8 +438,9 @@ void Worker::read_from(Connection& connection) {
     }
     // Edge-triggered: no new edge will announce what is still unread. Come back once the
     // other connections of this batch have had their turn.
-    loop_.defer([this, &connection, opened_as] {
-        if (connection.fd >= 0 && connection.generation == opened_as) read_from(connection);
+    loop_.defer([this, &connection, opened_as, peer_closed] {
+        if (connection.fd >= 0 && connection.generation == opened_as)
+            read_from(connection, peer_closed);
     });
 }
 
