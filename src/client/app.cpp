@@ -57,7 +57,7 @@ class Runtime final : public Host {
                       {[this] { on_connected(); },
                        [this](std::string_view line) { session_->received(line); },
                        [this](std::string_view why) { session_->disconnected(why); }}),
-          stop_signals_(io_, SIGINT, SIGTERM, SIGHUP),
+          stop_signals_(io_),
           terminal_signals_(io_) {
         session_ = make_session();
     }
@@ -75,7 +75,6 @@ class Runtime final : public Host {
                 write_line(stdout, line);
             }
         }
-        watch_stop_signals();
         std::string error;
         if (!connection_.connect(error)) {
             write_line(stderr, "hubchat: cannot connect to " + options_.host + " port " +
@@ -143,6 +142,12 @@ class Runtime final : public Host {
     void on_connected() {
         if (first_connection_) {
             first_connection_ = false;
+            // Until now Ctrl-C simply ends the process, even during a slow connect; from
+            // here on it is a clean quit (the terminal is about to change modes).
+            stop_signals_.add(SIGINT);
+            stop_signals_.add(SIGTERM);
+            stop_signals_.add(SIGHUP);
+            watch_stop_signals();
             start_input();
         }
         session_->connected();
