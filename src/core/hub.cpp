@@ -64,6 +64,22 @@ std::string join_names(const std::vector<std::string>& names) {
     return out;
 }
 
+// "No such user: zed", "No such users: a, b", "No such room: #x", or both joined.
+std::string describe_unknown(const std::vector<std::string>& unknown) {
+    std::vector<std::string> users;
+    std::vector<std::string> rooms;
+    for (const auto& name : unknown) (names::is_room(name) ? rooms : users).push_back(name);
+    std::string text;
+    if (!users.empty()) {
+        text = (users.size() == 1 ? "No such user: " : "No such users: ") + join_names(users);
+    }
+    if (!rooms.empty()) {
+        text += text.empty() ? "No such " : "; no such ";
+        text += (rooms.size() == 1 ? "room: " : "rooms: ") + join_names(rooms);
+    }
+    return text;
+}
+
 }  // namespace
 
 Hub::Hub(Clock clock, HubLimits limits) : clock_(std::move(clock)), limits_(limits) {
@@ -268,11 +284,8 @@ void Hub::on(ConnectionId, Connection& conn, SendMessage& cmd) {
     std::vector<std::string> failed = unknown;
     failed.insert(failed.end(), not_in_room.begin(), not_in_room.end());
     if (!unknown.empty()) {
-        conn.peer->deliver(make_error(
-            ErrorCode::UnknownRecipient,
-            (unknown.size() == 1 ? "No such user or room: " : "No such users or rooms: ") +
-                join_names(unknown),
-            cmd.ref, unknown));
+        conn.peer->deliver(
+            make_error(ErrorCode::UnknownRecipient, describe_unknown(unknown), cmd.ref, unknown));
     }
     if (!not_in_room.empty()) {
         conn.peer->deliver(make_error(

@@ -45,6 +45,9 @@ bool is_space_or_control(char32_t cp) {
     if (cp <= 0x20 || cp == 0x7F) return true;      // C0 controls and space
     if (cp >= 0x80 && cp <= 0xA0) return true;      // C1 controls and no-break space
     if (cp >= 0x2000 && cp <= 0x200F) return true;  // typographic spaces, zero-width, marks
+    // Bidirectional embeddings and overrides, invisible operators and isolates: they make
+    // a name display as some other name.
+    if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2069)) return true;
     switch (cp) {
         case 0x1680:
         case 0x2028:

@@ -100,9 +100,8 @@ int main(int argc, char** argv) {
                   << ": " << e.code().message() << "\n";
         return 1;
     }
-    listener.start();
-    print_banner(config, listener.local_endpoint());
-
+    // Signals are caught before the banner says we are up: a SIGTERM right after it must
+    // still stop the server cleanly.
     asio::signal_set signals(io, SIGINT, SIGTERM);
     asio::steady_timer deadline(io);
     bool stopping = false;
@@ -131,6 +130,8 @@ int main(int argc, char** argv) {
         };
     signals.async_wait(on_signal);
 
+    listener.start();
+    print_banner(config, listener.local_endpoint());
     io.run();
     std::cout << "hubchat-server stopped." << std::endl;
     return 0;
