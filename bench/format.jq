@@ -7,6 +7,7 @@ def si: if . == null then dash
         else "\(round)" end;
 # Nanoseconds as ns, µs or ms.
 def dur: if . == null then dash
+         elif . >= 1e9 then "\(. / 1e9 | r(100)) s"
          elif . >= 1e6 then "\(. / 1e6 | r(100)) ms"
          elif . >= 1e4 then "\(. / 1e3 | r(10)) µs"
          elif . >= 1e3 then "\(. / 1e3 | r(100)) µs"

@@ -16,6 +16,7 @@ if (figure eq "room") {
     set title "Broadcast, closed loop: deliveries per second vs room size\n(10 senders, 100-byte messages, 16 in flight each)"
     set ylabel "deliveries per second"
     set format y "%.1s%c"
+    set yrange [0:*]
     plot for [i=1:3] file("room", i) using 1:2 with linespoints linewidth 2 linecolor i \
          title title(word(servers, i))
 
@@ -33,6 +34,7 @@ if (figure eq "idle") {
     set title "Idle registered connections: server RSS growth vs connections held"
     set xlabel "connections"
     set ylabel "RSS growth (MiB)"
+    set format x "%.0s%c"
     set yrange [0:*]
     plot for [i=1:3] file("idle", i) using 1:2 with linespoints linewidth 2 linecolor i \
          title title(word(servers, i))
@@ -44,6 +46,7 @@ if (figure eq "load") {
     set logscale x
     set logscale y
     set xlabel "offered deliveries per second"
+    set format x "%.0s%c"
     set ylabel "latency (ms)"
     plot for [i=1:3] file("load", i) using 1:2 with linespoints linewidth 2 linecolor i \
              title title(word(servers, i))." p99", \
