@@ -1,104 +1,176 @@
-// Start-up, options, shutdown and restart of the real server binary.
+// Start-up, command line, shutdown and restart of the real server binary.
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include "support/chat_socket.hpp"
-#include "support/process.hpp"
+#include <algorithm>
+#include <boost/json/parse.hpp>
+
+#include "support/server_process.hpp"
+#include "support/test_client.hpp"
 
 namespace hubchat::test {
 namespace {
+namespace json = boost::json;
 
-TEST(Lifecycle, ShutdownTellsEveryClientThenExitsZero) {
-    ServerProcess server;
-    ChatSocket modern(server.host(), server.port());
-    ASSERT_TRUE(modern.hello("modern"));
-    ChatSocket old(server.host(), server.port());
-    old.send_raw(R"({"user": "old", "request": "ClientList"})");
-    ASSERT_TRUE(old.next_frame());
-    ChatSocket silent(server.host(), server.port());  // connected, never spoke
-
-    EXPECT_EQ(server.terminate(), 0);
-    auto notice = modern.wait_type("shutdown");
-    ASSERT_TRUE(notice);
-    EXPECT_FALSE(text_of(*notice, "message").empty());
-    EXPECT_TRUE(modern.wait_closed());
-    const auto old_notice = old.next_json();
-    EXPECT_EQ(text_of(old_notice, "user"), "server");
-    EXPECT_NE(text_of(old_notice, "message").find("shutting down"), std::string::npos);
-    EXPECT_TRUE(old.wait_closed());
-    EXPECT_EQ(text_of(silent.next_json(), "user"), "server");
-    EXPECT_TRUE(silent.wait_closed());
+std::optional<json::object> parse_object(const std::string& raw) {
+    boost::system::error_code ec;
+    auto v = json::parse(raw, ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    return std::move(v.get_object());
 }
 
-TEST(Lifecycle, RestartOnTheSamePortRightAfterStopWorks) {
+std::string joined(const std::vector<std::string>& frames) {
+    std::string out;
+    for (const auto& f : frames) out += f + "\n";
+    return out;
+}
+
+TEST(Lifecycle, SigtermTellsEveryClientClosesThemAndExitsZero) {
+    ServerProcess server;
+    TestClient alice(server.host(), server.port());
+    TestClient bob(server.host(), server.port());
+    ASSERT_TRUE(alice.hello("alice"));
+    ASSERT_TRUE(bob.hello("bob"));
+    TestClient old(server.host(), server.port());
+    old.send_raw(R"({"user": "old", "request": "ClientList"})");
+    ASSERT_TRUE(old.next_frame());
+    TestClient silent(server.host(), server.port());  // connected, never spoke
+    ASSERT_TRUE(alice.sync());
+    ASSERT_TRUE(bob.sync());
+
+    EXPECT_EQ(server.terminate(), 0) << "stdout:\n" << server.out() << "stderr:\n" << server.err();
+
+    for (TestClient* c : {&alice, &bob}) {
+        std::vector<std::string> frames;
+        EXPECT_TRUE(c->expect_closed(kDeadline, &frames)) << "no EOF";
+        ASSERT_FALSE(frames.empty()) << "closed without a shutdown frame";
+        const auto last = parse_object(frames.back());
+        ASSERT_TRUE(last) << frames.back();
+        EXPECT_EQ(field(*last, "type"), "shutdown") << joined(frames);
+        EXPECT_FALSE(field(*last, "message").empty()) << frames.back();
+    }
+    std::vector<std::string> frames;
+    EXPECT_TRUE(old.expect_closed(kDeadline, &frames)) << "no EOF";
+    ASSERT_FALSE(frames.empty()) << "original client closed without a notice";
+    const auto notice = parse_object(frames.back());
+    ASSERT_TRUE(notice) << frames.back();
+    EXPECT_EQ(field(*notice, "user"), "server") << frames.back();
+    EXPECT_EQ(field(*notice, "dest"), "old") << frames.back();
+    EXPECT_FALSE(field(*notice, "message").empty()) << frames.back();
+    EXPECT_EQ(notice->size(), 3u) << "not the original's chat shape: " << frames.back();
+    EXPECT_TRUE(silent.expect_closed()) << "a silent connection was left open";
+}
+
+TEST(Lifecycle, SigintStopsCleanlyToo) {
+    ServerProcess server;
+    TestClient alice(server.host(), server.port());
+    ASSERT_TRUE(alice.hello("alice"));
+    server.signal(SIGINT);
+    EXPECT_EQ(server.wait_exit(), 0);
+    EXPECT_TRUE(alice.wait_type("shutdown"));
+    EXPECT_TRUE(alice.expect_closed());
+}
+
+TEST(Lifecycle, RestartOnTheSamePortRightAfterSigterm) {
     std::uint16_t port = 0;
     {
         ServerProcess first;
         port = first.port();
-        ChatSocket client(first.host(), port);
-        ASSERT_TRUE(client.hello("alice"));
-        EXPECT_EQ(first.terminate(), 0);
+        TestClient a(first.host(), port);
+        TestClient b(first.host(), port);
+        ASSERT_TRUE(a.hello("alice"));
+        b.send_raw(R"({"user": "bob", "request": "ClientList"})");
+        ASSERT_TRUE(b.next_frame());
+        ASSERT_EQ(first.terminate(), 0);
+        // The server closed live connections first, so its side is in TIME_WAIT now.
+        EXPECT_TRUE(a.expect_closed());
+        EXPECT_TRUE(b.expect_closed());
     }
-    // Connections just closed leave TIME_WAIT behind; SO_REUSEADDR lets us bind anyway.
-    ServerProcess second({"--port:" + std::to_string(port)});
+    ServerProcess::Options same_port;
+    same_port.port = std::to_string(port);
+    ServerProcess second(same_port);
     EXPECT_EQ(second.port(), port);
-    ChatSocket client(second.host(), port);
-    EXPECT_TRUE(client.hello("alice"));
+    TestClient again(second.host(), port);
+    EXPECT_TRUE(again.hello("alice"));
 }
 
-TEST(Lifecycle, ListensOnIpv6) {
-    ServerProcess server({}, "::1");
-    ChatSocket a("::1", server.port());
-    ChatSocket b("::1", server.port());
+TEST(Lifecycle, ListensOnIpv6Loopback) {
+    ServerProcess::Options v6;
+    v6.host = "::1";
+    ServerProcess server(v6);
+    EXPECT_EQ(server.host(), "::1");
+    EXPECT_NE(server.out().find("listening on [::1]:" + std::to_string(server.port())),
+              std::string::npos)
+        << server.out();
+    TestClient a("::1", server.port());
+    TestClient b("::1", server.port());
     ASSERT_TRUE(a.hello("a"));
     ASSERT_TRUE(b.hello("b"));
-    a.send_raw(R"({"type":"message","dest":"b","message":"v6"})"
+    a.send_raw(R"({"type":"message","dest":"b","message":"over v6"})"
                "\n");
-    auto got = b.wait_type("message");
-    ASSERT_TRUE(got);
-    EXPECT_EQ(text_of(*got, "message"), "v6");
+    EXPECT_TRUE(b.wait_for(chat_from("a", "over v6")));
 }
 
-TEST(Lifecycle, OriginalOptionFormsWork) {
-    // --machine-name: and --verbose:true as the original wrote them.
-    Child server({HUBCHAT_SERVER_BIN, "--machine-name:127.0.0.1", "--port:0", "--verbose:TRUE"},
-                 false);
-    ASSERT_TRUE(server.wait_for("listening on 127.0.0.1:"));
-    ASSERT_TRUE(server.wait_for("Connect with"));
-    const auto at = server.output().find("127.0.0.1:") + 10;
-    const auto port = static_cast<std::uint16_t>(std::stoi(server.output().substr(at)));
-    ChatSocket client("127.0.0.1", port);
+TEST(Lifecycle, OriginalOptionSpellingsWork) {
+    ServerProcess server(ServerProcess::Options{
+        {"--machine-name:127.0.0.1", "--port:0", "--verbose:TRUE"}, std::nullopt, std::nullopt});
+    EXPECT_EQ(server.host(), "127.0.0.1");
+    TestClient client(server.host(), server.port());
     ASSERT_TRUE(client.hello("loud"));
-    // Verbose mode logs the traffic.
-    EXPECT_TRUE(server.wait_for(R"("name":"loud")"));
-    server.signal(SIGINT);
-    EXPECT_EQ(server.wait_exit(), 0);
+    // Verbose logs connections and frames.
+    EXPECT_TRUE(eventually([&] {
+        return (server.out() + server.err()).find("loud") != std::string::npos;
+    })) << "stdout:\n"
+        << server.out() << "stderr:\n"
+        << server.err();
+    EXPECT_EQ(server.terminate(), 0);
 }
 
-TEST(Lifecycle, BadOptionValuesExitWithCodeTwoAndOneLine) {
-    const std::vector<std::vector<std::string>> cases{{"--port:abc"},
-                                                      {"--port", "70000"},
-                                                      {"--max-message", "-5"},
-                                                      {"--no-such-option"},
-                                                      {"--host", "not a host!"}};
+TEST(Lifecycle, LongOptionSpellingsWork) {
+    ServerProcess server(ServerProcess::Options{{"--machine-name", "127.0.0.1", "--port", "0", "-v",
+                                                 "--max-message", "2048", "--max-queue", "100000"},
+                                                std::nullopt,
+                                                std::nullopt});
+    TestClient client(server.host(), server.port());
+    const auto welcome = client.hello_reply("alice");
+    EXPECT_EQ(field(welcome, "max_message"), "2048") << to_text(welcome);
+}
+
+TEST(Lifecycle, BadOptionValuesExitTwoWithOneLineOnStderr) {
+    const std::vector<std::vector<std::string>> cases{
+        {"--port:abc"},
+        {"--port", "70000"},
+        {"--port", "-1"},
+        {"--port:"},
+        {"--max-message", "abc"},
+        {"--max-queue", "lots"},
+        {"--port", "7002", "--port:x"},
+    };
     for (const auto& args : cases) {
         std::vector<std::string> argv{HUBCHAT_SERVER_BIN};
         argv.insert(argv.end(), args.begin(), args.end());
-        Child child(argv, false);
-        EXPECT_EQ(child.wait_exit(), 2) << args[0] << ": " << child.output();
-        const std::string& out = child.output();
-        EXPECT_FALSE(out.empty());
-        EXPECT_EQ(out.find('\n'), out.size() - 1) << out;  // exactly one line
+        const auto result = run_program(argv);
+        const std::string what = args.front() + (args.size() > 1 ? " " + args[1] : "");
+        EXPECT_EQ(result.exit_code, 2) << what << "\nstderr: " << result.err;
+        EXPECT_FALSE(result.err.empty()) << what;
+        EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1)
+            << what << ": not one line:\n"
+            << result.err;
+        EXPECT_EQ(result.err.back(), '\n') << what;
+        EXPECT_EQ(result.out.find("listening"), std::string::npos) << what;
     }
 }
 
 TEST(Lifecycle, HelpAndVersionExitZero) {
-    Child help({HUBCHAT_SERVER_BIN, "--help"}, false);
-    EXPECT_EQ(help.wait_exit(), 0);
-    EXPECT_NE(help.output().find("--machine-name"), std::string::npos);
-    Child version({HUBCHAT_SERVER_BIN, "--version"}, false);
-    EXPECT_EQ(version.wait_exit(), 0);
-    EXPECT_NE(version.output().find("hubchat-server"), std::string::npos);
+    const auto help = run_program({HUBCHAT_SERVER_BIN, "--help"});
+    EXPECT_EQ(help.exit_code, 0);
+    for (const char* option :
+         {"--port", "--host", "--machine-name", "--verbose", "--max-message", "--max-queue"}) {
+        EXPECT_NE(help.out.find(option), std::string::npos) << option << " not in:\n" << help.out;
+    }
+    const auto version = run_program({HUBCHAT_SERVER_BIN, "--version"});
+    EXPECT_EQ(version.exit_code, 0);
+    EXPECT_NE(version.out.find("0.1.0"), std::string::npos) << version.out;
 }
 
 }  // namespace
