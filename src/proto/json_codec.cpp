@@ -402,7 +402,9 @@ std::optional<std::string> encode_original(const Event& event, std::string_view 
             if (e.code == ErrorCode::NameTaken || e.code == ErrorCode::BadName) {
                 text += ". Reconnect with another name.";
             }
-            return original_notice(text, self);
+            // Before registration the connection has no name yet: address the one it asked for.
+            const std::string_view dest = !self.empty() || e.names.empty() ? self : e.names[0];
+            return original_notice(text, dest);
         }
         std::optional<std::string> operator()(const UserList& e) {
             std::string out = "{\"client-list\": [";

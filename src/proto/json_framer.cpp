@@ -41,7 +41,8 @@ JsonFramer::Step JsonFramer::next(std::string_view input) {
                 const void* nl = std::memchr(input.data() + pos, '\n', input.size() - pos);
                 if (nl == nullptr) {
                     frame_bytes_ += input.size() - pos;
-                    if (frame_bytes_ > max_skip_) return {Kind::Fatal, input.size(), {}};
+                    // A line of garbage longer than any frame cannot be a frame gone wrong.
+                    if (frame_bytes_ > max_frame_) return {Kind::Fatal, input.size(), {}};
                     return {Kind::NeedMore, input.size(), {}};
                 }
                 pos = static_cast<std::size_t>(static_cast<const char*>(nl) - input.data()) + 1;
