@@ -1,5 +1,6 @@
 # Raw runs (bench/run) -> the same object plus "points": the median of every figure over
-# the repetitions of each (server, point). Medians are taken figure by figure.
+# the clean repetitions of each (server, point), figure by figure. A run with a fault only
+# counts as failed: its figures (often zero) say nothing about the server's speed.
 def median:
   map(select(. != null)) | sort
   | if length == 0 then null
@@ -8,19 +9,19 @@ def median:
 
 . + {points: (.runs
   | group_by([.server, .point])
-  | map({
-      server: .[0].server,
-      point: .[0].point,
-      scenario: .[0].scenario,
-      clients: .[0].clients,
-      senders: .[0].senders,
-      rate: .[0].rate,
-      mode: .[0].mode,
-      fanout: .[0].fanout,
-      echo_counted: .[0].echo_counted,
-      runs: length,
-      failed: (map(select(.ok != true)) | length),
-      failures: (map(select(.ok != true) | .error_samples[0]) | unique),
+  | map(. as $all | (map(select(.ok == true))) as $clean | $clean | {
+      server: $all[0].server,
+      point: $all[0].point,
+      scenario: $all[0].scenario,
+      clients: $all[0].clients,
+      senders: $all[0].senders,
+      rate: $all[0].rate,
+      mode: $all[0].mode,
+      fanout: $all[0].fanout,
+      echo_counted: $all[0].echo_counted,
+      runs: ($all | length),
+      failed: ($all | map(select(.ok != true)) | length),
+      failures: ($all | map(select(.ok != true) | .error_samples[0]) | unique),
       deliveries_per_s: (map(.deliveries_per_s) | median),
       messages_per_s: (map(.messages_per_s) | median),
       cpu_ns_per_delivery: (map(.server_cpu_ns_per_delivery) | median),
@@ -38,5 +39,5 @@ def median:
       cpu_ns_per_connection: (map(.server_cpu_ns_per_connection) | median),
       registration_p50_ns: (map(.registration_latency_ns.p50) | median),
       registration_p99_ns: (map(.registration_latency_ns.p99) | median),
-      command: .[0].command
+      command: $all[0].command
     }))}
