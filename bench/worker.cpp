@@ -20,6 +20,7 @@
 #include "payload.hpp"
 #include "proc_stats.hpp"
 #include "protocol_driver.hpp"
+#include "sequence_tracker.hpp"
 #include "worker_result.hpp"
 
 namespace hubchat::bench {
@@ -32,9 +33,6 @@ constexpr int kReadsPerTurn = 8;
 constexpr std::size_t kMaxLineBytes = 1 << 20;
 // Open loop: sends due within this much of each other leave in one wake-up.
 constexpr std::int64_t kMinPacingStepNs = 50'000;
-// Gap entries remembered to tell a late message from a duplicate; beyond this a gap just
-// counts as missing.
-constexpr std::int64_t kMaxGapEntries = 1'000'000;
 constexpr std::size_t kMaxErrorSamples = 8;
 constexpr int kErrorsPrinted = 5;
 // Churn stops starting connections after this many failures instead of spinning on a
@@ -172,9 +170,6 @@ class Worker {
     void finish();
     void write_report(const std::string& line);
 
-    bool note_gap(std::size_t track, std::uint32_t from, std::uint32_t to);
-    bool fill_gap(std::size_t track, std::uint32_t sequence);
-
     const RunPlan& plan_;
     const BenchOptions& options_;
     const int index_;
@@ -191,12 +186,9 @@ class Worker {
     std::vector<Connection*> local_senders_;  // by sender index; null if elsewhere
     std::vector<bool> wake_worker_;           // eventfds to write after this batch
 
-    // Sequence tracking: next expected sequence per (recipient, sender).
-    std::vector<std::uint32_t> next_expected_;
+    // One stream per (recipient here, sender): row local_index, column sender index.
+    SequenceTracker sequences_;
     int tracks_per_client_ = 0;
-    std::unordered_map<std::size_t, std::vector<std::uint32_t>> gaps_;
-    std::int64_t gap_entries_ = 0;
-    std::int64_t untracked_missing_ = 0;
 
     WorkerResult result_;
     int errors_printed_ = 0;
@@ -206,6 +198,7 @@ class Worker {
     int setups_in_flight_ = 0;
     std::size_t setups_finished_ = 0;
     int setup_concurrency_ = 1;
+    bool starting_setups_ = false;
     bool ready_reported_ = false;
     std::int64_t pongs_outstanding_ = 0;
 
@@ -278,7 +271,7 @@ void Worker::create_standing_clients() {
     tracks_per_client_ = options_.scenario == Scenario::broadcast ? plan_.senders
                          : options_.scenario == Scenario::direct  ? 1
                                                                   : 0;
-    next_expected_.assign(static_cast<std::size_t>(count) * tracks_per_client_, 0);
+    sequences_.resize(static_cast<std::size_t>(count) * tracks_per_client_);
     local_senders_.assign(plan_.senders, nullptr);
     connections_.reserve(count);
     for (int i = 0; i < count; ++i) {
@@ -303,10 +296,15 @@ void Worker::create_standing_clients() {
 }
 
 void Worker::start_more_setups() {
+    // A connection that fails at once (socket() out of descriptors) ends its set-up and
+    // calls back here: let the outer loop carry on instead of recursing once per client.
+    if (starting_setups_) return;
+    starting_setups_ = true;
     while (setups_in_flight_ < setup_concurrency_ && next_setup_ < connections_.size()) {
         ++setups_in_flight_;
         open_connection(*connections_[next_setup_++]);
     }
+    starting_setups_ = false;
 }
 
 void Worker::open_connection(Connection& connection) {
@@ -569,21 +567,20 @@ void Worker::on_message(Connection& connection, const Inbound& inbound, std::int
     const std::size_t track = static_cast<std::size_t>(connection.local_index) *
                                   static_cast<std::size_t>(tracks_per_client_) +
                               (options_.scenario == Scenario::broadcast ? *sender : 0);
-    std::uint32_t& expected = next_expected_[track];
     const std::uint32_t sequence = payload->sequence;
-    if (sequence == expected) {
-        ++expected;
-    } else if (sequence > expected) {
-        note_gap(track, expected, sequence);
-        expected = sequence + 1;
-    } else if (fill_gap(track, sequence)) {
-        ++result_.reordered;
-        note_fault(connection, fmt::format("reordered: {} seq {} after {}", inbound.from, sequence,
-                                           expected - 1));
-    } else {
-        ++result_.duplicated;
-        note_fault(connection, fmt::format("duplicate: {} seq {}", inbound.from, sequence));
-        return;
+    switch (sequences_.record(track, sequence)) {
+        case SequenceTracker::Outcome::in_order:
+        case SequenceTracker::Outcome::ahead:  // what it skipped is missing until it comes
+            break;
+        case SequenceTracker::Outcome::late:
+            ++result_.reordered;
+            note_fault(connection, fmt::format("reordered: {} seq {} after {}", inbound.from,
+                                               sequence, sequences_.next_expected(track) - 1));
+            break;
+        case SequenceTracker::Outcome::duplicate:
+            ++result_.duplicated;
+            note_fault(connection, fmt::format("duplicate: {} seq {}", inbound.from, sequence));
+            return;
     }
 
     ++result_.unique_deliveries;
@@ -594,30 +591,6 @@ void Worker::on_message(Connection& connection, const Inbound& inbound, std::int
                                         sequence % options_.window);
         if (slot.fetch_sub(1, std::memory_order_acq_rel) == 1) on_window_slot_done(*sender);
     }
-}
-
-bool Worker::note_gap(std::size_t track, std::uint32_t from, std::uint32_t to) {
-    const std::int64_t count = static_cast<std::int64_t>(to) - from;
-    if (gap_entries_ + count > kMaxGapEntries) {
-        untracked_missing_ += count;
-        return false;
-    }
-    auto& missing = gaps_[track];
-    for (std::uint32_t sequence = from; sequence < to; ++sequence) missing.push_back(sequence);
-    gap_entries_ += count;
-    return true;
-}
-
-bool Worker::fill_gap(std::size_t track, std::uint32_t sequence) {
-    auto found = gaps_.find(track);
-    if (found == gaps_.end()) return false;
-    auto& missing = found->second;
-    auto position = std::find(missing.begin(), missing.end(), sequence);
-    if (position == missing.end()) return false;
-    missing.erase(position);
-    if (missing.empty()) gaps_.erase(found);
-    --gap_entries_;
-    return true;
 }
 
 void Worker::on_end_of_stream(Connection& connection) {
@@ -947,15 +920,15 @@ void Worker::report_missing() {
                 static_cast<std::size_t>(connection->local_index) * tracks_per_client_ +
                 track_in_row;
             const std::uint32_t sent = board_.sent_by(sender).load(std::memory_order_relaxed);
-            const std::uint32_t received_up_to = next_expected_[track];
-            const auto gap = gaps_.find(track);
-            const std::size_t gap_count = gap == gaps_.end() ? 0 : gap->second.size();
+            const std::uint32_t received_up_to = sequences_.next_expected(track);
+            const auto* gaps = sequences_.gaps(track);
+            const std::size_t gap_count = gaps == nullptr ? 0 : gaps->size();
             const std::uint32_t tail = sent > received_up_to ? sent - received_up_to : 0;
             if (tail == 0 && gap_count == 0) continue;
             std::string what =
                 fmt::format("never received {} message(s) from {}:", tail + gap_count,
                             make_name(plan_.tag, sender_client));
-            if (gap_count != 0) what += fmt::format(" seq {}", gap->second.front());
+            if (gap_count != 0) what += fmt::format(" seq {}", gaps->front());
             if (gap_count > 1) what += fmt::format(" and {} more in gaps", gap_count - 1);
             if (tail != 0) what += fmt::format(" seq {}..{} of {}", received_up_to, sent - 1, sent);
             note_fault(*connection, what);
@@ -966,7 +939,7 @@ void Worker::report_missing() {
 void Worker::finish() {
     report_missing();
     for (auto& connection : connections_) close_connection(*connection);
-    result_.missing = gap_entries_ + untracked_missing_;
+    result_.missing = sequences_.missing();
     if (cpu_at_window_end_ == 0) cpu_at_window_end_ = own_cpu_ns();
     if (cpu_at_window_begin_ != 0)
         result_.cpu_ns_in_window = cpu_at_window_end_ - cpu_at_window_begin_;
