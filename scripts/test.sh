@@ -25,7 +25,7 @@ step "g++ tests"
 ctest --test-dir build-ci-gcc --output-on-failure -j2 --timeout 120
 
 step "load generator smoke (correctness only)"
-scripts/bench-smoke.sh build-ci-gcc
+bench/smoke build-ci-gcc
 
 step "clang build with ASan+UBSan (-Werror)"
 CXX=clang++ BUILD_TYPE=Debug scripts/build.sh build-ci-asan -DHUBCHAT_WERROR=ON \

@@ -140,10 +140,7 @@ void JsonSession::consume(std::string_view bytes) {
                                 " bytes; closing the connection",
                             {},
                             {}};
-                const auto frame = dialect_ == Dialect::Hubchat
-                                       ? proto::encode_hubchat(error)
-                                       : proto::original_notice(error.text, name());
-                close_gracefully("disconnected", std::make_shared<const std::string>(frame));
+                close_gracefully("disconnected", encode(error));
                 return;
             }
         }
@@ -201,23 +198,23 @@ void JsonSession::reply_error(ErrorCode code, std::string text, Ref ref) {
 void JsonSession::deliver(const Event& event) {
     if (phase_ != Phase::Open) return;
 
-    Frame frame;
+    if (Frame frame = encode(event)) enqueue(std::move(frame));
+}
+
+Frame JsonSession::encode(const Event& event) const {
     if (dialect_ == Dialect::Hubchat) {
-        if (const auto* chat = std::get_if<ChatPtr>(&event)) {
-            frame = proto::hubchat_frame(**chat);
-        } else if (const auto* presence = std::get_if<PresencePtr>(&event)) {
-            frame = proto::hubchat_frame(**presence);
-        } else {
-            frame = std::make_shared<const std::string>(proto::encode_hubchat(event));
+        if (const auto* chat = std::get_if<ChatPtr>(&event)) return proto::hubchat_frame(**chat);
+        if (const auto* presence = std::get_if<PresencePtr>(&event)) {
+            return proto::hubchat_frame(**presence);
         }
-    } else if (const auto* chat = std::get_if<ChatPtr>(&event)) {
-        frame = proto::original_frame(**chat);
-    } else if (auto text = proto::encode_original(event, name())) {
-        frame = std::make_shared<const std::string>(std::move(*text));
-    } else {
-        return;
+        return std::make_shared<const std::string>(proto::encode_hubchat(event));
     }
-    enqueue(std::move(frame));
+    // Undecided connections get the original's shapes too: every JSON client reads them.
+    if (const auto* chat = std::get_if<ChatPtr>(&event)) return proto::original_frame(**chat);
+    if (auto text = proto::encode_original(event, name())) {
+        return std::make_shared<const std::string>(std::move(*text));
+    }
+    return nullptr;
 }
 
 void JsonSession::enqueue(Frame frame) {
@@ -230,10 +227,8 @@ void JsonSession::enqueue(Frame frame) {
                     std::to_string(outbox_.max_bytes()) + " bytes waiting); closing the connection",
                 {},
                 {}};
-    const auto text = dialect_ == Dialect::Hubchat ? proto::encode_hubchat(error)
-                                                   : proto::original_notice(error.text, name());
     if (config_.verbose) spdlog::debug("{} send queue exceeded", label());
-    close_gracefully("disconnected", std::make_shared<const std::string>(text));
+    close_gracefully("disconnected", encode(error));
 }
 
 void JsonSession::schedule_flush() {

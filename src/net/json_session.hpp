@@ -54,6 +54,8 @@ class JsonSession final : public Peer,
     void on_decoded(proto::InboundFrame& frame);
     void reply_error(ErrorCode code, std::string text, Ref ref = {});
 
+    // The frame this connection's dialect gets for `event`; null when it gets none.
+    Frame encode(const Event& event) const;
     void enqueue(Frame frame);
     void schedule_flush();
     void flush() override;
