@@ -39,13 +39,16 @@ JsonFramer::Step JsonFramer::next(std::string_view input) {
                 return scan_object(input, pos);
             case State::SkippingLine: {
                 const void* nl = std::memchr(input.data() + pos, '\n', input.size() - pos);
-                if (nl == nullptr) {
-                    frame_bytes_ += input.size() - pos;
-                    // A line of garbage longer than any frame cannot be a frame gone wrong.
-                    if (frame_bytes_ > max_frame_) return {Kind::Fatal, input.size(), {}};
-                    return {Kind::NeedMore, input.size(), {}};
-                }
-                pos = static_cast<std::size_t>(static_cast<const char*>(nl) - input.data()) + 1;
+                const std::size_t line_end =
+                    nl == nullptr
+                        ? input.size()
+                        : static_cast<std::size_t>(static_cast<const char*>(nl) - input.data());
+                frame_bytes_ += line_end - pos;
+                // A line of garbage longer than any frame cannot be a frame gone wrong,
+                // whether or not its newline came in the same read.
+                if (frame_bytes_ > max_frame_) return {Kind::Fatal, line_end, {}};
+                if (nl == nullptr) return {Kind::NeedMore, input.size(), {}};
+                pos = line_end + 1;
                 state_ = State::TopLevel;
                 break;
             }
@@ -90,11 +93,12 @@ JsonFramer::Step JsonFramer::scan_object(std::string_view input, std::size_t sta
         spill_.reset();
     }
     if (state_ == State::SkippingObject) {
+        // Checked before `complete`, so where the reads were cut does not matter.
+        if (frame_bytes_ > max_skip_) return {Kind::Fatal, i, {}};
         if (complete) {
             state_ = State::TopLevel;
             return {Kind::TooLarge, i, {}};
         }
-        if (frame_bytes_ > max_skip_) return {Kind::Fatal, i, {}};
         return {Kind::NeedMore, i, {}};
     }
     if (!complete) {

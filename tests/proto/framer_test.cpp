@@ -219,6 +219,24 @@ TEST(JsonFramer, EndlessOversizeObjectIsFatal) {
     EXPECT_EQ(r.events, (Kinds{Kind::TooLarge, Kind::Frame}));
 }
 
+// Found by fuzz/fuzz_framer: both limits used to be enforced only when the end of the
+// garbage line or oversize object came in a later read, so one big read escaped them.
+TEST(JsonFramer, GarbageLineLimitHoldsWhereverTheReadsAreCut) {
+    expect_same_at_every_split(64, std::string(64, 'g') + "\n{\"ok\":1}",
+                               Result{{R"({"ok":1})"}, {Kind::BadFrame, Kind::Frame}});
+    expect_same_at_every_split(64, std::string(65, 'g') + "\n{\"ok\":1}",
+                               Result{{}, {Kind::BadFrame, Kind::Fatal}});
+}
+
+TEST(JsonFramer, SkipAllowanceHoldsWhereverTheReadsAreCut) {
+    // Default allowance: 16 x 64 = 1024 bytes.
+    const std::string within = "{\"m\":\"" + std::string(1000, 'e') + "\"}";
+    expect_same_at_every_split(64, within + R"({"ok":1})",
+                               Result{{R"({"ok":1})"}, {Kind::TooLarge, Kind::Frame}});
+    const std::string beyond = "{\"m\":\"" + std::string(1100, 'e') + "\"}";
+    expect_same_at_every_split(64, beyond + R"({"ok":1})", Result{{}, {Kind::Fatal}});
+}
+
 TEST(JsonFramer, DefaultSkipAllowanceIsGenerous) {
     // No explicit max_skip: an oversize object several times the limit still resyncs.
     JsonFramer framer(64);
