@@ -1,7 +1,7 @@
 // Registered accounts: a name and an Argon2id password hash, in the hub's database.
 //
 // Slow calls: register_account, verify and change_password hash a password, which takes
-// tens of milliseconds and 64 MiB at the default cost. The caller MUST NOT run them on
+// tens of milliseconds and 19 MiB at the default cost. The caller MUST NOT run them on
 // the event loop thread; hand them to a worker thread and post the outcome back.
 //
 // Threads: an AccountStore belongs to one thread at a time, like the Database it uses
@@ -64,7 +64,7 @@ struct Verification {
 class AccountStore {
   public:
     // Prepares its statements on `db`, which must outlive the store.
-    explicit AccountStore(Database& db, PasswordHashCost cost = PasswordHashCost::interactive());
+    explicit AccountStore(Database& db, PasswordHashCost cost = PasswordHashCost::recommended());
 
     // nullopt when the account was created; name_taken, password_too_short or
     // password_too_long otherwise. Throws std::invalid_argument if `name_key` is not the

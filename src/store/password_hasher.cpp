@@ -16,6 +16,10 @@ constexpr std::string_view kArgon2idPrefix = "$argon2id$";
 
 }  // namespace
 
+PasswordHashCost PasswordHashCost::recommended() {
+    return {2, std::size_t{19} << 20};
+}
+
 PasswordHashCost PasswordHashCost::interactive() {
     return {crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE,
             crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE};

@@ -53,7 +53,9 @@ TEST(PasswordHasher, NeedsRehashWhenTheCostChanged) {
 TEST(PasswordHasher, RefusesACostLibsodiumWouldReject) {
     EXPECT_THROW(PasswordHasher({0, PasswordHashCost::minimum().memlimit}), std::invalid_argument);
     EXPECT_THROW(PasswordHasher({1, 1024}), std::invalid_argument);
-    EXPECT_NO_THROW(PasswordHasher{PasswordHashCost::interactive()});  // construction is cheap
+    // Construction is cheap: no hashing.
+    EXPECT_NO_THROW(PasswordHasher{PasswordHashCost::recommended()});
+    EXPECT_NO_THROW(PasswordHasher{PasswordHashCost::interactive()});
 }
 
 }  // namespace
