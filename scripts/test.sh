@@ -5,7 +5,8 @@
 #   2. clang with AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors:
 #      the same test suite again;
 #   3. a short smoke run of the load generator (fails on lost/duplicated/reordered
-#      messages, never on timings), and a clang-format check.
+#      messages, never on timings), and a clang-format check;
+#   4. each libFuzzer target in fuzz/ for 45 s from the checked-in corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -35,5 +36,8 @@ step "sanitizer tests"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --test-dir build-ci-asan --output-on-failure -j2 --timeout 300
+
+step "fuzz smoke"
+scripts/fuzz-smoke.sh build-ci-fuzz
 
 step "done"
