@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <type_traits>
 #include <unordered_set>
 
 #include "core/names.hpp"
@@ -38,6 +40,12 @@ const char* error_code_name(ErrorCode code) {
             return "send_queue_exceeded";
         case ErrorCode::Shutdown:
             return "shutdown";
+        case ErrorCode::RateLimited:
+            return "rate_limited";
+        case ErrorCode::TooManyRooms:
+            return "too_many_rooms";
+        case ErrorCode::TooManyRecipients:
+            return "too_many_recipients";
     }
     return "error";
 }
@@ -80,9 +88,40 @@ std::string describe_unknown(const std::vector<std::string>& unknown) {
     return text;
 }
 
+// "0.4 s", "2 s", "12.5 s": rounded up to a tenth, so retrying when told always works.
+std::string describe_wait(std::int64_t ms) {
+    const std::int64_t tenths = (ms + 99) / 100;
+    std::string text = std::to_string(tenths / 10);
+    if (tenths % 10 != 0) text += "." + std::to_string(tenths % 10);
+    return text + " s";
+}
+
+std::optional<TokenBucket> make_budget(std::uint32_t burst, std::uint32_t rate_per_second) {
+    if (burst == 0 || rate_per_second == 0) return std::nullopt;
+    return TokenBucket(burst, rate_per_second);
+}
+
+// What a command spends. Pings, hellos and quits are free: see HubLimits.
+enum class Budget { None, Messages, Requests };
+template <class T>
+constexpr Budget budget_of() {
+    if constexpr (std::is_same_v<T, SendMessage>) {
+        return Budget::Messages;
+    } else if constexpr (std::is_same_v<T, JoinRoom> || std::is_same_v<T, LeaveRoom> ||
+                         std::is_same_v<T, ListUsers> || std::is_same_v<T, ListRooms> ||
+                         std::is_same_v<T, ListMembers>) {
+        return Budget::Requests;
+    } else {
+        return Budget::None;
+    }
+}
+
 }  // namespace
 
 Hub::Hub(Clock clock, HubLimits limits) : clock_(std::move(clock)), limits_(limits) {
+    // 0 means "no limit of our own": names.cpp's ceiling still applies.
+    if (limits_.max_name_chars == 0) limits_.max_name_chars = names::kMaxNameChars;
+    if (limits_.max_room_name_chars == 0) limits_.max_room_name_chars = names::kMaxNameChars;
     auto [it, _] = rooms_.emplace(names::fold(names::kAllRoom), Room{});
     it->second.key = it->first;
     it->second.name = std::string(names::kAllRoom);
@@ -91,7 +130,12 @@ Hub::Hub(Clock clock, HubLimits limits) : clock_(std::move(clock)), limits_(limi
 
 ConnectionId Hub::attach(Peer& peer) {
     const ConnectionId id = next_connection_id_++;
-    connections_.emplace(id, Connection{&peer, {}, {}});
+    connections_.emplace(
+        id, Connection{&peer,
+                       {},
+                       {},
+                       make_budget(limits_.message_burst, limits_.message_rate_per_second),
+                       make_budget(limits_.request_burst, limits_.request_rate_per_second)});
     return id;
 }
 
@@ -150,9 +194,36 @@ void Hub::handle(ConnectionId id, Command command) {
                     return;
                 }
             }
+            // Checked before anything else, so a flood of invalid requests is metered too.
+            if constexpr (budget_of<T>() == Budget::Messages) {
+                if (!within_budget(conn, conn.message_budget, "Too many messages", "send again",
+                                   cmd.ref)) {
+                    return;
+                }
+            } else if constexpr (budget_of<T>() == Budget::Requests) {
+                if (!within_budget(conn, conn.request_budget, "Too many requests", "try again",
+                                   cmd.ref)) {
+                    return;
+                }
+            }
             on(id, conn, cmd);
         },
         command);
+}
+
+bool Hub::within_budget(Connection& conn, std::optional<TokenBucket>& budget, std::string_view what,
+                        std::string_view retry, const Ref& ref) {
+    if (!budget) return true;
+    const std::int64_t wait_ms = budget->try_take(clock_());
+    if (wait_ms == 0) return true;
+    // Refused, never disconnected: a burst is not an offence, and the client is told
+    // exactly when it may go on.
+    Error error = make_error(
+        ErrorCode::RateLimited,
+        std::string(what) + ": wait " + describe_wait(wait_ms) + " and " + std::string(retry), ref);
+    error.retry_after_ms = static_cast<std::uint32_t>(wait_ms);
+    conn.peer->deliver(std::move(error));
+    return false;
 }
 
 void Hub::on(ConnectionId id, Connection& conn, Hello& cmd) {
@@ -161,7 +232,7 @@ void Hub::on(ConnectionId id, Connection& conn, Hello& cmd) {
                                       "You are already registered as " + conn.name, {}));
         return;
     }
-    if (auto problem = names::check_user_name(cmd.name)) {
+    if (auto problem = names::check_user_name(cmd.name, limits_.max_name_chars)) {
         conn.peer->deliver(make_error(ErrorCode::BadName, *problem, {}, {cmd.name}));
         return;
     }
@@ -206,12 +277,23 @@ void Hub::on(ConnectionId, Connection& conn, SendMessage& cmd) {
         }
         return seen_targets.insert(names::fold(part)).second;
     };
+    const std::size_t max_targets = limits_.max_recipients;
     for (const auto& given : cmd.targets) {
         std::string_view rest = given;
         while (true) {
             const auto comma = rest.find(',');
             const std::string_view part = trim(rest.substr(0, comma));
             if (!part.empty() && is_new(part)) {
+                // Stop at the first target past the cap: a frame full of names is not
+                // worth resolving only to be refused.
+                if (max_targets != 0 && targets.size() == max_targets) {
+                    conn.peer->deliver(
+                        make_error(ErrorCode::TooManyRecipients,
+                                   "More than " + std::to_string(max_targets) +
+                                       " recipients in one message; send it to a room, or in parts",
+                                   cmd.ref));
+                    return;
+                }
                 targets.emplace_back(names::is_all(part) ? names::kAllRoom : part);
             }
             if (comma == std::string_view::npos) break;
@@ -338,19 +420,31 @@ void Hub::on(ConnectionId id, Connection& conn, JoinRoom& cmd) {
         conn.peer->deliver(make_error(ErrorCode::BadRequest, "Everyone is always in ALL", cmd.ref));
         return;
     }
-    if (auto problem = names::check_room_name(cmd.room)) {
+    if (auto problem = names::check_room_name(cmd.room, limits_.max_room_name_chars)) {
         conn.peer->deliver(make_error(ErrorCode::BadName, *problem, cmd.ref, {cmd.room}));
         return;
     }
-    auto [it, created] = rooms_.try_emplace(names::fold(cmd.room));
+    std::string key = names::fold(cmd.room);
+    if (auto existing = rooms_.find(key);
+        existing != rooms_.end() && is_member(conn, existing->second)) {
+        conn.peer->deliver(make_error(ErrorCode::BadRequest,
+                                      "You are already in " + existing->second.name, cmd.ref));
+        return;
+    }
+    // Checked before the room is made, so a refused join leaves nothing behind.
+    if (limits_.max_rooms_per_user != 0 && conn.rooms.size() >= limits_.max_rooms_per_user) {
+        conn.peer->deliver(make_error(ErrorCode::TooManyRooms,
+                                      "You are in " + std::to_string(conn.rooms.size()) +
+                                          " rooms, the most allowed; leave one before joining " +
+                                          cmd.room,
+                                      cmd.ref, {cmd.room}));
+        return;
+    }
+    auto [it, created] = rooms_.try_emplace(std::move(key));
     Room& room = it->second;
     if (created) {
         room.key = it->first;
         room.name = cmd.room;
-    } else if (is_member(conn, room)) {
-        conn.peer->deliver(
-            make_error(ErrorCode::BadRequest, "You are already in " + room.name, cmd.ref));
-        return;
     }
     room.members.push_back(Member{id, conn.peer});
     conn.rooms.push_back(&room);

@@ -3,7 +3,9 @@
 // events back through Peer::deliver. It knows nothing of sockets or wire formats.
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -11,6 +13,7 @@
 
 #include "core/message.hpp"
 #include "core/names.hpp"
+#include "core/token_bucket.hpp"
 
 namespace hubchat {
 
@@ -30,6 +33,26 @@ struct HubLimits {
     // Rooms larger than this stop announcing other members' joins and leaves: in a crowd
     // they are noise, and announcing every arrival to everyone costs O(members) each.
     std::size_t presence_max_members = 500;
+
+    // Flood control, per registered connection. Every limit below is off when 0.
+    // Messages: a person typing never sends ten lines in a burst or five a second for
+    // long, while a script flooding a room of hundreds costs a delivery per member each.
+    std::uint32_t message_burst = 10;
+    std::uint32_t message_rate_per_second = 5;
+    // Joins, leaves and listings get a separate, roomier budget: a client that reconnects
+    // rejoins all its rooms at once (up to max_rooms_per_user), and listings reply only
+    // to the asker. They still cost the server O(members) each, so they are not free.
+    // Pings are never limited: their reply is tiny, and clients time the link with them.
+    std::uint32_t request_burst = 60;
+    std::uint32_t request_rate_per_second = 10;
+
+    // Caps, each refused with its own error and the connection kept.
+    std::size_t max_rooms_per_user = 50;
+    std::size_t max_recipients = 100;  // distinct targets in one message; ALL or a room is one
+    // Length in characters (code points). names.cpp's rule (32, for the part after '#' in
+    // a room) is the ceiling: these can only make names shorter.
+    std::size_t max_name_chars = names::kMaxNameChars;
+    std::size_t max_room_name_chars = names::kMaxNameChars;  // not counting the '#'
 };
 
 class Hub {
@@ -59,6 +82,8 @@ class Hub {
         Peer* peer = nullptr;
         std::string name;          // empty until registered
         std::vector<Room*> rooms;  // joined rooms besides ALL; empty (no allocation) for most
+        std::optional<TokenBucket> message_budget;  // none: unlimited
+        std::optional<TokenBucket> request_budget;  // joins, leaves, listings
     };
     struct Member {
         ConnectionId id;
@@ -79,6 +104,10 @@ class Hub {
     void on(ConnectionId id, Connection& conn, ListMembers& cmd);
     void on(ConnectionId id, Connection& conn, Ping& cmd);
     void on(ConnectionId id, Connection& conn, Quit& cmd);
+
+    // False, after telling the sender when to retry, when `budget` has no token left.
+    bool within_budget(Connection& conn, std::optional<TokenBucket>& budget, std::string_view what,
+                       std::string_view retry, const Ref& ref);
 
     void broadcast_presence(const Room& room, PresencePtr event, ConnectionId skip);
     // Takes `id` out of `room`, tells the others, and drops the room when it empties.

@@ -118,6 +118,9 @@ enum class ErrorCode : std::uint8_t {
     EmptyMessage,
     SendQueueExceeded,
     Shutdown,
+    RateLimited,        // over the flood-control budget; retry_after_ms says when to retry
+    TooManyRooms,       // a join past the rooms-per-user cap
+    TooManyRecipients,  // a message to more distinct targets than allowed
 };
 const char* error_code_name(ErrorCode code);
 
@@ -126,6 +129,8 @@ struct Error {
     std::string text;
     Ref ref;
     std::vector<std::string> names;  // e.g. the unknown recipients
+    // RateLimited: milliseconds until the same request would be accepted. 0 otherwise.
+    std::uint32_t retry_after_ms = 0;
 };
 struct UserList {
     Ref ref;

@@ -62,7 +62,9 @@ bool is_space_or_control(char32_t cp) {
     }
 }
 
-std::optional<std::string> check_chars(std::string_view name, std::string_view what) {
+std::optional<std::string> check_chars(std::string_view name, std::string_view what,
+                                       std::size_t max_chars) {
+    max_chars = std::min(max_chars, kMaxNameChars);
     if (name.empty()) return std::string(what) + " must not be empty";
     std::size_t i = 0;
     std::size_t count = 0;
@@ -75,9 +77,8 @@ std::optional<std::string> check_chars(std::string_view name, std::string_view w
         if (cp == ',') return std::string(what) + " must not contain commas";
         ++count;
     }
-    if (count > kMaxNameChars) {
-        return std::string(what) + " is longer than " + std::to_string(kMaxNameChars) +
-               " characters";
+    if (count > max_chars) {
+        return std::string(what) + " is longer than " + std::to_string(max_chars) + " characters";
     }
     return std::nullopt;
 }
@@ -117,8 +118,8 @@ bool is_room(std::string_view target) {
     return !target.empty() && target.front() == '#';
 }
 
-std::optional<std::string> check_user_name(std::string_view name) {
-    if (auto problem = check_chars(name, "A name")) return problem;
+std::optional<std::string> check_user_name(std::string_view name, std::size_t max_chars) {
+    if (auto problem = check_chars(name, "A name", max_chars)) return problem;
     const char first = name.front();
     if (first == '#' || first == '@' || first == '/') {
         return std::string("A name must not start with '") + first + "'";
@@ -130,9 +131,9 @@ std::optional<std::string> check_user_name(std::string_view name) {
     return std::nullopt;
 }
 
-std::optional<std::string> check_room_name(std::string_view room) {
+std::optional<std::string> check_room_name(std::string_view room, std::size_t max_chars) {
     if (!is_room(room)) return std::string("A room name must start with '#'");
-    return check_chars(room.substr(1), "A room name");
+    return check_chars(room.substr(1), "A room name", max_chars);
 }
 
 std::optional<std::size_t> utf8_length(std::string_view text) {

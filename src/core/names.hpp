@@ -26,9 +26,14 @@ struct FoldedEqual {
 };
 
 // nullopt when valid, else a sentence saying what is wrong, fit to show the user.
-std::optional<std::string> check_user_name(std::string_view name);
-// Room names are '#' + a name under the user-name character rules.
-std::optional<std::string> check_room_name(std::string_view room);
+// `max_chars` may tighten the length rule (a server's configured limit); it cannot loosen
+// it past kMaxNameChars.
+std::optional<std::string> check_user_name(std::string_view name,
+                                           std::size_t max_chars = kMaxNameChars);
+// Room names are '#' + a name under the user-name character rules; `max_chars` does not
+// count the '#'.
+std::optional<std::string> check_room_name(std::string_view room,
+                                           std::size_t max_chars = kMaxNameChars);
 
 bool is_all(std::string_view target);
 bool is_room(std::string_view target);

@@ -229,6 +229,10 @@ struct HubchatEncoder {
             key(out, "names");
             string_array(out, e.names);
         }
+        if (e.retry_after_ms != 0) {
+            key(out, "retry_after_ms");
+            append_json_uint(out, e.retry_after_ms);
+        }
     }
     void operator()(const UserList& e) {
         open_typed(out, "list");

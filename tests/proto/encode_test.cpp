@@ -154,6 +154,9 @@ TEST(EncodeHubchat, EveryErrorCodeHasItsWireName) {
         {ErrorCode::EmptyMessage, "empty_message"},
         {ErrorCode::SendQueueExceeded, "send_queue_exceeded"},
         {ErrorCode::Shutdown, "shutdown"},
+        {ErrorCode::RateLimited, "rate_limited"},
+        {ErrorCode::TooManyRooms, "too_many_rooms"},
+        {ErrorCode::TooManyRecipients, "too_many_recipients"},
     };
     for (const auto& [code, name] : codes) {
         auto e = parse_line(encode_hubchat(Error{code, "text \"q\"\n", "", {}}));
@@ -162,11 +165,22 @@ TEST(EncodeHubchat, EveryErrorCodeHasItsWireName) {
         EXPECT_EQ(e.at("message"), "text \"q\"\n");
         EXPECT_FALSE(e.contains("ref"));
         EXPECT_FALSE(e.contains("names"));
+        EXPECT_FALSE(e.contains("retry_after_ms"));
     }
     auto with_names =
         parse_line(encode_hubchat(Error{ErrorCode::UnknownRecipient, "x", "\"r\"", {"a", "b"}}));
     EXPECT_EQ(with_names.at("ref"), "r");
     EXPECT_EQ(strings(with_names.at("names")), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(EncodeHubchat, RateLimitedCarriesItsRetryTime) {
+    Error limited{
+        ErrorCode::RateLimited, "Too many messages: wait 0.4 s and send again", R"("c9")", {}};
+    limited.retry_after_ms = 400;
+    EXPECT_EQ(
+        encode_hubchat(limited),
+        R"({"type":"error","code":"rate_limited","message":"Too many messages: wait 0.4 s and send again","ref":"c9","retry_after_ms":400})"
+        "\n");
 }
 
 TEST(EncodeHubchat, ListsParseBack) {
@@ -311,6 +325,14 @@ TEST(EncodeOriginal, ErrorsAreChatFramesFromServer) {
     EXPECT_TRUE(is_ascii(*spoof)) << *spoof;
     EXPECT_EQ(*spoof,
               R"({"user": "server", "message": "You are alice, not \u00e9ve", "dest": "alice"})");
+}
+
+TEST(EncodeOriginal, RateLimitedIsANoticeWithItsText) {
+    Error limited{ErrorCode::RateLimited, "Too many messages: wait 0.4 s and send again", "", {}};
+    limited.retry_after_ms = 400;
+    EXPECT_EQ(
+        *encode_original(limited, "alice"),
+        R"({"user": "server", "message": "Too many messages: wait 0.4 s and send again", "dest": "alice"})");
 }
 
 TEST(EncodeOriginal, ListingsAndShutdownAreNoticesFromServer) {
