@@ -63,7 +63,8 @@ void LoginThrottle::prune(Records& records, Millis now) {
     by_age.reserve(records.size());
     for (const auto& [key, record] : records) by_age.emplace_back(record.last_failure, &key);
     auto middle = by_age.begin() + static_cast<std::ptrdiff_t>(limits_.max_entries / 2);
-    std::nth_element(by_age.begin(), middle, by_age.end());
+    std::nth_element(by_age.begin(), middle, by_age.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<std::string> doomed;
     for (auto it = by_age.begin(); it != middle; ++it) doomed.push_back(*it->second);
     for (const auto& key : doomed) records.erase(key);

@@ -3,7 +3,9 @@
 //
 // Pure logic: the caller passes the time (milliseconds on a monotonic clock) and owns the
 // only instance, on the event loop thread; no I/O, no locks. Check before handing a login
-// to the password worker, record the outcome when it comes back.
+// to the password worker, record the outcome when it comes back. Only finished attempts
+// count, so the caller should keep at most one verification in flight per connection;
+// otherwise a burst sent before the first answer returns would all pass check().
 //
 // Both keys are counted whether or not the account exists, and the refusal text is the
 // same for both, so the throttle never tells which names are registered.
