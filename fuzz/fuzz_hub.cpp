@@ -260,6 +260,8 @@ class Program {
             const Presence& p = **presence;
             const bool own = names::same(p.user, slot.name);
             FUZZ_CHECK(own || slot.peer->presence);
+            // Others' comings and goings reach only members of that room.
+            if (!own) FUZZ_CHECK(!slot.name.empty() && (names::is_all(p.room) || slot.in(p.room)));
             if (own && !names::is_all(p.room)) {
                 const std::string key = names::fold(p.room);
                 if (p.kind == PresenceKind::Join) {
