@@ -2,34 +2,20 @@
 
 #include <spdlog/spdlog.h>
 
-#include <array>
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
-#include <span>
 
 #include "core/names.hpp"
 #include "net/endpoint_text.hpp"
 
 namespace hubchat::net {
 namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr std::size_t kReadChunk = 64 * 1024;
 // Most frames an original-dialect client gets per write: it breaks on two in one read.
 constexpr std::size_t kOriginalFramesPerWrite = 1;
 // Matches the kernel's IOV_MAX-friendly batch Asio uses for one writev.
 constexpr std::size_t kFramesPerWrite = 64;
-// Reads per wake-up before yielding to other connections.
-constexpr int kReadsPerWakeup = 4;
-
-// Every session on this thread reads into this one buffer, so an idle connection owns
-// no read buffer; bytes of an unfinished frame are copied into the framer.
-std::array<char, kReadChunk>& read_buffer() {
-    thread_local std::array<char, kReadChunk> buffer;
-    return buffer;
-}
 
 // Frames as logged: without the newline, and long ones cut, so --verbose stays readable.
 std::string loggable(std::string_view frame) {
@@ -42,8 +28,8 @@ std::string loggable(std::string_view frame) {
 
 }  // namespace
 
-JsonSession::JsonSession(tcp::socket socket, const SessionContext& context)
-    : socket_(std::move(socket)),
+JsonSession::JsonSession(Transport transport, const SessionContext& context)
+    : transport_(std::move(transport)),
       hub_(context.hub),
       config_(context.config),
       tracker_(context.tracker),
@@ -56,7 +42,7 @@ JsonSession::JsonSession(tcp::socket socket, const SessionContext& context)
 }
 
 std::string JsonSession::label() const {
-    return peer_text(socket_);
+    return transport_.peer_text();
 }
 
 std::string_view JsonSession::name() const {
@@ -70,8 +56,6 @@ JsonSession::~JsonSession() {
 }
 
 void JsonSession::start(std::string_view first_bytes) {
-    boost::system::error_code ec;
-    socket_.non_blocking(true, ec);
     consume(first_bytes);
     wait_readable();
 }
@@ -83,34 +67,26 @@ void JsonSession::wait_readable() {
         return;
     }
     waiting_read_ = true;
-    socket_.async_wait(
-        tcp::socket::wait_read,
-        [self = shared_from_this()](boost::system::error_code ec) { self->on_readable(ec); });
+    transport_.read(shared_from_this());
 }
 
-void JsonSession::on_readable(boost::system::error_code ec) {
+bool JsonSession::on_bytes(std::string_view bytes) {
+    if (phase_ == Phase::Open) consume(bytes);
+    return phase_ == Phase::Open && !read_paused_;
+}
+
+void JsonSession::on_read_done(boost::system::error_code ec) {
     waiting_read_ = false;
     if (phase_ == Phase::Closed) return;
-    if (ec) return abort("read failed: " + ec.message());
-    auto& buffer = read_buffer();
-    for (int round = 0; round < kReadsPerWakeup; ++round) {
-        boost::system::error_code read_ec;
-        const std::size_t n = socket_.read_some(asio::buffer(buffer), read_ec);
-        if (read_ec == asio::error::would_block) break;
-        if (read_ec == asio::error::eof) {
-            if (phase_ == Phase::Draining) return finish_close();
-            // A half-closed client still gets the replies to what it sent.
-            if (config_.verbose && !framer_.idle()) {
-                spdlog::debug("{} left in the middle of a frame", label());
-            }
-            close_gracefully("disconnected");
-            return;
+    if (ec == asio::error::eof) {
+        if (phase_ == Phase::Draining) return finish_close();
+        // A half-closed client still gets the replies to what it sent.
+        if (config_.verbose && !framer_.idle()) {
+            spdlog::debug("{} left in the middle of a frame", label());
         }
-        if (read_ec) return abort("read failed: " + read_ec.message());
-        if (phase_ == Phase::Open) consume(std::string_view(buffer.data(), n));
-        if (phase_ == Phase::Closing || phase_ == Phase::Closed || read_paused_) break;
-        if (n < buffer.size()) break;
+        return close_gracefully("disconnected");
     }
+    if (ec) return abort("read failed: " + ec.message());
     wait_readable();
 }
 
@@ -245,15 +221,9 @@ void JsonSession::flush() {
     }
     if (outbox_.empty()) {
         if (phase_ == Phase::Closing) {
-            // Everything said: half-close, and discard unread input before closing, since
-            // closing with unread bytes would send a reset that can destroy our last
-            // frames before the client reads them.
+            // Everything said: end the stream politely, then close.
             phase_ = Phase::Draining;
-            boost::system::error_code ec;
-            socket_.shutdown(tcp::socket::shutdown_send, ec);
-            auto& buffer = read_buffer();
-            while (!ec) socket_.read_some(asio::buffer(buffer), ec);
-            finish_close();
+            transport_.finish(shared_from_this());
         }
         return;
     }
@@ -265,10 +235,7 @@ void JsonSession::flush() {
         if (config_.verbose) spdlog::debug("{} -> {}", label(), loggable(*frame));
         gather_.emplace_back(frame->data(), frame->size());
     }
-    asio::async_write(socket_, std::span<const asio::const_buffer>(gather_),
-                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                          self->on_written(ec);
-                      });
+    transport_.write(gather_, shared_from_this());
 }
 
 void JsonSession::on_written(boost::system::error_code ec) {
@@ -282,7 +249,7 @@ void JsonSession::on_written(boost::system::error_code ec) {
     }
     if (dialect_ != Dialect::Hubchat && !outbox_.empty() && config_.original_pacing.count() > 0) {
         if (!pacing_timer_)
-            pacing_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+            pacing_timer_ = std::make_unique<asio::steady_timer>(transport_.executor());
         pacing_ = true;
         pacing_timer_->expires_after(config_.original_pacing);
         pacing_timer_->async_wait([self = shared_from_this()](boost::system::error_code) {
@@ -296,6 +263,10 @@ void JsonSession::on_written(boost::system::error_code ec) {
 
 // ---- closing -----------------------------------------------------------------------
 
+void JsonSession::on_finished() {
+    finish_close();
+}
+
 void JsonSession::close_for_shutdown() {
     close_gracefully("disconnected");
 }
@@ -304,11 +275,11 @@ void JsonSession::close_gracefully(std::string_view reason, Frame last_words) {
     if (phase_ != Phase::Open) return;
     phase_ = Phase::Closing;
     if (config_.verbose) spdlog::debug("{} closing ({})", label(), reason);
-    asio::post(socket_.get_executor(), [self = shared_from_this(), why = std::string(reason)] {
+    asio::post(transport_.executor(), [self = shared_from_this(), why = std::string(reason)] {
         self->hub_.detach(self->id_, why);
     });
     if (last_words) outbox_.push_final(std::move(last_words));
-    close_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+    close_timer_ = std::make_unique<asio::steady_timer>(transport_.executor());
     close_timer_->expires_after(config_.close_linger);
     close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (!ec) self->finish_close();
@@ -329,8 +300,7 @@ void JsonSession::finish_close() {
     if (pacing_timer_) pacing_timer_->cancel();
     if (close_timer_) close_timer_->cancel();
     if (config_.verbose) spdlog::debug("{} closed", label());
-    boost::system::error_code ec;
-    socket_.close(ec);
+    transport_.close();
 }
 
 }  // namespace hubchat::net

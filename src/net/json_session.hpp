@@ -1,10 +1,9 @@
-// A TCP connection speaking JSON (either dialect of docs/PROTOCOL.md): the adapter
-// between the byte stream and the hub. Reads with no per-connection buffer while idle,
-// writes every queued frame in one gathered write, and never lets a slow reader hold
-// anyone else up.
+// A connection speaking JSON (either dialect of docs/PROTOCOL.md), over plain TCP or TLS:
+// the adapter between the byte stream and the hub. Reads with no per-connection buffer
+// while idle (plain TCP), writes every queued frame in one gathered write, and never lets
+// a slow reader hold anyone else up.
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <string_view>
@@ -15,6 +14,7 @@
 #include "net/flush_scheduler.hpp"
 #include "net/outbox.hpp"
 #include "net/server_config.hpp"
+#include "net/transport.hpp"
 #include "proto/json_codec.hpp"
 #include "proto/json_framer.hpp"
 
@@ -31,9 +31,10 @@ struct SessionContext {
 class JsonSession final : public Peer,
                           public Closable,
                           public Flushable,
+                          public StreamUser,
                           public std::enable_shared_from_this<JsonSession> {
   public:
-    JsonSession(boost::asio::ip::tcp::socket socket, const SessionContext& context);
+    JsonSession(Transport transport, const SessionContext& context);
     ~JsonSession() override;
 
     // Begins with bytes the listener already read while sniffing.
@@ -48,7 +49,8 @@ class JsonSession final : public Peer,
     enum class Phase : std::uint8_t { Open, Closing, Draining, Closed };
 
     void wait_readable();
-    void on_readable(boost::system::error_code ec);
+    bool on_bytes(std::string_view bytes) override;
+    void on_read_done(boost::system::error_code ec) override;
     void consume(std::string_view bytes);
     void on_frame(std::string_view frame);
     void on_decoded(proto::InboundFrame& frame);
@@ -59,7 +61,8 @@ class JsonSession final : public Peer,
     void enqueue(Frame frame);
     void schedule_flush();
     void flush() override;
-    void on_written(boost::system::error_code ec);
+    void on_written(boost::system::error_code ec) override;
+    void on_finished() override;
 
     // Tells the hub the user has gone, flushes what is queued (plus `last_words`), then
     // closes. Safe to call more than once.
@@ -69,7 +72,7 @@ class JsonSession final : public Peer,
     std::string label() const;      // the peer's address, for --verbose logs
     std::string_view name() const;  // registered name, empty before (and after) registration
 
-    boost::asio::ip::tcp::socket socket_;
+    Transport transport_;
     Hub& hub_;
     const ServerConfig& config_;
     ConnectionTracker& tracker_;

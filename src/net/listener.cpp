@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "net/endpoint_text.hpp"
+#include "net/tls.hpp"
 #include "proto/json_codec.hpp"
 
 namespace hubchat::net {
@@ -16,84 +17,131 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// Reads a connection's first bytes until proto::sniff() decides, then hands the socket
+bool is_loopback(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) return false;
+    auto address = remote.address();
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+        address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+    }
+    return address.is_loopback();
+}
+
+// Writes one last line to a plain connection that is about to be closed, without waiting:
+// it is a courtesy, and a client that does not read it loses nothing else.
+void say_and_close(tcp::socket& socket, std::string_view text) {
+    boost::system::error_code ec;
+    socket.non_blocking(true, ec);
+    if (!text.empty()) socket.write_some(asio::buffer(text), ec);
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+    socket.close(ec);
+}
+
+}  // namespace
+
+// Reads a connection's first bytes until proto::sniff() decides, then hands the transport
 // over. A silent connection is normal (the original client sends nothing until its user
 // types), so there is no timeout here; shutdown still reaches it through the tracker.
-class Sniffer : public Closable, public std::enable_shared_from_this<Sniffer> {
+// Runs again inside TLS once the handshake is done, to find the protocol it carries.
+class Listener::Sniffer : public Closable,
+                          public StreamUser,
+                          public std::enable_shared_from_this<Sniffer> {
   public:
-    Sniffer(tcp::socket socket, const std::array<Listener::Adapter, 5>& adapters,
-            ConnectionTracker& tracker)
-        : socket_(std::move(socket)), adapters_(adapters), tracker_(tracker) {
-        tracker_.add(this);
+    Sniffer(Transport transport, Listener& listener)
+        : transport_(std::move(transport)), listener_(listener) {
+        listener_.tracker_.add(this);
     }
-    ~Sniffer() override { tracker_.remove(this); }
+    ~Sniffer() override { listener_.tracker_.remove(this); }
 
-    void start() { read_more(); }
+    void start() { transport_.read(shared_from_this()); }
 
     void close_for_shutdown() override {
+        if (transport_.secure()) return transport_.close();
         // Any client may be listening silently; this shape is one every JSON client reads.
-        const std::string notice = proto::original_notice("Server is shutting down", "");
-        boost::system::error_code ec;
-        socket_.non_blocking(true, ec);
-        socket_.write_some(asio::buffer(notice), ec);
-        socket_.shutdown(tcp::socket::shutdown_send, ec);
-        socket_.close(ec);
+        say_and_close(transport_.socket(), proto::original_notice("Server is shutting down", ""));
     }
 
   private:
-    void read_more() {
-        socket_.async_read_some(
-            asio::buffer(stash_.data() + used_, stash_.size() - used_),
-            [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                self->on_read(ec, n);
-            });
+    bool on_bytes(std::string_view bytes) override {
+        seen_.append(bytes);
+        protocol_ = proto::sniff(seen_);
+        if (protocol_ == proto::Protocol::NeedMore && seen_.size() >= proto::kSniffBytes) {
+            protocol_ = proto::Protocol::Json;
+        }
+        return protocol_ == proto::Protocol::NeedMore;
     }
 
-    void on_read(boost::system::error_code ec, std::size_t n) {
+    void on_read_done(boost::system::error_code ec) override {
         if (ec) {
             if (spdlog::should_log(spdlog::level::debug)) {
-                spdlog::debug("{} closed before saying anything ({})", peer_text(socket_),
+                spdlog::debug("{} closed before saying anything ({})", transport_.peer_text(),
                               ec.message());
             }
             return;
         }
-        used_ += n;
-        const std::string_view seen(stash_.data(), used_);
-        proto::Protocol protocol = proto::sniff(seen);
-        if (protocol == proto::Protocol::NeedMore) {
-            if (used_ < stash_.size()) return read_more();
-            protocol = proto::Protocol::Json;
-        }
-        const auto& adapter = adapters_[static_cast<std::size_t>(protocol)];
-        if (!adapter) {
-            if (spdlog::should_log(spdlog::level::debug)) {
-                spdlog::debug("{} speaks {}, which this server does not serve; closing",
-                              peer_text(socket_), proto::protocol_name(protocol));
-            }
-            boost::system::error_code ignored;
-            socket_.close(ignored);
-            return;
-        }
-        if (protocol != proto::Protocol::Json && spdlog::should_log(spdlog::level::debug)) {
-            spdlog::debug("{} speaks {}", peer_text(socket_), proto::protocol_name(protocol));
-        }
-        adapter(std::move(socket_), seen);
+        if (protocol_ == proto::Protocol::NeedMore) return start();
+        listener_.hand_over(std::move(transport_), protocol_, seen_);
     }
 
-    tcp::socket socket_;
-    const std::array<Listener::Adapter, 5>& adapters_;
-    ConnectionTracker& tracker_;
-    std::array<char, proto::kSniffBytes> stash_{};
-    std::size_t used_ = 0;
+    Transport transport_;
+    Listener& listener_;
+    std::string seen_;
+    proto::Protocol protocol_ = proto::Protocol::NeedMore;
 };
-
-}  // namespace
 
 Listener::Listener(asio::io_context& io, const ServerConfig& config, ConnectionTracker& tracker)
     : config_(config), tracker_(tracker), acceptor_(io), retry_timer_(io) {}
 
 void Listener::set_adapter(proto::Protocol protocol, Adapter adapter) {
     adapters_[static_cast<std::size_t>(protocol)] = std::move(adapter);
+}
+
+void Listener::enable_tls(std::shared_ptr<const TlsServer> tls) {
+    tls_ = std::move(tls);
+}
+
+void Listener::hand_over(Transport transport, proto::Protocol protocol, std::string_view seen) {
+    const bool debug = spdlog::should_log(spdlog::level::debug);
+    if (protocol == proto::Protocol::Tls) {
+        if (!tls_ || transport.secure()) {
+            if (debug) {
+                spdlog::debug("{} starts TLS, which {}; closing", transport.peer_text(),
+                              tls_ ? "it already speaks" : "this server was not started with");
+            }
+            return transport.close();
+        }
+        tls_->accept(transport.take_plain_socket(), seen, [this](Transport secured) {
+            std::make_shared<Sniffer>(std::move(secured), *this)->start();
+        });
+        return;
+    }
+    if (!transport.secure() && config_.require_tls &&
+        !(config_.allow_plain_loopback && is_loopback(transport.socket()))) {
+        if (debug) spdlog::debug("{} is not using TLS; refused", transport.peer_text());
+        // Every JSON client reads this shape; other protocols just see the connection close.
+        say_and_close(transport.socket(),
+                      protocol == proto::Protocol::Json
+                          ? proto::original_notice(
+                                "This server accepts only encrypted connections: connect with "
+                                "TLS (hubchat --tls)",
+                                "")
+                          : std::string());
+        return;
+    }
+    const auto& adapter = adapters_[static_cast<std::size_t>(protocol)];
+    if (!adapter) {
+        if (debug) {
+            spdlog::debug("{} speaks {}, which this server does not serve; closing",
+                          transport.peer_text(), proto::protocol_name(protocol));
+        }
+        return transport.close();
+    }
+    if (protocol != proto::Protocol::Json && debug) {
+        spdlog::debug("{} speaks {}{}", transport.peer_text(), proto::protocol_name(protocol),
+                      transport.secure() ? " over TLS" : "");
+    }
+    adapter(std::move(transport), seen);
 }
 
 void Listener::open() {
@@ -135,7 +183,7 @@ void Listener::accept_next() {
             socket.set_option(tcp::no_delay(true), opt_ec);
             socket.set_option(asio::socket_base::keep_alive(true), opt_ec);
             if (config_.verbose) spdlog::debug("connection from {}", peer_text(socket));
-            std::make_shared<Sniffer>(std::move(socket), adapters_, tracker_)->start();
+            std::make_shared<Sniffer>(Transport(std::move(socket)), *this)->start();
         }
         accept_next();
     });

@@ -7,22 +7,29 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
+#include <memory>
 #include <string_view>
 
 #include "net/connection_tracker.hpp"
 #include "net/server_config.hpp"
+#include "net/transport.hpp"
 #include "proto/sniff.hpp"
 
 namespace hubchat::net {
 
+class TlsServer;
+
 class Listener {
   public:
     // Takes over a connected socket plus the bytes already read from it.
-    using Adapter = std::function<void(boost::asio::ip::tcp::socket, std::string_view first_bytes)>;
+    using Adapter = std::function<void(Transport, std::string_view first_bytes)>;
 
     Listener(boost::asio::io_context& io, const ServerConfig& config, ConnectionTracker& tracker);
 
     void set_adapter(proto::Protocol protocol, Adapter adapter);
+    // Serves TLS on the same port: a connection that starts with a TLS handshake gets one,
+    // then whatever it carries inside is sniffed and handed over like a plain connection.
+    void enable_tls(std::shared_ptr<const TlsServer> tls);
     // Binds and listens; throws boost::system::system_error on failure.
     void open();
     void start();
@@ -30,13 +37,16 @@ class Listener {
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
   private:
+    class Sniffer;
     void accept_next();
+    void hand_over(Transport transport, proto::Protocol protocol, std::string_view seen);
 
     const ServerConfig& config_;
     ConnectionTracker& tracker_;
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer retry_timer_;
     std::array<Adapter, 5> adapters_;
+    std::shared_ptr<const TlsServer> tls_;
     bool stopped_ = false;
 };
 

@@ -4,6 +4,9 @@
 #include <cstdint>
 #include <string>
 
+#include "core/admission.hpp"
+#include "core/hub.hpp"
+
 namespace hubchat::net {
 
 struct ServerConfig {
@@ -13,12 +16,29 @@ struct ServerConfig {
     std::size_t max_message = 64 * 1024;      // largest accepted frame
     std::size_t max_queue = 4 * 1024 * 1024;  // output queue cap per connection
     std::size_t presence_limit = 500;         // see HubLimits::presence_max_members
+    // Flood control and caps, 0 turning each off. The defaults and their reasons live with
+    // the code that enforces them, in src/core.
+    std::uint32_t rate_burst = HubLimits{}.message_burst;
+    std::uint32_t rate_per_second = HubLimits{}.message_rate_per_second;  // 0: no flood control
+    std::size_t max_rooms_per_user = HubLimits{}.max_rooms_per_user;
+    std::size_t max_recipients = HubLimits{}.max_recipients;
+    // For the listener's AdmissionControl, as is.
+    AdmissionLimits admission;
     // Frames to original-dialect clients are spaced this far apart: its client breaks
     // when two objects arrive in one read.
     std::chrono::milliseconds original_pacing{5};
     // How long a closing connection may take to read its last frames (for a client cut
     // off for not reading, the time it has to read what is in flight plus the final error).
     std::chrono::milliseconds close_linger{5000};
+
+    // Where the server keeps its state: the database, a generated TLS certificate.
+    std::string data_dir;
+    // TLS on the same port as plain TCP (the first byte tells them apart).
+    bool tls = false;             // serve TLS (implied by tls_certificate)
+    std::string tls_certificate;  // PEM files; empty with `tls`: a self-signed pair in data_dir
+    std::string tls_key;
+    bool require_tls = false;           // refuse plain connections...
+    bool allow_plain_loopback = false;  // ...except from this machine
 };
 
 }  // namespace hubchat::net

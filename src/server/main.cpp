@@ -3,6 +3,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,12 +12,14 @@
 #include <chrono>
 #include <csignal>
 #include <iostream>
+#include <memory>
 
 #include "core/hub.hpp"
 #include "net/connection_tracker.hpp"
 #include "net/endpoint_text.hpp"
 #include "net/json_session.hpp"
 #include "net/listener.hpp"
+#include "net/tls.hpp"
 #include "server/options.hpp"
 
 namespace asio = boost::asio;
@@ -53,6 +56,40 @@ void print_banner(const hubchat::net::ServerConfig& config, const tcp::endpoint&
     std::cout << std::flush;
 }
 
+hubchat::HubLimits hub_limits(const hubchat::net::ServerConfig& config) {
+    hubchat::HubLimits limits;
+    limits.max_message = config.max_message;
+    limits.presence_max_members = config.presence_limit;
+    limits.message_burst = config.rate_burst;
+    limits.message_rate_per_second = config.rate_per_second;
+    // One switch for flood control: --rate-per-second 0 (the tests and benchmarks) lifts
+    // the budget for joins and listings too; otherwise that budget keeps its defaults.
+    if (config.rate_per_second == 0) limits.request_rate_per_second = 0;
+    limits.max_rooms_per_user = config.max_rooms_per_user;
+    limits.max_recipients = config.max_recipients;
+    return limits;
+}
+
+// The TLS side of the server, or null after saying why it cannot start.
+std::shared_ptr<hubchat::net::TlsServer> start_tls(const hubchat::net::ServerConfig& config) {
+    try {
+        hubchat::net::TlsFiles files{config.tls_certificate, config.tls_key};
+        if (config.tls_certificate.empty()) {
+            files = hubchat::net::self_signed_files(config.data_dir);
+            char host[256] = "localhost";
+            ::gethostname(host, sizeof host - 1);
+            if (hubchat::net::ensure_self_signed(files, host)) {
+                std::cout << "Made a self-signed TLS certificate: " << files.certificate.string()
+                          << "\n";
+            }
+        }
+        return std::make_shared<hubchat::net::TlsServer>(files);
+    } catch (const std::exception& e) {
+        std::cerr << "hubchat-server: cannot start TLS: " << e.what() << "\n";
+        return nullptr;
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -73,7 +110,7 @@ int main(int argc, char** argv) {
                        std::chrono::system_clock::now().time_since_epoch())
                 .count();
         },
-        hubchat::HubLimits{config.max_message, config.presence_limit});
+        hub_limits(config));
     // One thread runs everything: tell Asio so it can skip its internal locking.
     asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE);
     hubchat::net::ConnectionTracker tracker;
@@ -88,11 +125,17 @@ int main(int argc, char** argv) {
     hubchat::net::FlushScheduler flusher(io.get_executor());
     const hubchat::net::SessionContext sessions{hub, config, tracker, flusher};
     hubchat::net::Listener listener(io, config, tracker);
-    listener.set_adapter(
-        hubchat::proto::Protocol::Json, [&](tcp::socket socket, std::string_view first_bytes) {
-            std::make_shared<hubchat::net::JsonSession>(std::move(socket), sessions)
-                ->start(first_bytes);
-        });
+    listener.set_adapter(hubchat::proto::Protocol::Json, [&](hubchat::net::Transport transport,
+                                                             std::string_view first_bytes) {
+        std::make_shared<hubchat::net::JsonSession>(std::move(transport), sessions)
+            ->start(first_bytes);
+    });
+    std::shared_ptr<hubchat::net::TlsServer> tls;
+    if (config.tls) {
+        tls = start_tls(config);
+        if (!tls) return 1;
+        listener.enable_tls(tls);
+    }
     try {
         listener.open();
     } catch (const boost::system::system_error& e) {
@@ -103,6 +146,23 @@ int main(int argc, char** argv) {
     // Signals are caught before the banner says we are up: a SIGTERM right after it must
     // still stop the server cleanly.
     asio::signal_set signals(io, SIGINT, SIGTERM);
+    // SIGHUP: read the TLS certificate and key again (renewed certificates), keeping every
+    // connection up.
+    asio::signal_set reload_signal(io, SIGHUP);
+    std::function<void(boost::system::error_code, int)> on_reload =
+        [&](boost::system::error_code ec, int) {
+            if (ec) return;
+            if (!tls) {
+                std::cout << "SIGHUP: nothing to reload (TLS is off)" << std::endl;
+            } else if (auto error = tls->reload()) {
+                std::cout << "SIGHUP: kept the old TLS certificate: " << *error << std::endl;
+            } else {
+                std::cout << "SIGHUP: TLS certificate reloaded; SHA-256 fingerprint "
+                          << tls->fingerprint() << std::endl;
+            }
+            reload_signal.async_wait(on_reload);
+        };
+    reload_signal.async_wait(on_reload);
     asio::steady_timer deadline(io);
     bool stopping = false;
     std::function<void(boost::system::error_code, int)> on_signal =
@@ -126,12 +186,24 @@ int main(int argc, char** argv) {
             tracker.close_all([&] {
                 deadline.cancel();
                 signals.cancel();
+                reload_signal.cancel();
             });
         };
     signals.async_wait(on_signal);
 
     listener.start();
     print_banner(config, listener.local_endpoint());
+    if (tls) {
+        std::cout << "TLS on the same port; certificate SHA-256 fingerprint " << tls->fingerprint()
+                  << "\n"
+                  << (config.require_tls ? "Plain connections are refused"
+                                         : "Plain connections are accepted too")
+                  << (config.require_tls && config.allow_plain_loopback
+                          ? " (except from this machine)"
+                          : "")
+                  << ".\n"
+                  << std::flush;
+    }
     io.run();
     std::cout << "hubchat-server stopped." << std::endl;
     return 0;

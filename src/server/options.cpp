@@ -1,11 +1,23 @@
 #include "server/options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/seed_args.hpp"
 
 namespace hubchat::server {
+
+std::string default_data_dir() {
+    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg != nullptr && *xdg == '/') {
+        return std::string(xdg) + "/hubchat";
+    }
+    if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+        return std::string(home) + "/.local/share/hubchat";
+    }
+    return "hubchat-data";
+}
 
 ParsedOptions parse_options(int argc, const char* const* argv) {
     ParsedOptions parsed;
@@ -33,6 +45,60 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                    "Rooms with more members than this do not announce joins and leaves")
         ->capture_default_str();
 
+    // Flood control and caps. 0 turns any of them off (the tests and benchmarks do, to
+    // send as fast as they can).
+    constexpr std::uint32_t kMaxRate = 1'000'000;
+    app.add_option("--rate-burst", config.rate_burst,
+                   "Messages a user may send at once before the per-second rate applies")
+        ->check(CLI::Range(std::uint32_t{0}, kMaxRate))
+        ->capture_default_str();
+    app.add_option("--rate-per-second", config.rate_per_second,
+                   "Messages a second each user may send after the burst; 0 turns flood "
+                   "control off (for joins and listings too)")
+        ->check(CLI::Range(std::uint32_t{0}, kMaxRate))
+        ->capture_default_str();
+    app.add_option("--max-rooms-per-user", config.max_rooms_per_user,
+                   "Rooms one user may be in at once besides ALL (0: no limit)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--max-recipients", config.max_recipients,
+                   "Distinct targets in one message; ALL or a room counts as one (0: no limit)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--max-connections", config.admission.max_connections,
+                   "Open connections in all (0: no limit)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--max-connections-per-address", config.admission.max_per_address,
+                   "Open connections from one address, an IPv6 /64 counting as one; "
+                   "loopback is exempt (0: no limit)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--max-new-connections-per-minute", config.admission.max_new_per_minute,
+                   "New connections one address may open at once and then per minute; "
+                   "loopback is exempt (0: no limit)")
+        ->check(CLI::Range(std::uint32_t{0}, kMaxRate))
+        ->capture_default_str();
+
+    // State and TLS.
+    app.add_option("--data-dir", config.data_dir,
+                   "Directory for the server's database and generated TLS certificate "
+                   "(default: $XDG_DATA_HOME/hubchat or ~/.local/share/hubchat)");
+    app.add_flag("--tls", config.tls,
+                 "Also serve TLS on the same port; without --tls-cert, a self-signed "
+                 "certificate is made on first start and kept in the data directory");
+    auto* cert = app.add_option("--tls-cert", config.tls_certificate,
+                                "PEM certificate (chain) to present; implies --tls")
+                     ->check(CLI::ExistingFile);
+    auto* key = app.add_option("--tls-key", config.tls_key, "PEM private key for --tls-cert")
+                    ->check(CLI::ExistingFile);
+    cert->needs(key);
+    key->needs(cert);
+    app.add_flag("--require-tls", config.require_tls,
+                 "Refuse connections that do not use TLS; implies --tls");
+    app.add_flag("--allow-plain-loopback", config.allow_plain_loopback,
+                 "With --require-tls, still take plain connections from this machine");
+
     // As in the original, a repeated option's last value wins.
     for (CLI::Option* option : app.get_options()) {
         option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -52,6 +118,8 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         std::cerr << "hubchat-server: " << e.what() << " (see --help)\n";
         parsed.exit_code = 2;
     }
+    if (!config.tls_certificate.empty() || config.require_tls) config.tls = true;
+    if (config.data_dir.empty()) config.data_dir = default_data_dir();
     return parsed;
 }
 

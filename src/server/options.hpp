@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "net/server_config.hpp"
 
@@ -14,5 +15,8 @@ struct ParsedOptions {
 };
 
 ParsedOptions parse_options(int argc, const char* const* argv);
+
+// $XDG_DATA_HOME/hubchat, else ~/.local/share/hubchat, else ./hubchat-data.
+std::string default_data_dir();
 
 }  // namespace hubchat::server

@@ -142,6 +142,10 @@ RunResult run_program(const std::vector<std::string>& argv, std::chrono::millise
 
 std::vector<std::string> server_argv(const ServerProcess::Options& options) {
     std::vector<std::string> argv{HUBCHAT_SERVER_BIN};
+    if (!options.flood_control) {
+        argv.emplace_back("--rate-per-second");
+        argv.emplace_back("0");
+    }
     if (options.host) {
         argv.emplace_back("--host");
         argv.push_back(*options.host);

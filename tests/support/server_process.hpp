@@ -71,6 +71,9 @@ class ServerProcess {
         // nullopt: pass no --host / --port at all (the test spells them in `args`).
         std::optional<std::string> host = "127.0.0.1";
         std::optional<std::string> port = "0";
+        // false: flood control off (--rate-per-second 0), since many tests send as fast as
+        // they can. `args` come later and win, so a test can still set its own limits.
+        bool flood_control = false;
     };
 
     // Starts the server and waits for `hubchat-server 0.1.0 listening on HOST:PORT`.

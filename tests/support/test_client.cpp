@@ -7,6 +7,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cerrno>
@@ -60,6 +66,55 @@ TestClient::TestClient(const std::string& host, std::uint16_t port, Options opti
     // Each send_raw must leave as its own segment when the test means to split a frame.
     const int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (options.tls) start_tls(options);
+}
+
+void TestClient::start_tls(const Options& options) {
+    SSL_CTX* context = SSL_CTX_new(TLS_client_method());
+    if (options.tls_max_version != 0) {
+        SSL_CTX_set_min_proto_version(context, 0);
+        SSL_CTX_set_max_proto_version(context, options.tls_max_version);
+        SSL_CTX_set_security_level(context, 0);  // let OpenSSL offer the old versions at all
+    }
+    ssl_ = SSL_new(context);
+    SSL_CTX_free(context);  // the SSL keeps its own reference
+    SSL_set_fd(ssl_, fd_);
+    // Bounded like every other wait: the handshake runs on a blocking socket with timeouts.
+    const timeval limit{static_cast<time_t>(kDeadline.count() / 1000), 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+    if (SSL_connect(ssl_) != 1) {
+        char text[256] = "no reason given";
+        if (const unsigned long code = ERR_get_error(); code != 0) {
+            ERR_error_string_n(code, text, sizeof text);
+        }
+        ERR_clear_error();
+        close();
+        throw std::runtime_error(std::string("TLS handshake failed: ") + text);
+    }
+    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+}
+
+std::string TestClient::peer_fingerprint() const {
+    if (ssl_ == nullptr) return {};
+    X509* cert = SSL_get1_peer_certificate(ssl_);
+    if (cert == nullptr) return {};
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    X509_digest(cert, EVP_sha256(), digest, &length);
+    X509_free(cert);
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string text;
+    for (unsigned int i = 0; i < length; ++i) {
+        if (i != 0) text += ':';
+        text += kHex[digest[i] >> 4];
+        text += kHex[digest[i] & 0xF];
+    }
+    return text;
+}
+
+std::string TestClient::tls_version() const {
+    return ssl_ == nullptr ? std::string() : std::string(SSL_get_version(ssl_));
 }
 
 TestClient::~TestClient() {
@@ -67,6 +122,8 @@ TestClient::~TestClient() {
 }
 
 void TestClient::close() {
+    if (ssl_ != nullptr) SSL_free(ssl_);
+    ssl_ = nullptr;
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
 }
@@ -83,6 +140,19 @@ bool TestClient::send_raw(std::string_view bytes, std::chrono::milliseconds time
     std::size_t done = 0;
     while (done < bytes.size()) {
         if (fd_ < 0) return false;
+        if (ssl_ != nullptr) {
+            std::size_t written = 0;
+            if (SSL_write_ex(ssl_, bytes.data() + done, bytes.size() - done, &written) == 1) {
+                done += written;
+                continue;
+            }
+            const int error = SSL_get_error(ssl_, 0);
+            ERR_clear_error();
+            if (error != SSL_ERROR_WANT_WRITE && error != SSL_ERROR_WANT_READ) return false;
+            pollfd p{fd_, static_cast<short>(error == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN), 0};
+            if (::poll(&p, 1, millis_until(deadline)) <= 0) return false;
+            continue;
+        }
         const ssize_t n =
             ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n >= 0) {
@@ -114,6 +184,24 @@ bool TestClient::hello(std::string_view name) {
 
 bool TestClient::fill(Clock::time_point deadline) {
     if (eof_ || fd_ < 0) return false;
+    if (ssl_ != nullptr) {
+        char buf[16384];
+        std::size_t n = 0;
+        if (SSL_read_ex(ssl_, buf, sizeof buf, &n) == 1) {
+            splitter_.feed(std::string_view(buf, n));
+            return true;
+        }
+        const int error = SSL_get_error(ssl_, 0);
+        ERR_clear_error();
+        if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+            pollfd p{fd_, static_cast<short>(error == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT), 0};
+            const int ready = ::poll(&p, 1, millis_until(deadline));
+            return ready > 0 || (ready < 0 && errno == EINTR);
+        }
+        eof_ = true;  // close_notify, a bare FIN, a reset or a TLS error
+        reset_ = error == SSL_ERROR_SYSCALL && errno == ECONNRESET;
+        return false;
+    }
     pollfd p{fd_, POLLIN, 0};
     const int ready = ::poll(&p, 1, millis_until(deadline));
     if (ready < 0 && errno == EINTR) return true;

@@ -17,6 +17,8 @@
 
 #include "support/json_splitter.hpp"
 
+struct ssl_st;
+
 namespace hubchat::test {
 
 using namespace std::chrono_literals;
@@ -31,6 +33,10 @@ class TestClient {
     struct Options {
         // SO_RCVBUF set before connecting, so the window stays small (0: kernel default).
         int receive_buffer = 0;
+        // Speak TLS (no certificate verification: tests compare fingerprints instead).
+        bool tls = false;
+        // Highest TLS version offered, as OpenSSL's TLS1_1_VERSION etc. (0: no cap).
+        int tls_max_version = 0;
     };
 
     TestClient(const std::string& host, std::uint16_t port);
@@ -81,13 +87,18 @@ class TestClient {
     void close();
     void reset();
     int fd() const { return fd_; }
+    // The server certificate's SHA-256 fingerprint ("AB:CD:..."); empty without TLS.
+    std::string peer_fingerprint() const;
+    std::string tls_version() const;  // "TLSv1.3"; empty without TLS
     const std::string& last_unparsed() const { return last_unparsed_; }
 
   private:
     // Reads once (waiting up to the deadline); false on timeout or end of stream.
     bool fill(std::chrono::steady_clock::time_point deadline);
+    void start_tls(const Options& options);
 
     int fd_ = -1;
+    ssl_st* ssl_ = nullptr;  // OpenSSL's SSL, when speaking TLS
     bool eof_ = false;
     bool reset_ = false;
     std::uint64_t next_ref_ = 1;

@@ -1,0 +1,124 @@
+#include "net/transport.hpp"
+
+#include <array>
+#include <boost/asio/write.hpp>
+
+#include "net/endpoint_text.hpp"
+#include "net/tls_layer.hpp"
+
+namespace hubchat::net {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+// Reads per wake-up before yielding to other connections.
+constexpr int kReadsPerWakeup = 4;
+
+// Every plain connection on this thread reads into this one buffer, so an idle connection
+// owns no read buffer; bytes of an unfinished frame are kept by the adapter's framer.
+std::array<char, kReadChunk>& shared_read_buffer() {
+    thread_local std::array<char, kReadChunk> buffer;
+    return buffer;
+}
+
+}  // namespace
+
+Transport::Transport(tcp::socket socket) : layer_(std::move(socket)) {}
+Transport::Transport(std::unique_ptr<TlsLayer> tls) : layer_(std::move(tls)) {}
+Transport::Transport(Transport&&) noexcept = default;
+Transport& Transport::operator=(Transport&&) noexcept = default;
+Transport::~Transport() = default;
+
+tcp::socket& Transport::socket() {
+    if (auto* tls = std::get_if<std::unique_ptr<TlsLayer>>(&layer_)) return (*tls)->socket();
+    return std::get<tcp::socket>(layer_);
+}
+
+const tcp::socket& Transport::socket() const {
+    if (const auto* tls = std::get_if<std::unique_ptr<TlsLayer>>(&layer_)) {
+        return (*tls)->socket();
+    }
+    return std::get<tcp::socket>(layer_);
+}
+
+std::string Transport::peer_text() const {
+    return net::peer_text(socket());
+}
+
+void Transport::read(std::shared_ptr<StreamUser> user) {
+    if (auto* tls = std::get_if<std::unique_ptr<TlsLayer>>(&layer_)) {
+        TlsLayer& layer = **tls;
+        layer.stream().async_read_some(
+            asio::buffer(layer.read_buffer()),
+            [&layer, user = std::move(user)](boost::system::error_code ec, std::size_t n) {
+                // A peer that closes without close_notify has still said all it said.
+                if (ec == asio::ssl::error::stream_truncated) ec = asio::error::eof;
+                if (ec) return user->on_read_done(ec);
+                user->on_bytes(std::string_view(layer.read_buffer().data(), n));
+                user->on_read_done({});
+            });
+        return;
+    }
+    // Plain TCP: wait for readiness, then read without blocking into the shared buffer.
+    auto& socket = std::get<tcp::socket>(layer_);
+    if (!socket.non_blocking()) {
+        boost::system::error_code ignored;
+        socket.non_blocking(true, ignored);
+    }
+    socket.async_wait(tcp::socket::wait_read,
+                      [&socket, user = std::move(user)](boost::system::error_code ec) {
+                          if (ec) return user->on_read_done(ec);
+                          auto& buffer = shared_read_buffer();
+                          for (int round = 0; round < kReadsPerWakeup; ++round) {
+                              boost::system::error_code read_ec;
+                              const std::size_t n = socket.read_some(asio::buffer(buffer), read_ec);
+                              if (read_ec == asio::error::would_block) break;
+                              if (read_ec) return user->on_read_done(read_ec);
+                              if (!user->on_bytes(std::string_view(buffer.data(), n))) break;
+                              if (n < buffer.size()) break;
+                          }
+                          user->on_read_done({});
+                      });
+}
+
+void Transport::write(std::span<const asio::const_buffer> buffers,
+                      std::shared_ptr<StreamUser> user) {
+    auto done = [user = std::move(user)](boost::system::error_code ec, std::size_t) {
+        user->on_written(ec);
+    };
+    if (auto* tls = std::get_if<std::unique_ptr<TlsLayer>>(&layer_)) {
+        asio::async_write((*tls)->stream(), buffers, std::move(done));
+    } else {
+        asio::async_write(std::get<tcp::socket>(layer_), buffers, std::move(done));
+    }
+}
+
+void Transport::finish(std::shared_ptr<StreamUser> user) {
+    if (auto* tls = std::get_if<std::unique_ptr<TlsLayer>>(&layer_)) {
+        // Sends close_notify and waits for the peer's; a peer that just closes ends it too,
+        // and the caller's linger timer bounds a peer that does neither.
+        (*tls)->stream().async_shutdown(
+            [user = std::move(user)](boost::system::error_code) { user->on_finished(); });
+        return;
+    }
+    auto& socket = std::get<tcp::socket>(layer_);
+    boost::system::error_code ec;
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+    socket.non_blocking(true, ec);
+    auto& buffer = shared_read_buffer();
+    while (!ec) socket.read_some(asio::buffer(buffer), ec);
+    user->on_finished();
+}
+
+tcp::socket Transport::take_plain_socket() {
+    return std::move(std::get<tcp::socket>(layer_));
+}
+
+void Transport::close() {
+    boost::system::error_code ignored;
+    socket().close(ignored);
+}
+
+}  // namespace hubchat::net

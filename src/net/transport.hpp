@@ -1,0 +1,69 @@
+// The byte stream under a protocol adapter: a plain TCP socket, or TLS over one. Adapters
+// (JSON, and later HTTP/WebSocket and IRC) speak to this one type, so each of them works
+// over TLS without knowing it. The TLS machinery lives behind a pointer, so this header
+// stays free of OpenSSL, and a plain connection pays one pointer for it.
+#pragma once
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace hubchat::net {
+
+class TlsLayer;
+
+// Whoever reads from or writes to a Transport. Every call happens on the event loop, after
+// the operation that asked for it; the Transport holds a shared_ptr to its user meanwhile.
+class StreamUser {
+  public:
+    virtual ~StreamUser() = default;
+    // Bytes arrived; the view is valid during the call only. Return false to stop reading
+    // for now (on_read_done follows).
+    virtual bool on_bytes(std::string_view bytes) = 0;
+    // The read that read() started is over: `ec` is empty when the user may simply call
+    // read() again, eof when the peer closed, or an error.
+    virtual void on_read_done(boost::system::error_code ec) = 0;
+    virtual void on_written(boost::system::error_code) {}
+    // finish() is done: what was written has been handed to the peer, close now.
+    virtual void on_finished() {}
+};
+
+class Transport {
+  public:
+    explicit Transport(boost::asio::ip::tcp::socket socket);
+    explicit Transport(std::unique_ptr<TlsLayer> tls);
+    Transport(Transport&&) noexcept;
+    Transport& operator=(Transport&&) noexcept;
+    ~Transport();
+
+    bool secure() const { return std::holds_alternative<std::unique_ptr<TlsLayer>>(layer_); }
+    // The TCP socket at the bottom, for addresses and socket options.
+    boost::asio::ip::tcp::socket& socket();
+    const boost::asio::ip::tcp::socket& socket() const;
+    boost::asio::any_io_executor executor() { return socket().get_executor(); }
+    std::string peer_text() const;  // "127.0.0.1:50412", "?" once gone
+
+    // Waits for input and hands what is there to user->on_bytes, then calls on_read_done.
+    // One read at a time. A plain socket is read into a buffer shared by every connection
+    // on this thread, so an idle connection owns no read buffer.
+    void read(std::shared_ptr<StreamUser> user);
+    // Writes all of `buffers` (which must stay valid), then calls user->on_written.
+    void write(std::span<const boost::asio::const_buffer> buffers,
+               std::shared_ptr<StreamUser> user);
+    // Ends politely once everything is written: TLS close_notify, TCP half-close, unread
+    // input discarded (closing with unread bytes would send a reset that can destroy our
+    // last frames before the peer reads them); then user->on_finished.
+    void finish(std::shared_ptr<StreamUser> user);
+    void close();
+    // The plain socket, for wrapping in TLS; the Transport is empty afterwards.
+    boost::asio::ip::tcp::socket take_plain_socket();
+
+  private:
+    std::variant<boost::asio::ip::tcp::socket, std::unique_ptr<TlsLayer>> layer_;
+};
+
+}  // namespace hubchat::net
