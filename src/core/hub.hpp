@@ -50,7 +50,7 @@ struct HubLimits {
     std::size_t max_rooms_per_user = 50;
     std::size_t max_recipients = 100;  // distinct targets in one message; ALL or a room is one
     // Length in characters (code points). names.cpp's rule (32, for the part after '#' in
-    // a room) is the ceiling: these can only make names shorter.
+    // a room) is the ceiling: these can only make names shorter (0: that rule alone).
     std::size_t max_name_chars = names::kMaxNameChars;
     std::size_t max_room_name_chars = names::kMaxNameChars;  // not counting the '#'
 };
