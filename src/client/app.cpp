@@ -6,6 +6,7 @@
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <cstdio>
@@ -17,6 +18,8 @@
 #include "client/line_splitter.hpp"
 #include "client/render.hpp"
 #include "client/scripted.hpp"
+#include "client/server_address.hpp"
+#include "client/server_trust.hpp"
 #include "client/session.hpp"
 #include "client/terminal.hpp"
 
@@ -41,6 +44,20 @@ bool wants_color() {
     return ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
 }
 
+std::optional<TlsSettings> tls_settings(const ClientOptions& options) {
+    if (!options.tls) return std::nullopt;
+    return TlsSettings{options.tls_ca};
+}
+
+std::optional<ServerTrust> server_trust(const ClientOptions& options) {
+    if (!options.tls) return std::nullopt;
+    std::optional<KnownServersFile> known_servers;
+    if (auto path = default_known_servers_path(std::getenv)) known_servers.emplace(*path);
+    return ServerTrust(host_port_text(options.host, options.port),
+                       TrustPolicy{options.tls_fingerprint, options.tls_ca},
+                       std::move(known_servers));
+}
+
 void write_line(std::FILE* stream, std::string_view text) {
     std::fwrite(text.data(), 1, text.size(), stream);
     std::fputc('\n', stream);
@@ -53,10 +70,12 @@ class Runtime final : public Host {
         : options_(options),
           mode_(mode_for(options)),
           stdin_flags_(::fcntl(STDIN_FILENO, F_GETFL)),
-          connection_(io_, options.host, options.port,
+          trust_(server_trust(options)),
+          connection_(io_, options.host, options.port, tls_settings(options),
                       {[this] { on_connected(); },
                        [this](std::string_view line) { session_->received(line); },
-                       [this](std::string_view why) { session_->disconnected(why); }}),
+                       [this](std::string_view why) { session_->disconnected(why); },
+                       [this](const PeerCertificate& peer) { return accept_server(peer); }}),
           stop_signals_(io_),
           terminal_signals_(io_) {
         session_ = make_session();
@@ -71,15 +90,20 @@ class Runtime final : public Host {
 
     int run() {
         if (mode_ == Mode::Interactive) {
-            for (const auto& line : banner_lines(options_.host, options_.port)) {
+            for (const auto& line : banner_lines(options_.host, options_.port, options_.tls)) {
                 write_line(stdout, line);
             }
         }
         std::string error;
-        if (!connection_.connect(error)) {
-            write_line(stderr, "hubchat: cannot connect to " + options_.host + " port " +
-                                   std::to_string(options_.port) + ": " + error);
-            return 1;
+        switch (connection_.connect(error)) {
+            case ServerConnection::Start::Connected:
+                break;
+            case ServerConnection::Start::Refused:
+                return kServerRefusedExitCode;  // accept_server said why
+            case ServerConnection::Start::Failed:
+                write_line(stderr, "hubchat: cannot connect to " + options_.host + " port " +
+                                       std::to_string(options_.port) + ": " + error);
+                return 1;
         }
         if (!exit_code_) io_.run();
         if (terminal_) terminal_->close();
@@ -137,6 +161,18 @@ class Runtime final : public Host {
         config.color = wants_color();
         config.verbose = options_.verbose;
         return std::make_unique<ChatSession>(*this, std::move(config));
+    }
+
+    // Every TLS handshake, the first and each reconnection's, ends here before anything
+    // is sent on the connection.
+    bool accept_server(const PeerCertificate& peer) {
+        const TrustOutcome outcome = trust_->vet(peer);
+        for (const auto& line : outcome.notice) warn(line);
+        if (!outcome.accepted && !first_connection_) {
+            // Not from inside the connection's handler, which is still unwinding.
+            asio::post(io_, [this] { finish(kServerRefusedExitCode); });
+        }
+        return outcome.accepted;
     }
 
     void on_connected() {
@@ -217,6 +253,7 @@ class Runtime final : public Host {
     ClientOptions options_;
     Mode mode_;
     int stdin_flags_;
+    std::optional<ServerTrust> trust_;  // TLS only
     ServerConnection connection_;
     asio::signal_set stop_signals_;
     asio::signal_set terminal_signals_;  // window size, Ctrl-Z

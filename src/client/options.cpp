@@ -3,10 +3,36 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/seed_args.hpp"
+#include "client/server_address.hpp"
+#include "client/server_trust.hpp"
 
 namespace hubchat::client {
 
 namespace {
+
+// Folds a `hubchats://host:port` or `hubchat://host:port` given as the host into the other
+// options; a bare host is left as it is. Throws CLI::ValidationError when the address
+// contradicts an option given beside it: neither could be said to win.
+void apply_address(ClientOptions& o, bool port_given, bool tls_given) {
+    std::string error;
+    const auto address = parse_server_address(o.host, error);
+    if (!address) throw CLI::ValidationError("--host", error);
+    o.host = address->host;
+    if (address->port) {
+        if (port_given && o.port != *address->port) {
+            throw CLI::ValidationError(
+                "--port", "the address already names port " + std::to_string(*address->port));
+        }
+        o.port = *address->port;
+    }
+    const bool tls_options = o.tls_fingerprint || o.tls_ca;
+    if (address->tls == false && (tls_given || tls_options)) {
+        throw CLI::ValidationError("--host", std::string(kPlainScheme) +
+                                                 " is unencrypted; TLS options need " +
+                                                 std::string(kTlsScheme));
+    }
+    if (address->tls == true || tls_options) o.tls = true;
+}
 
 ParsedOptions parse_rewritten(const std::vector<std::string>& args) {
     ParsedOptions parsed;
@@ -28,6 +54,15 @@ ParsedOptions parse_rewritten(const std::vector<std::string>& args) {
     auto* send = app.add_option("--send", o.send, "Send one message; exit 0 once the server acks");
     auto* listen = app.add_flag("--listen", o.listen, "Print each message received, one a line");
     auto* json = app.add_flag("--json", o.json, "With --listen: print the raw JSON lines");
+    auto* tls = app.add_flag("--tls", o.tls, "Encrypt the connection (as does a hubchats:// host)");
+    std::string fingerprint;
+    auto* pin = app.add_option("--tls-fingerprint", fingerprint,
+                               "Accept only the server certificate with this SHA-256 "
+                               "fingerprint (AB:CD:...); implies --tls");
+    app.add_option("--tls-ca", o.tls_ca,
+                   "Verify the server against this certificate authority (PEM file) instead of "
+                   "the system's, with no first-use trust; implies --tls")
+        ->check(CLI::ExistingFile);
     send->excludes(listen);
     json->needs(listen);
 
@@ -44,6 +79,14 @@ ParsedOptions parse_rewritten(const std::vector<std::string>& args) {
             throw CLI::ValidationError("--send needs --name and --to");
         }
         if (o.listen && o.name.empty()) throw CLI::ValidationError("--listen needs --name");
+        if (pin->count() > 0) {
+            o.tls_fingerprint = normalize_fingerprint(fingerprint);
+            if (!o.tls_fingerprint) {
+                throw CLI::ValidationError("--tls-fingerprint",
+                                           "not a SHA-256 fingerprint (32 hex bytes, AB:CD:...)");
+            }
+        }
+        apply_address(o, app.count("--port") > 0, tls->count() > 0);
     } catch (const CLI::CallForHelp&) {
         parsed.out = app.help();
         parsed.exit_code = 0;

@@ -1,6 +1,7 @@
 // The command line: the original's `--machine-name:HOST --port:N --verbose:true|false` and
-// the conventional `--host HOST --port N -v`, plus the scripting modes. Pure: it prints
-// nothing, so the tests read what would be printed.
+// the conventional `--host HOST --port N -v`, plus the scripting modes and TLS. The host
+// may also be an address such as `hubchats://chat.lan:7002` (see server_address.hpp).
+// Pure: it prints nothing, so the tests read what would be printed.
 #pragma once
 
 #include <cstdint>
@@ -14,11 +15,14 @@ struct ClientOptions {
     std::string host = "127.0.0.1";
     std::uint16_t port = 7002;
     bool verbose = false;
-    std::string name;                 // --name: skip `Your name> `
-    std::string to;                   // --to: where --send and plain lines go
-    std::optional<std::string> send;  // --send TEXT: send one message, exit once acked
-    bool listen = false;              // --listen: print each message received
-    bool json = false;                // --json: with --listen, the raw JSON lines
+    std::string name;                            // --name: skip `Your name> `
+    std::string to;                              // --to: where --send and plain lines go
+    std::optional<std::string> send;             // --send TEXT: send one message, exit once acked
+    bool listen = false;                         // --listen: print each message received
+    bool json = false;                           // --json: with --listen, the raw JSON lines
+    bool tls = false;                            // --tls or hubchats://
+    std::optional<std::string> tls_fingerprint;  // --tls-fingerprint, normalised "AB:CD:..."
+    std::optional<std::string> tls_ca;           // --tls-ca FILE
 };
 
 struct ParsedOptions {

@@ -38,13 +38,14 @@ std::string left_line(const event::Left& left) {
 
 }  // namespace
 
-std::vector<std::string> banner_lines(std::string_view host, std::uint16_t port) {
+std::vector<std::string> banner_lines(std::string_view host, std::uint16_t port, bool tls) {
     return {
         "Usage is:",
         "hubchat [--machine-name:127.0.0.1] [--port:7002] [--verbose:true|false]",
         "\twhere --machine-name: and --port: must match the server's settings.",
         "",
-        "connecting to " + std::string(host) + " port " + std::to_string(port),
+        "connecting to " + std::string(host) + " port " + std::to_string(port) +
+            (tls ? " over TLS" : ""),
     };
 }
 

@@ -17,8 +17,9 @@ inline constexpr std::string_view kNamePrompt = "Your name> ";
 inline constexpr std::string_view kSayPrompt = "You say  > ";
 inline constexpr std::string_view kDestPrompt = "Dest name> ";
 
-// The original's start-up lines up to and including `connecting to HOST port N`.
-std::vector<std::string> banner_lines(std::string_view host, std::uint16_t port);
+// The original's start-up lines up to and including `connecting to HOST port N` (with
+// ` over TLS` after it when encrypted).
+std::vector<std::string> banner_lines(std::string_view host, std::uint16_t port, bool tls = false);
 // The original's three help lines (start-up and `H`), then one line pointing at /help.
 std::vector<std::string> help_lines();
 // `/help`: everything this client understands.

@@ -4,6 +4,7 @@
 
 #include "client/codec.hpp"
 #include "client/render.hpp"
+#include "core/names.hpp"
 
 namespace hubchat::client {
 
@@ -46,6 +47,12 @@ void SendSession::received(std::string_view line) {
         if (error->ref == kMessageRef) refused_ = true;
     } else if (const auto* pong = std::get_if<event::Pong>(&*event)) {
         if (pong->ref == kPingRef) finish(acked_ && !refused_ ? 0 : 1);
+    } else if (const auto* chat = std::get_if<event::Chat>(&*event)) {
+        // Instead of a welcome, a server turning the connection away (e.g. --require-tls)
+        // says why in a notice before it closes; that reason beats "connection lost".
+        if (!welcomed_ && chat->from == names::kServerName) {
+            host_.warn("hubchat: " + printable(chat->text));
+        }
     }
 }
 

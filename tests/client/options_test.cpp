@@ -93,5 +93,79 @@ TEST(Options, ScriptingModes) {
     EXPECT_EQ(parse_options({"--name", "a", "--to", "b", "--send", "x", "--listen"}).exit_code, 2);
 }
 
+constexpr const char* kFingerprint =
+    "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:"
+    "99";
+
+TEST(Options, TlsIsOffUnlessAsked) {
+    EXPECT_FALSE(parse_options(std::vector<std::string>{}).options.tls);
+    const auto parsed = parse_options({"--tls"});
+    EXPECT_FALSE(parsed.exit_code) << parsed.err;
+    EXPECT_TRUE(parsed.options.tls);
+    EXPECT_FALSE(parsed.options.tls_fingerprint);
+    EXPECT_FALSE(parsed.options.tls_ca);
+}
+
+TEST(Options, AHubchatsAddressGivesHostPortAndTls) {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"--host", "hubchats://chat.lan:7100"},
+          {"--machine-name:hubchats://chat.lan:7100"},
+          {"--machine-name", "hubchats://chat.lan:7100"}}) {
+        const auto parsed = parse_options(args);
+        EXPECT_FALSE(parsed.exit_code) << parsed.err;
+        EXPECT_EQ(parsed.options.host, "chat.lan");
+        EXPECT_EQ(parsed.options.port, 7100);
+        EXPECT_TRUE(parsed.options.tls);
+    }
+    const auto ipv6 = parse_options({"--machine-name:hubchats://[::1]"});
+    EXPECT_EQ(ipv6.options.host, "::1");
+    EXPECT_EQ(ipv6.options.port, 7002);
+    const auto with_port = parse_options({"--machine-name:hubchats://chat.lan", "--port:7200"});
+    EXPECT_EQ(with_port.options.port, 7200);
+    EXPECT_TRUE(with_port.options.tls);
+}
+
+TEST(Options, AHubchatAddressIsPlain) {
+    const auto parsed = parse_options({"--host", "hubchat://10.0.0.2:7100"});
+    EXPECT_FALSE(parsed.exit_code) << parsed.err;
+    EXPECT_EQ(parsed.options.host, "10.0.0.2");
+    EXPECT_EQ(parsed.options.port, 7100);
+    EXPECT_FALSE(parsed.options.tls);
+}
+
+TEST(Options, TlsOptionsImplyTls) {
+    const auto pinned = parse_options({"--tls-fingerprint", kFingerprint});
+    EXPECT_FALSE(pinned.exit_code) << pinned.err;
+    EXPECT_TRUE(pinned.options.tls);
+    EXPECT_EQ(pinned.options.tls_fingerprint, kFingerprint);
+    // Hex in any case, with or without colons, is stored as the server prints it.
+    EXPECT_EQ(parse_options({"--tls-fingerprint",
+                             "aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899"})
+                  .options.tls_fingerprint,
+              kFingerprint);
+    const auto ca = parse_options({"--tls-ca", "/dev/null"});
+    EXPECT_FALSE(ca.exit_code) << ca.err;
+    EXPECT_TRUE(ca.options.tls);
+    EXPECT_EQ(ca.options.tls_ca, "/dev/null");
+}
+
+TEST(Options, ContradictionsAndBadTlsValuesAreBadCommandLines) {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"--host", "hubchat://chat.lan", "--tls"},
+          {"--host", "hubchat://chat.lan", "--tls-fingerprint", kFingerprint},
+          {"--host", "hubchats://chat.lan:7100", "--port", "7200"},
+          {"--host", "https://chat.lan"},
+          {"--host", "hubchats://chat.lan:99999"},
+          {"--tls-fingerprint", "AA:BB"},
+          {"--tls-ca", "/nonexistent/ca.pem"}}) {
+        const auto parsed = parse_options(args);
+        ASSERT_TRUE(parsed.exit_code) << args[1];
+        EXPECT_EQ(*parsed.exit_code, 2) << args[1];
+        EXPECT_EQ(parsed.err.find('\n'), parsed.err.size() - 1) << parsed.err;  // one line
+    }
+    // The same port twice is no contradiction.
+    EXPECT_FALSE(parse_options({"--host", "hubchats://chat.lan:7100", "--port", "7100"}).exit_code);
+}
+
 }  // namespace
 }  // namespace hubchat::client

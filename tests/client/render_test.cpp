@@ -18,6 +18,7 @@ TEST(Render, TheOriginalsFixedTexts) {
     EXPECT_EQ(banner[2], "\twhere --machine-name: and --port: must match the server's settings.");
     EXPECT_EQ(banner[3], "");
     EXPECT_EQ(banner[4], "connecting to ::1 port 7100");
+    EXPECT_EQ(banner_lines("chat.lan", 7002, true)[4], "connecting to chat.lan port 7002 over TLS");
     const Lines help = help_lines();
     ASSERT_GE(help.size(), 3u);
     EXPECT_EQ(help[0], "To exit, type Q, QUIT, or EXIT (lower or upper case)");

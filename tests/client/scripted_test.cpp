@@ -29,6 +29,21 @@ TEST(SendSession, ExitsZeroOnceTheServerAcked) {
     EXPECT_TRUE(host.shown.empty());
 }
 
+TEST(SendSession, SaysWhyWhenTheServerTurnsTheConnectionAway) {
+    RecordingHost host;
+    SendSession session(host, "bot", "bob", "x", false);
+    session.connected();
+    // What a --require-tls server says to a plain connection, in the original's shape.
+    session.received(
+        R"({"user": "server", "message": "This server accepts only encrypted connections", "dest": ""})");
+    session.disconnected("the server closed the connection");
+    EXPECT_EQ(
+        host.warned,
+        (Lines{"hubchat: This server accepts only encrypted connections",
+               "hubchat: lost the connection to the server (the server closed the connection)"}));
+    EXPECT_EQ(host.exit_code, 1);
+}
+
 TEST(SendSession, ExitsOneWithTheServersReasonWhenRefused) {
     RecordingHost host;
     SendSession session(host, "bot", "ghost", "x", false);
