@@ -3,9 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
+#include <limits>
+
+#include <boost/json/parse.hpp>
 
 #include "core/names.hpp"
 #include "net/endpoint_text.hpp"
+#include "proto/json_write.hpp"
 
 namespace hubchat::net {
 namespace asio = boost::asio;
@@ -26,10 +30,37 @@ std::string loggable(std::string_view frame) {
            " bytes)";
 }
 
+// The client's answer to our keepalive ping. The codec has no command for it (it is no
+// request), so it arrives here as an unknown type; only then is the frame parsed again.
+bool is_pong(std::string_view frame) {
+    boost::system::error_code ec;
+    const auto value = boost::json::parse(frame, ec);
+    if (ec || !value.is_object()) return false;
+    const auto* type = value.get_object().if_contains("type");
+    return type != nullptr && type->is_string() && type->get_string() == "pong";
+}
+
+// Keepalive pings carry a number the pong copies back; one counter for the loop is enough.
+std::string keepalive_ping() {
+    thread_local std::uint64_t next_ref = 0;
+    std::string line = "{\"type\":\"ping\",\"ref\":";
+    proto::append_json_uint(line, ++next_ref);
+    line.append("}\n");
+    return line;
+}
+
+std::string timeout_error(std::string_view text) {
+    std::string line = "{\"type\":\"error\",\"code\":\"timeout\",\"message\":";
+    proto::append_json_string(line, text, proto::JsonStyle::Compact);
+    line.append("}\n");
+    return line;
+}
+
 }  // namespace
 
 JsonSession::JsonSession(Transport transport, const SessionContext& context)
-    : transport_(std::move(transport)),
+    : DeadlineWheel::Entry(DeadlineWheel::of(transport.executor())),
+      transport_(std::move(transport)),
       hub_(context.hub),
       config_(context.config),
       tracker_(context.tracker),
@@ -56,7 +87,10 @@ JsonSession::~JsonSession() {
 }
 
 void JsonSession::start(std::string_view first_bytes) {
+    // The sniffer hands over only connections that have spoken: the clock starts now.
+    opened_at_ = input_at_ = wheel().now();
     consume(first_bytes);
+    if (phase_ == Phase::Open) arm_deadline(false);
     wait_readable();
 }
 
@@ -71,6 +105,8 @@ void JsonSession::wait_readable() {
 }
 
 bool JsonSession::on_bytes(std::string_view bytes) {
+    input_at_ = wheel().now();
+    ping_sent_ = false;
     if (phase_ == Phase::Open) consume(bytes);
     return phase_ == Phase::Open && !read_paused_;
 }
@@ -91,6 +127,7 @@ void JsonSession::on_read_done(boost::system::error_code ec) {
 }
 
 void JsonSession::consume(std::string_view bytes) {
+    bool new_frame = framer_.idle();  // whether a frame left unfinished began in these bytes
     while (!bytes.empty() && phase_ == Phase::Open) {
         const auto step = framer_.next(bytes);
         bytes.remove_prefix(step.consumed);
@@ -120,8 +157,19 @@ void JsonSession::consume(std::string_view bytes) {
                 return;
             }
         }
+        if (step.kind != proto::JsonFramer::Kind::NeedMore) new_frame = true;
     }
-    if (framer_.idle()) framer_.release_memory();
+    if (framer_.idle()) {
+        framer_.release_memory();
+    } else if (new_frame) {
+        // Its deadline may come before the one armed.
+        partial_at_ = input_at_;
+        const auto timeout = config_.frame_timeout;
+        if (timeout.count() > 0 && phase_ == Phase::Open) {
+            const auto due = DeadlineWheel::due_after(partial_at_, timeout);
+            if (!armed() || due < this->due()) arm(due);
+        }
+    }
     // Stop taking requests while our own replies pile up unread.
     if (outbox_.bytes() > outbox_.max_bytes() / 2) read_paused_ = true;
 }
@@ -130,9 +178,72 @@ void JsonSession::on_frame(std::string_view frame) {
     if (config_.verbose) spdlog::debug("{} <- {}", label(), loggable(frame));
     auto decoded = proto::decode_client_frame(frame);
     if (auto* error = std::get_if<proto::DecodeError>(&decoded)) {
+        if (is_pong(frame)) return;  // it arrived, which is all a keepalive asks
         return reply_error(error->code, std::move(error->text), std::move(error->ref));
     }
     on_decoded(std::get<proto::InboundFrame>(decoded));
+}
+
+// ---- timeouts ----------------------------------------------------------------------
+
+void JsonSession::on_deadline() {
+    if (phase_ != Phase::Open) return;
+    const auto self = shared_from_this();  // closing must not end us halfway
+    const DeadlineWheel::Tick now = wheel().now();
+    // While we are the ones not reading (our output is backed up), the peer's silence
+    // proves nothing.
+    const bool reading = !read_paused_;
+    const auto frame_timeout = config_.frame_timeout;
+    if (reading && frame_timeout.count() > 0 && !framer_.idle() &&
+        now >= DeadlineWheel::due_after(partial_at_, frame_timeout)) {
+        return close_for_timeout("A frame stayed incomplete for " +
+                                 std::to_string(frame_timeout.count()) +
+                                 " s; closing the connection");
+    }
+    const bool registered = hub_.name_of(id_) != nullptr;
+    const auto registration_timeout = config_.registration_timeout;
+    if (!registered && registration_timeout.count() > 0 &&
+        now >= DeadlineWheel::due_after(opened_at_, registration_timeout)) {
+        return close_for_timeout("No name registered within " +
+                                 std::to_string(registration_timeout.count()) +
+                                 " s; closing the connection");
+    }
+    const auto idle = config_.idle_timeout;
+    if (reading && registered && dialect_ == Dialect::Hubchat && idle.count() > 0) {
+        if (ping_sent_ && now >= DeadlineWheel::due_after(input_at_, 2 * idle)) {
+            return close_for_timeout("No reply to the server's ping within " +
+                                     std::to_string(idle.count()) + " s; closing the connection");
+        }
+        if (!ping_sent_ && now >= DeadlineWheel::due_after(input_at_, idle)) {
+            ping_sent_ = true;
+            enqueue(std::make_shared<const std::string>(keepalive_ping()));
+        }
+    }
+    arm_deadline(registered);
+}
+
+void JsonSession::arm_deadline(bool registered) {
+    auto due = std::numeric_limits<DeadlineWheel::Tick>::max();
+    auto consider = [&](DeadlineWheel::Tick since, std::chrono::seconds timeout) {
+        if (timeout.count() > 0) due = std::min(due, DeadlineWheel::due_after(since, timeout));
+    };
+    if (!framer_.idle()) consider(partial_at_, config_.frame_timeout);
+    if (!registered) consider(opened_at_, config_.registration_timeout);
+    // Until its first frame a connection may still turn out to speak hubchat; the original
+    // client cannot answer a ping, and TCP keepalive covers it.
+    if (dialect_ != Dialect::Original) {
+        consider(input_at_, ping_sent_ ? 2 * config_.idle_timeout : config_.idle_timeout);
+    }
+    if (due == std::numeric_limits<DeadlineWheel::Tick>::max()) return disarm();
+    arm(due);
+}
+
+void JsonSession::close_for_timeout(const std::string& text) {
+    if (config_.verbose) spdlog::debug("{} timed out: {}", label(), text);
+    close_gracefully("disconnected",
+                     std::make_shared<const std::string>(
+                         dialect_ == Dialect::Hubchat ? timeout_error(text)
+                                                      : proto::original_notice(text, name())));
 }
 
 void JsonSession::on_decoded(proto::InboundFrame& frame) {
@@ -297,6 +408,7 @@ void JsonSession::abort(std::string_view reason) {
 void JsonSession::finish_close() {
     if (phase_ == Phase::Closed) return;
     phase_ = Phase::Closed;
+    disarm();
     if (pacing_timer_) pacing_timer_->cancel();
     if (close_timer_) close_timer_->cancel();
     if (config_.verbose) spdlog::debug("{} closed", label());

@@ -11,6 +11,7 @@
 
 #include "core/hub.hpp"
 #include "net/connection_tracker.hpp"
+#include "net/deadline_wheel.hpp"
 #include "net/flush_scheduler.hpp"
 #include "net/outbox.hpp"
 #include "net/server_config.hpp"
@@ -32,7 +33,8 @@ class JsonSession final : public Peer,
                           public Closable,
                           public Flushable,
                           public StreamUser,
-                          public std::enable_shared_from_this<JsonSession> {
+                          public std::enable_shared_from_this<JsonSession>,
+                          private DeadlineWheel::Entry {
   public:
     JsonSession(Transport transport, const SessionContext& context);
     ~JsonSession() override;
@@ -52,6 +54,11 @@ class JsonSession final : public Peer,
     bool on_bytes(std::string_view bytes) override;
     void on_read_done(boost::system::error_code ec) override;
     void consume(std::string_view bytes);
+    // Timeouts (registration, stalled frame, keepalive): one wheel entry, armed for the
+    // earliest that applies and re-checked when it fires, so reads only note the time.
+    void on_deadline() override;
+    void arm_deadline(bool registered);
+    void close_for_timeout(const std::string& text);
     void on_frame(std::string_view frame);
     void on_decoded(proto::InboundFrame& frame);
     void reply_error(ErrorCode code, std::string text, Ref ref = {});
@@ -85,6 +92,10 @@ class JsonSession final : public Peer,
     std::unique_ptr<boost::asio::steady_timer> close_timer_;   // bounds a polite close
     Dialect dialect_ = Dialect::Undecided;
     Phase phase_ = Phase::Open;
+    bool ping_sent_ = false;              // keepalive: pinged since the last input
+    DeadlineWheel::Tick opened_at_ = 0;   // the first byte: the registration deadline
+    DeadlineWheel::Tick input_at_ = 0;    // the last read
+    DeadlineWheel::Tick partial_at_ = 0;  // the unfinished frame began by then
     bool waiting_read_ = false;
     bool read_paused_ = false;  // our own output is backed up: stop taking requests
     bool flush_scheduled_ = false;

@@ -2,11 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/write.hpp>
+#include <chrono>
 #include <memory>
+#include <optional>
+#include <variant>
 
+#include "net/deadline_wheel.hpp"
 #include "net/endpoint_text.hpp"
 #include "net/tls.hpp"
 #include "proto/json_codec.hpp"
@@ -29,27 +34,51 @@ bool is_loopback(const tcp::socket& socket) {
 }
 
 // Writes one last line to a plain connection that is about to be closed, without waiting:
-// it is a courtesy, and a client that does not read it loses nothing else.
+// it is a courtesy, and a client that does not read it loses nothing else. Input already
+// there is read and dropped first: closing with unread bytes sends a reset, which can
+// destroy the line before the peer reads it.
 void say_and_close(tcp::socket& socket, std::string_view text) {
     boost::system::error_code ec;
     socket.non_blocking(true, ec);
     if (!text.empty()) socket.write_some(asio::buffer(text), ec);
     socket.shutdown(tcp::socket::shutdown_send, ec);
+    std::array<char, 4096> discard;
+    for (int i = 0; i < 16 && !ec; ++i) socket.read_some(asio::buffer(discard), ec);
     socket.close(ec);
+}
+
+std::optional<PeerAddress> peer_address(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) return std::nullopt;
+    const auto address = remote.address();
+    if (address.is_v4()) return PeerAddress::from_v4(address.to_v4().to_bytes());
+    return PeerAddress::from_v6(address.to_v6().to_bytes());
+}
+
+TimestampMs steady_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 }  // namespace
 
 // Reads a connection's first bytes until proto::sniff() decides, then hands the transport
 // over. A silent connection is normal (the original client sends nothing until its user
-// types), so there is no timeout here; shutdown still reaches it through the tracker.
-// Runs again inside TLS once the handshake is done, to find the protocol it carries.
+// types), so silence has no timeout here; shutdown still reaches it through the tracker,
+// and admission control bounds how many there can be. A connection that has started to
+// speak but not said enough to decide is closed after the frame timeout, like a stalled
+// frame. Runs again inside TLS once the handshake is done, to find the protocol it carries.
 class Listener::Sniffer : public Closable,
                           public StreamUser,
-                          public std::enable_shared_from_this<Sniffer> {
+                          public std::enable_shared_from_this<Sniffer>,
+                          private DeadlineWheel::Entry {
   public:
     Sniffer(Transport transport, Listener& listener)
-        : transport_(std::move(transport)), listener_(listener) {
+        : DeadlineWheel::Entry(DeadlineWheel::of(transport.executor())),
+          transport_(std::move(transport)),
+          listener_(listener) {
         listener_.tracker_.add(this);
     }
     ~Sniffer() override { listener_.tracker_.remove(this); }
@@ -69,7 +98,20 @@ class Listener::Sniffer : public Closable,
         if (protocol_ == proto::Protocol::NeedMore && seen_.size() >= proto::kSniffBytes) {
             protocol_ = proto::Protocol::Json;
         }
-        return protocol_ == proto::Protocol::NeedMore;
+        const bool undecided = protocol_ == proto::Protocol::NeedMore;
+        const auto timeout = listener_.config_.frame_timeout;
+        if (undecided && !armed() && timeout.count() > 0) {
+            arm(DeadlineWheel::due_after(wheel().now(), timeout));
+        }
+        return undecided;
+    }
+
+    void on_deadline() override {
+        if (spdlog::should_log(spdlog::level::debug)) {
+            spdlog::debug("{} said too little to tell its protocol in {} s; closing",
+                          transport_.peer_text(), listener_.config_.frame_timeout.count());
+        }
+        transport_.close();  // the read in flight ends, and with it this sniffer
     }
 
     void on_read_done(boost::system::error_code ec) override {
@@ -81,6 +123,7 @@ class Listener::Sniffer : public Closable,
             return;
         }
         if (protocol_ == proto::Protocol::NeedMore) return start();
+        disarm();
         listener_.hand_over(std::move(transport_), protocol_, seen_);
     }
 
@@ -91,7 +134,11 @@ class Listener::Sniffer : public Closable,
 };
 
 Listener::Listener(asio::io_context& io, const ServerConfig& config, ConnectionTracker& tracker)
-    : config_(config), tracker_(tracker), acceptor_(io), retry_timer_(io) {}
+    : config_(config),
+      tracker_(tracker),
+      admission_(std::make_shared<AdmissionControl>(config.admission)),
+      acceptor_(io),
+      retry_timer_(io) {}
 
 void Listener::set_adapter(proto::Protocol protocol, Adapter adapter) {
     adapters_[static_cast<std::size_t>(protocol)] = std::move(adapter);
@@ -111,7 +158,11 @@ void Listener::hand_over(Transport transport, proto::Protocol protocol, std::str
             }
             return transport.close();
         }
-        tls_->accept(transport.take_plain_socket(), seen, [this](Transport secured) {
+        // The slot waits in the callback: a handshake that fails drops both, and with them
+        // the connection's place. std::function needs a copyable callback, hence shared_ptr.
+        auto slot = std::make_shared<AdmissionSlot>(transport.take_slot());
+        tls_->accept(transport.take_plain_socket(), seen, [this, slot](Transport secured) {
+            secured.hold(std::move(*slot));
             std::make_shared<Sniffer>(std::move(secured), *this)->start();
         });
         return;
@@ -183,10 +234,33 @@ void Listener::accept_next() {
             socket.set_option(tcp::no_delay(true), opt_ec);
             socket.set_option(asio::socket_base::keep_alive(true), opt_ec);
             if (config_.verbose) spdlog::debug("connection from {}", peer_text(socket));
-            std::make_shared<Sniffer>(Transport(std::move(socket)), *this)->start();
+            admit(std::move(socket));
         }
         accept_next();
     });
+}
+
+void Listener::admit(tcp::socket socket) {
+    const auto address = peer_address(socket);
+    if (!address) {  // already gone
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        return;
+    }
+    auto decision = admission_->admit(*address, steady_ms());
+    if (auto* refusal = std::get_if<AdmissionControl::Refusal>(&decision)) {
+        if (spdlog::should_log(spdlog::level::debug)) {
+            spdlog::debug("{} refused: {}", peer_text(socket), refusal->reason);
+        }
+        // Before sniffing, so the protocol is unknown: every JSON client reads this shape
+        // (a TLS client sees its handshake fail). Sniffing first would let refused
+        // connections hold descriptors, which is what the limits are there to stop.
+        say_and_close(socket, proto::original_notice(refusal->reason, ""));
+        return;
+    }
+    Transport transport(std::move(socket));
+    transport.hold(AdmissionSlot(admission_, *address));
+    std::make_shared<Sniffer>(std::move(transport), *this)->start();
 }
 
 }  // namespace hubchat::net

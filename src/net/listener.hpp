@@ -10,6 +10,7 @@
 #include <memory>
 #include <string_view>
 
+#include "core/admission.hpp"
 #include "net/connection_tracker.hpp"
 #include "net/server_config.hpp"
 #include "net/transport.hpp"
@@ -39,10 +40,14 @@ class Listener {
   private:
     class Sniffer;
     void accept_next();
+    // Asks admission control about a new connection; a refused one is told why and closed.
+    void admit(boost::asio::ip::tcp::socket socket);
     void hand_over(Transport transport, proto::Protocol protocol, std::string_view seen);
 
     const ServerConfig& config_;
     ConnectionTracker& tracker_;
+    // Shared with every admitted connection's AdmissionSlot, which may outlive us.
+    std::shared_ptr<AdmissionControl> admission_;
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer retry_timer_;
     std::array<Adapter, 5> adapters_;

@@ -30,6 +30,15 @@ struct ServerConfig {
     // How long a closing connection may take to read its last frames (for a client cut
     // off for not reading, the time it has to read what is in flight plus the final error).
     std::chrono::milliseconds close_linger{5000};
+    // Timeouts, each off at 0 (docs/PROTOCOL.md, "Timeouts"). Checked once a second.
+    // From a connection's first byte to its registration: a program registers at once,
+    // and a person asked for another name after name_taken still has a minute.
+    std::chrono::seconds registration_timeout{60};
+    // A frame begun but not finished within this closes the connection (slowloris).
+    std::chrono::seconds frame_timeout{30};
+    // A hubchat-dialect connection silent this long is pinged, and closed if still silent
+    // as long again: dead peers behind NAT or a dropped Wi-Fi otherwise linger for hours.
+    std::chrono::seconds idle_timeout{120};
 
     // Where the server keeps its state: the database, a generated TLS certificate.
     std::string data_dir;

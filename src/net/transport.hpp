@@ -12,6 +12,8 @@
 #include <string_view>
 #include <variant>
 
+#include "net/admission_slot.hpp"
+
 namespace hubchat::net {
 
 class TlsLayer;
@@ -62,8 +64,13 @@ class Transport {
     // The plain socket, for wrapping in TLS; the Transport is empty afterwards.
     boost::asio::ip::tcp::socket take_plain_socket();
 
+    // The connection's admission slot rides along, given back when the Transport dies.
+    void hold(AdmissionSlot slot) { slot_ = std::move(slot); }
+    AdmissionSlot take_slot() { return std::move(slot_); }
+
   private:
     std::variant<boost::asio::ip::tcp::socket, std::unique_ptr<TlsLayer>> layer_;
+    AdmissionSlot slot_;
 };
 
 }  // namespace hubchat::net

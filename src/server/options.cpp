@@ -1,6 +1,7 @@
 #include "server/options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
@@ -79,6 +80,25 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                    "loopback is exempt (0: no limit)")
         ->check(CLI::Range(std::uint32_t{0}, kMaxRate))
         ->capture_default_str();
+    // Timeouts, in seconds; 0 turns one off.
+    constexpr std::uint32_t kMaxTimeout = 7 * 24 * 3600;
+    auto registration_timeout = static_cast<std::uint32_t>(config.registration_timeout.count());
+    auto frame_timeout = static_cast<std::uint32_t>(config.frame_timeout.count());
+    auto idle_timeout = static_cast<std::uint32_t>(config.idle_timeout.count());
+    app.add_option("--registration-timeout", registration_timeout,
+                   "Seconds from a connection's first byte until it must have registered "
+                   "(a silent connection waits without limit; 0: no limit)")
+        ->check(CLI::Range(std::uint32_t{0}, kMaxTimeout))
+        ->capture_default_str();
+    app.add_option("--frame-timeout", frame_timeout,
+                   "Seconds a begun frame may take to arrive whole (0: no limit)")
+        ->check(CLI::Range(std::uint32_t{0}, kMaxTimeout))
+        ->capture_default_str();
+    app.add_option("--idle-timeout", idle_timeout,
+                   "Seconds of silence after which a hubchat client is pinged, and as many again "
+                   "after which it is disconnected (0: never)")
+        ->check(CLI::Range(std::uint32_t{0}, kMaxTimeout))
+        ->capture_default_str();
 
     // State and TLS.
     app.add_option("--data-dir", config.data_dir,
@@ -118,6 +138,9 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         std::cerr << "hubchat-server: " << e.what() << " (see --help)\n";
         parsed.exit_code = 2;
     }
+    config.registration_timeout = std::chrono::seconds(registration_timeout);
+    config.frame_timeout = std::chrono::seconds(frame_timeout);
+    config.idle_timeout = std::chrono::seconds(idle_timeout);
     if (!config.tls_certificate.empty() || config.require_tls) config.tls = true;
     if (config.data_dir.empty()) config.data_dir = default_data_dir();
     return parsed;
