@@ -46,6 +46,14 @@ const char* error_code_name(ErrorCode code) {
             return "too_many_rooms";
         case ErrorCode::TooManyRecipients:
             return "too_many_recipients";
+        case ErrorCode::NameRegistered:
+            return "name_registered";
+        case ErrorCode::AccountRequired:
+            return "account_required";
+        case ErrorCode::LoginFailed:
+            return "login_failed";
+        case ErrorCode::AccessDenied:
+            return "access_denied";
     }
     return "error";
 }
@@ -240,6 +248,24 @@ void Hub::on(ConnectionId id, Connection& conn, Hello& cmd) {
         conn.peer->deliver(make_error(
             ErrorCode::NameTaken, "The name " + cmd.name + " is already taken", {}, {cmd.name}));
         return;
+    }
+    if (!cmd.authenticated && registry_ != nullptr) {
+        // Saying the name is registered reveals no more than the name-taken rule does.
+        if (registry_->is_registered(cmd.name)) {
+            conn.peer->deliver(make_error(ErrorCode::NameRegistered,
+                                          "The name " + cmd.name +
+                                              " is registered: log in with its password, or "
+                                              "choose another name",
+                                          {}, {cmd.name}));
+            return;
+        }
+        if (registry_->accounts_only()) {
+            conn.peer->deliver(make_error(ErrorCode::AccountRequired,
+                                          "This server takes only registered users: log in "
+                                          "with your name and password",
+                                          {}, {cmd.name}));
+            return;
+        }
     }
     conn.name = std::move(cmd.name);
     users_by_key_.emplace(conn.name, id);

@@ -28,6 +28,16 @@ class Peer {
     virtual bool wants_presence() const { return true; }
 };
 
+// Which names belong to accounts. Implemented over the account database; the hub only
+// asks, so it stays free of storage and passwords.
+class NameRegistry {
+  public:
+    virtual ~NameRegistry() = default;
+    virtual bool is_registered(std::string_view name) const = 0;
+    // Guests (no account) are refused.
+    virtual bool accounts_only() const = 0;
+};
+
 struct HubLimits {
     std::size_t max_message = 64 * 1024;  // announced in the welcome; enforced by codecs
     // Rooms larger than this stop announcing other members' joins and leaves: in a crowd
@@ -67,6 +77,9 @@ class Hub {
     // The connection is gone. Idempotent. `reason`: "quit" or "disconnected".
     void detach(ConnectionId id, std::string_view reason);
     void handle(ConnectionId id, Command command);
+
+    // Registered names then need Hello::authenticated. Null (the default): no accounts.
+    void set_name_registry(const NameRegistry* registry) { registry_ = registry; }
 
     // Sends a shutdown notice to every connection, registered or not.
     void announce_shutdown(std::string_view text);
@@ -126,6 +139,7 @@ class Hub {
         users_by_key_;
     std::unordered_map<std::string, Room> rooms_;  // keyed by folded name; "all" is ALL
     Room* all_room_ = nullptr;
+    const NameRegistry* registry_ = nullptr;
 };
 
 }  // namespace hubchat

@@ -25,6 +25,9 @@ using Ref = std::string;
 
 struct Hello {
     std::string name;
+    // The adapter checked this name's account password. Registered names are refused
+    // without it; see NameRegistry in hub.hpp.
+    bool authenticated = false;
 };
 struct SendMessage {
     std::vector<std::string> targets;  // as given: user names, "#room", "ALL"
@@ -121,6 +124,10 @@ enum class ErrorCode : std::uint8_t {
     RateLimited,        // over the flood-control budget; retry_after_ms says when to retry
     TooManyRooms,       // a join past the rooms-per-user cap
     TooManyRecipients,  // a message to more distinct targets than allowed
+    NameRegistered,     // a guest asked for a name that belongs to an account
+    AccountRequired,    // a guest on a server that takes only accounts
+    LoginFailed,        // wrong name or password (never says which)
+    AccessDenied,       // the server password is missing or wrong
 };
 const char* error_code_name(ErrorCode code);
 
@@ -155,11 +162,16 @@ struct Pong {
 struct ShutdownNotice {
     std::string text;
 };
+// The connection's name now belongs to an account with a password.
+struct Registered {
+    std::string name;
+    Ref ref;
+};
 
 using ChatPtr = std::shared_ptr<const ChatMessage>;
 using PresencePtr = std::shared_ptr<const Presence>;
 
 using Event = std::variant<Welcome, ChatPtr, PresencePtr, Ack, Error, UserList, RoomList,
-                           MemberList, Pong, ShutdownNotice>;
+                           MemberList, Pong, ShutdownNotice, Registered>;
 
 }  // namespace hubchat

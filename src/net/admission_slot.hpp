@@ -4,7 +4,6 @@
 // on every path: a sniffer that gives up, a failed handshake, a session that ends.
 #pragma once
 
-#include <memory>
 #include <utility>
 
 #include "core/admission.hpp"
@@ -14,16 +13,16 @@ namespace hubchat::net {
 class AdmissionSlot {
   public:
     AdmissionSlot() = default;
-    // Shared ownership: a session the event loop destroys after the listener must still
-    // find the AdmissionControl alive.
-    AdmissionSlot(std::shared_ptr<AdmissionControl> control, const PeerAddress& address)
-        : control_(std::move(control)), address_(address) {}
+    // `control` must outlive every slot: the listener keeps it in an Asio service of the
+    // loop, which lives until the loop has destroyed its last connection.
+    AdmissionSlot(AdmissionControl& control, const PeerAddress& address)
+        : control_(&control), address_(address) {}
     AdmissionSlot(AdmissionSlot&& other) noexcept
-        : control_(std::move(other.control_)), address_(other.address_) {}
+        : control_(std::exchange(other.control_, nullptr)), address_(other.address_) {}
     AdmissionSlot& operator=(AdmissionSlot&& other) noexcept {
         if (this != &other) {
             release();
-            control_ = std::move(other.control_);  // leaves `other` holding nothing
+            control_ = std::exchange(other.control_, nullptr);
             address_ = other.address_;
         }
         return *this;
@@ -33,11 +32,11 @@ class AdmissionSlot {
     ~AdmissionSlot() { release(); }
 
     void release() {
-        if (auto control = std::move(control_)) control->release(address_);
+        if (auto* control = std::exchange(control_, nullptr)) control->release(address_);
     }
 
   private:
-    std::shared_ptr<AdmissionControl> control_;
+    AdmissionControl* control_ = nullptr;  // null: nothing held
     PeerAddress address_;
 };
 

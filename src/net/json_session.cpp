@@ -2,12 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <limits>
 
 #include <boost/json/parse.hpp>
 
 #include "core/names.hpp"
+#include "net/account_service.hpp"
 #include "net/endpoint_text.hpp"
 #include "proto/json_write.hpp"
 
@@ -21,9 +24,28 @@ constexpr std::size_t kOriginalFramesPerWrite = 1;
 // Matches the kernel's IOV_MAX-friendly batch Asio uses for one writev.
 constexpr std::size_t kFramesPerWrite = 64;
 
-// Frames as logged: without the newline, and long ones cut, so --verbose stays readable.
-std::string loggable(std::string_view frame) {
+// Replaces the value of every "...password" string field with ***: logs must not hold
+// passwords, whatever else --verbose shows.
+std::string without_passwords(std::string_view frame) {
+    std::string out(frame);
+    for (std::size_t at = out.find("password\""); at != std::string::npos;
+         at = out.find("password\"", at + 1)) {
+        std::size_t open = out.find_first_not_of(" \t\r\n:", at + 9);
+        if (open == std::string::npos || out[open] != '"') continue;
+        std::size_t close = open + 1;
+        while (close < out.size() && out[close] != '"') close += out[close] == '\\' ? 2 : 1;
+        if (close >= out.size()) close = out.size();
+        out.replace(open + 1, close - open - 1, "***");
+    }
+    return out;
+}
+
+// Frames as logged: without the newline, passwords hidden, and long ones cut, so --verbose
+// stays readable.
+std::string loggable(std::string_view raw) {
     constexpr std::size_t kMaxLogged = 300;
+    const std::string redacted = without_passwords(raw);
+    std::string_view frame = redacted;
     if (!frame.empty() && frame.back() == '\n') frame.remove_suffix(1);
     if (frame.size() <= kMaxLogged) return std::string(frame);
     return std::string(frame.substr(0, kMaxLogged)) + "... (" + std::to_string(frame.size()) +
@@ -65,6 +87,7 @@ JsonSession::JsonSession(Transport transport, const SessionContext& context)
       config_(context.config),
       tracker_(context.tracker),
       flusher_(context.flusher),
+      accounts_(context.accounts),
       id_(hub_.attach(*this)),
       framer_(config_.max_message),
       outbox_(config_.max_queue) {
@@ -97,7 +120,8 @@ void JsonSession::start(std::string_view first_bytes) {
 // ---- reading -----------------------------------------------------------------------
 
 void JsonSession::wait_readable() {
-    if (waiting_read_ || read_paused_ || phase_ == Phase::Closing || phase_ == Phase::Closed) {
+    if (waiting_read_ || read_paused_ || awaiting_account_ || phase_ == Phase::Closing ||
+        phase_ == Phase::Closed) {
         return;
     }
     waiting_read_ = true;
@@ -107,8 +131,12 @@ void JsonSession::wait_readable() {
 bool JsonSession::on_bytes(std::string_view bytes) {
     input_at_ = wheel().now();
     ping_sent_ = false;
+    if (awaiting_account_) {
+        held_input_.append(bytes);
+        return false;
+    }
     if (phase_ == Phase::Open) consume(bytes);
-    return phase_ == Phase::Open && !read_paused_;
+    return phase_ == Phase::Open && !read_paused_ && !awaiting_account_;
 }
 
 void JsonSession::on_read_done(boost::system::error_code ec) {
@@ -128,7 +156,7 @@ void JsonSession::on_read_done(boost::system::error_code ec) {
 
 void JsonSession::consume(std::string_view bytes) {
     bool new_frame = framer_.idle();  // whether a frame left unfinished began in these bytes
-    while (!bytes.empty() && phase_ == Phase::Open) {
+    while (!bytes.empty() && phase_ == Phase::Open && !awaiting_account_) {
         const auto step = framer_.next(bytes);
         bytes.remove_prefix(step.consumed);
         switch (step.kind) {
@@ -159,6 +187,7 @@ void JsonSession::consume(std::string_view bytes) {
         }
         if (step.kind != proto::JsonFramer::Kind::NeedMore) new_frame = true;
     }
+    if (awaiting_account_ && !bytes.empty()) held_input_.append(bytes);
     if (framer_.idle()) {
         framer_.release_memory();
     } else if (new_frame) {
@@ -257,6 +286,13 @@ void JsonSession::on_decoded(proto::InboundFrame& frame) {
             return reply_error(ErrorCode::NotRegistered,
                                "Say who you are: put your name in 'user'");
         }
+        if (accounts_ != nullptr && accounts_->has_server_password()) {
+            return deliver(Error{ErrorCode::AccessDenied,
+                                 "This server needs a password, which this client cannot send: "
+                                 "use the hubchat client",
+                                 {},
+                                 {*frame.user}});
+        }
         hub_.handle(id_, Hello{*frame.user});
         if (hub_.name_of(id_) == nullptr) return;  // refused; the hub told the client why
     } else if (frame.user && name != nullptr && !names::same(*frame.user, *name)) {
@@ -265,6 +301,28 @@ void JsonSession::on_decoded(proto::InboundFrame& frame) {
             "You are " + *name + "; a frame claiming to be from " + *frame.user + " was refused");
     } else if (frame.user && name == nullptr && !frame.hello) {
         return reply_error(ErrorCode::NotRegistered, "Say hello with your name first");
+    }
+    if (frame.register_account) {
+        if (name == nullptr) {
+            return reply_error(ErrorCode::NotRegistered,
+                               "Say hello with the name first, then register it", frame.ref);
+        }
+        return register_name(*name, std::move(*frame.password), std::move(frame.ref));
+    }
+    if (frame.hello && name == nullptr && accounts_ != nullptr) {
+        auto& hello = std::get<Hello>(*frame.command);
+        if (!accounts_->server_password_ok(frame.server_password)) {
+            return deliver(
+                Error{ErrorCode::AccessDenied,
+                      frame.server_password
+                          ? "Wrong server password"
+                          : "This server needs its password: put it in 'server_password'",
+                      frame.ref,
+                      {hello.name}});
+        }
+        if (frame.password) {
+            return log_in(std::move(hello.name), std::move(*frame.password), std::move(frame.ref));
+        }
     }
     if (!frame.command) {
         if (dialect_ == Dialect::Hubchat) {
@@ -278,6 +336,67 @@ void JsonSession::on_decoded(proto::InboundFrame& frame) {
 
 void JsonSession::reply_error(ErrorCode code, std::string text, Ref ref) {
     deliver(Error{code, std::move(text), std::move(ref), {}});
+}
+
+// ---- accounts ----------------------------------------------------------------------
+
+void JsonSession::log_in(std::string name, std::string password, Ref ref) {
+    awaiting_account_ = true;
+    accounts_->login(name, std::move(password), throttle_address(),
+                     [self = shared_from_this(), name,
+                      ref = std::move(ref)](AccountService::LoginResult result) {
+                         if (self->phase_ != Phase::Open)
+                             return;  // gone while the password was checked
+                         if (result.accepted) {
+                             self->hub_.handle(self->id_, Hello{name, true});
+                         } else {
+                             Error error{result.retry_after.count() > 0 ? ErrorCode::RateLimited
+                                                                        : ErrorCode::LoginFailed,
+                                         std::move(result.error),
+                                         ref,
+                                         {name}};
+                             error.retry_after_ms =
+                                 static_cast<std::uint32_t>(result.retry_after.count());
+                             self->deliver(error);
+                         }
+                         self->resume_input();
+                     });
+}
+
+void JsonSession::register_name(const std::string& name, std::string password, Ref ref) {
+    awaiting_account_ = true;
+    accounts_->register_name(name, std::move(password),
+                             [self = shared_from_this(), name, ref](const std::string& error) {
+                                 if (self->phase_ != Phase::Open) return;
+                                 if (error.empty()) {
+                                     self->deliver(Registered{name, ref});
+                                 } else {
+                                     self->reply_error(ErrorCode::BadRequest, error, ref);
+                                 }
+                                 self->resume_input();
+                             });
+}
+
+void JsonSession::resume_input() {
+    awaiting_account_ = false;
+    const std::string held = std::move(held_input_);
+    held_input_.clear();
+    consume(held);
+    wait_readable();
+}
+
+std::string JsonSession::throttle_address() const {
+    boost::system::error_code ec;
+    const auto remote = transport_.socket().remote_endpoint(ec);
+    if (ec) return "?";
+    auto address = remote.address();
+    if (address.is_v4()) return address.to_string();
+    const auto v6 = address.to_v6();
+    if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+    // One host usually holds a whole /64: count it as one address.
+    auto bytes = v6.to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);
+    return asio::ip::address_v6(bytes).to_string() + "/64";
 }
 
 // ---- writing -----------------------------------------------------------------------

@@ -21,12 +21,15 @@
 
 namespace hubchat::net {
 
+class AccountService;
+
 // What every session shares: the hub, the settings and the loop-wide helpers.
 struct SessionContext {
     Hub& hub;
     const ServerConfig& config;
     ConnectionTracker& tracker;
     FlushScheduler& flusher;
+    AccountService* accounts = nullptr;  // null: no accounts on this server
 };
 
 class JsonSession final : public Peer,
@@ -62,6 +65,12 @@ class JsonSession final : public Peer,
     void on_frame(std::string_view frame);
     void on_decoded(proto::InboundFrame& frame);
     void reply_error(ErrorCode code, std::string text, Ref ref = {});
+    // Accounts: the password check runs on a worker thread; input waits meanwhile, so
+    // frames after a hello are handled as from the logged-in user.
+    void log_in(std::string name, std::string password, Ref ref);
+    void register_name(const std::string& name, std::string password, Ref ref);
+    void resume_input();
+    std::string throttle_address() const;
 
     // The frame this connection's dialect gets for `event`; null when it gets none.
     Frame encode(const Event& event) const;
@@ -84,6 +93,7 @@ class JsonSession final : public Peer,
     const ServerConfig& config_;
     ConnectionTracker& tracker_;
     FlushScheduler& flusher_;
+    AccountService* accounts_;
     ConnectionId id_;
     proto::JsonFramer framer_;
     Outbox outbox_;
@@ -100,6 +110,8 @@ class JsonSession final : public Peer,
     bool read_paused_ = false;  // our own output is backed up: stop taking requests
     bool flush_scheduled_ = false;
     bool pacing_ = false;
+    bool awaiting_account_ = false;  // a login or registration is on the worker
+    std::string held_input_;         // bytes read while awaiting_account_
 };
 
 }  // namespace hubchat::net

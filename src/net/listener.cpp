@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <boost/asio/execution_context.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/write.hpp>
@@ -54,6 +56,25 @@ std::optional<PeerAddress> peer_address(const tcp::socket& socket) {
     const auto address = remote.address();
     if (address.is_v4()) return PeerAddress::from_v4(address.to_v4().to_bytes());
     return PeerAddress::from_v6(address.to_v6().to_bytes());
+}
+
+// Owns the loop's AdmissionControl. The loop may destroy a connection after the listener
+// (a second Ctrl-C stops it with connections open), so the connections' slots need it to
+// last as long as the loop, and a service does, without each slot paying for a shared_ptr.
+class AdmissionBook : public asio::execution_context::service {
+  public:
+    static inline asio::execution_context::id id;  // NOLINT: Asio's service key
+    explicit AdmissionBook(asio::execution_context& context) : service(context) {}
+    std::optional<AdmissionControl> control;
+
+  private:
+    void shutdown() override {}
+};
+
+AdmissionControl& admission_control(asio::io_context& io, const AdmissionLimits& limits) {
+    auto& book = asio::use_service<AdmissionBook>(io);
+    if (!book.control) book.control.emplace(limits);  // one listener per loop
+    return *book.control;
 }
 
 TimestampMs steady_ms() {
@@ -136,7 +157,7 @@ class Listener::Sniffer : public Closable,
 Listener::Listener(asio::io_context& io, const ServerConfig& config, ConnectionTracker& tracker)
     : config_(config),
       tracker_(tracker),
-      admission_(std::make_shared<AdmissionControl>(config.admission)),
+      admission_(admission_control(io, config.admission)),
       acceptor_(io),
       retry_timer_(io) {}
 
@@ -247,7 +268,7 @@ void Listener::admit(tcp::socket socket) {
         socket.close(ignored);
         return;
     }
-    auto decision = admission_->admit(*address, steady_ms());
+    auto decision = admission_.admit(*address, steady_ms());
     if (auto* refusal = std::get_if<AdmissionControl::Refusal>(&decision)) {
         if (spdlog::should_log(spdlog::level::debug)) {
             spdlog::debug("{} refused: {}", peer_text(socket), refusal->reason);

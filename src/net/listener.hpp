@@ -46,8 +46,9 @@ class Listener {
 
     const ServerConfig& config_;
     ConnectionTracker& tracker_;
-    // Shared with every admitted connection's AdmissionSlot, which may outlive us.
-    std::shared_ptr<AdmissionControl> admission_;
+    // Lives in an Asio service of the loop, since admitted connections' AdmissionSlots
+    // may outlive us.
+    AdmissionControl& admission_;
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer retry_timer_;
     std::array<Adapter, 5> adapters_;

@@ -48,6 +48,9 @@ struct ServerConfig {
     std::string tls_key;
     bool require_tls = false;           // refuse plain connections...
     bool allow_plain_loopback = false;  // ...except from this machine
+    // Accounts (in data_dir's database): guests refused; a password for the whole server.
+    bool accounts_only = false;
+    std::string server_password_file;
 };
 
 }  // namespace hubchat::net

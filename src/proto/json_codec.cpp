@@ -109,7 +109,21 @@ DecodeResult decode_object(const json::object& obj) {
                 return bad_request("'protocol' must be an integer", ref);
             }
             frame.hello = true;
+            for (auto [field, into] : {std::pair{"password", &frame.password},
+                                       std::pair{"server_password", &frame.server_password}}) {
+                bool has = false;
+                *into = string_field(obj, field, has, error);
+                if (!error.empty()) return bad_request(error, ref);
+            }
+            frame.ref = ref;
             frame.command = Hello{std::move(name)};
+            return frame;
+        }
+        if (type == "register") {
+            HUBCHAT_REQUIRE(password, "password");
+            frame.password = std::move(password);
+            frame.register_account = true;
+            frame.ref = ref;
             return frame;
         }
         if (type == "message") return make_send();
@@ -274,6 +288,12 @@ struct HubchatEncoder {
         key(out, "message");
         append_json_string(out, e.text, JsonStyle::Compact);
     }
+    void operator()(const Registered& e) {
+        open_typed(out, "registered");
+        ref_field(out, e.ref);
+        key(out, "name");
+        append_json_string(out, e.name, JsonStyle::Compact);
+    }
 };
 
 std::string join(const std::vector<std::string>& items) {
@@ -435,6 +455,9 @@ std::optional<std::string> encode_original(const Event& event, std::string_view 
         }
         std::optional<std::string> operator()(const ShutdownNotice& e) {
             return original_notice(e.text, self);
+        }
+        std::optional<std::string> operator()(const Registered& e) {
+            return original_notice("The name " + e.name + " is now registered to you", self);
         }
     };
     return std::visit(Visitor{self}, event);

@@ -21,6 +21,11 @@ struct InboundFrame {
     bool hello = false;               // {"type":"hello"}
     std::optional<std::string> user;  // the "user" field (original dialect's identity)
     std::optional<Command> command;   // nullopt: the original's bare {"user": ...}
+    // Account fields, checked by the adapter before the hub sees the hello. Never logged.
+    std::optional<std::string> password;         // hello: log in to the name's account
+    std::optional<std::string> server_password;  // hello: the server's own password
+    bool register_account = false;  // {"type":"register","password":..}: `password` is the new one
+    Ref ref;                        // the frame's ref, for replies the adapter makes itself
 };
 
 struct DecodeError {

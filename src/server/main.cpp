@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "core/hub.hpp"
+#include "net/account_service.hpp"
 #include "net/connection_tracker.hpp"
 #include "net/endpoint_text.hpp"
 #include "net/json_session.hpp"
@@ -122,8 +123,19 @@ int main(int argc, char** argv) {
     }
     config.host = *resolved;
 
+    std::unique_ptr<hubchat::net::AccountService> accounts;
+    try {
+        accounts = std::make_unique<hubchat::net::AccountService>(
+            io, hubchat::net::AccountSettings{config.data_dir, config.accounts_only,
+                                              config.server_password_file});
+    } catch (const std::exception& e) {
+        std::cerr << "hubchat-server: " << e.what() << "\n";
+        return 1;
+    }
+    hub.set_name_registry(accounts.get());
+
     hubchat::net::FlushScheduler flusher(io.get_executor());
-    const hubchat::net::SessionContext sessions{hub, config, tracker, flusher};
+    const hubchat::net::SessionContext sessions{hub, config, tracker, flusher, accounts.get()};
     hubchat::net::Listener listener(io, config, tracker);
     listener.set_adapter(hubchat::proto::Protocol::Json, [&](hubchat::net::Transport transport,
                                                              std::string_view first_bytes) {
@@ -187,6 +199,7 @@ int main(int argc, char** argv) {
                 deadline.cancel();
                 signals.cancel();
                 reload_signal.cancel();
+                accounts->stop();
             });
         };
     signals.async_wait(on_signal);

@@ -118,6 +118,11 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                  "Refuse connections that do not use TLS; implies --tls");
     app.add_flag("--allow-plain-loopback", config.allow_plain_loopback,
                  "With --require-tls, still take plain connections from this machine");
+    app.add_flag("--accounts-only", config.accounts_only,
+                 "Refuse guests: only registered names may log in");
+    app.add_option("--server-password-file", config.server_password_file,
+                   "File whose first line is a password every client must send (private hubs)")
+        ->check(CLI::ExistingFile);
 
     // As in the original, a repeated option's last value wins.
     for (CLI::Option* option : app.get_options()) {

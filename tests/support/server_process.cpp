@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <regex>
 #include <stdexcept>
 
@@ -140,8 +141,22 @@ RunResult run_program(const std::vector<std::string>& argv, std::chrono::millise
     return result;
 }
 
+ScratchDir::ScratchDir() {
+    std::string pattern = "/tmp/hubchat-test-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throw std::runtime_error("mkdtemp: " + std::string(std::strerror(errno)));
+    }
+    path_ = pattern;
+}
+
+ScratchDir::~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
 std::vector<std::string> server_argv(const ServerProcess::Options& options) {
     std::vector<std::string> argv{HUBCHAT_SERVER_BIN};
+
     if (!options.flood_control) {
         argv.emplace_back("--rate-per-second");
         argv.emplace_back("0");
@@ -158,10 +173,31 @@ std::vector<std::string> server_argv(const ServerProcess::Options& options) {
     return argv;
 }
 
-ServerProcess::ServerProcess(std::vector<std::string> extra_args)
-    : ServerProcess(Options{std::move(extra_args)}) {}
+namespace {
 
-ServerProcess::ServerProcess(Options options) : child_(server_argv(options)) {
+ServerProcess::Options with_args(std::vector<std::string> args) {
+    ServerProcess::Options options;
+    options.args = std::move(args);
+    return options;
+}
+
+}  // namespace
+
+ServerProcess::ServerProcess(std::vector<std::string> extra_args)
+    : ServerProcess(with_args(std::move(extra_args))) {}
+
+namespace {
+
+std::vector<std::string> with_data_dir(const ServerProcess::Options& options,
+                                       const ScratchDir& scratch) {
+    auto argv = server_argv(options);
+    argv.insert(argv.begin() + 1, {"--data-dir", scratch.path()});
+    return argv;
+}
+
+}  // namespace
+
+ServerProcess::ServerProcess(Options options) : child_(with_data_dir(options, scratch_)) {
     static const std::regex kBanner(R"(hubchat-server 0\.1\.0 listening on (\S+):(\d+)\n)");
     std::smatch match;
     std::string out;

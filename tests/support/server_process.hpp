@@ -64,6 +64,19 @@ struct RunResult {
 RunResult run_program(const std::vector<std::string>& argv,
                       std::chrono::milliseconds timeout = 10s);
 
+// A directory made for one test and removed with everything in it afterwards.
+class ScratchDir {
+  public:
+    ScratchDir();
+    ~ScratchDir();
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+    const std::string& path() const { return path_; }
+
+  private:
+    std::string path_;
+};
+
 class ServerProcess {
   public:
     struct Options {
@@ -74,6 +87,8 @@ class ServerProcess {
         // false: flood control off (--rate-per-second 0), since many tests send as fast as
         // they can. `args` come later and win, so a test can still set its own limits.
         bool flood_control = false;
+        // The server gets a scratch --data-dir of its own, so tests never touch the real
+        // one; a --data-dir in `args` comes later and wins.
     };
 
     // Starts the server and waits for `hubchat-server 0.1.0 listening on HOST:PORT`.
@@ -103,6 +118,7 @@ class ServerProcess {
     bool running() { return !child_.exit_status().has_value(); }
 
   private:
+    ScratchDir scratch_;  // the default data directory; outlives the child
     ChildProcess child_;
     std::string host_;
     std::uint16_t port_ = 0;

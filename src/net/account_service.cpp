@@ -1,0 +1,111 @@
+#include "net/account_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+#include "core/names.hpp"
+#include "store/accounts.hpp"
+#include "store/database.hpp"
+#include "store/login_throttle.hpp"
+#include "store/server_password.hpp"
+
+namespace hubchat::net {
+
+namespace {
+
+std::chrono::milliseconds monotonic_now() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now().time_since_epoch());
+}
+
+constexpr std::string_view kLoginRefused = "Wrong name or password";
+
+}  // namespace
+
+AccountService::AccountService(boost::asio::io_context& io, const AccountSettings& settings)
+    : accounts_only_(settings.accounts_only), worker_(io) {
+    try {
+        loop_db_ = std::make_unique<store::Database>(settings.data_dir);
+        loop_accounts_ = std::make_unique<store::AccountStore>(*loop_db_);
+        worker_db_ = std::make_unique<store::Database>(settings.data_dir);
+        worker_accounts_ = std::make_unique<store::AccountStore>(*worker_db_);
+    } catch (const std::exception& e) {
+        throw std::runtime_error("cannot open the database in " + settings.data_dir.string() +
+                                 ": " + e.what());
+    }
+    throttle_ = std::make_unique<store::LoginThrottle>();
+    if (!settings.server_password_file.empty()) {
+        server_password_ = std::make_unique<store::ServerPassword>(
+            store::ServerPassword::from_file(settings.server_password_file));
+    }
+}
+
+AccountService::~AccountService() = default;
+
+bool AccountService::is_registered(std::string_view name) const {
+    try {
+        return loop_accounts_->exists(names::fold(name));
+    } catch (const std::exception& e) {
+        // Failing closed would lock every guest out; failing open lets a guest take a
+        // registered name while the database is broken. Closed is the safer of the two.
+        spdlog::error("account lookup failed: {}", e.what());
+        return true;
+    }
+}
+
+bool AccountService::server_password_ok(const std::optional<std::string>& attempt) const {
+    if (!server_password_) return true;
+    return attempt && server_password_->matches(*attempt);
+}
+
+void AccountService::login(std::string_view name, std::string password, std::string address,
+                           std::function<void(LoginResult)> done) {
+    std::string key = names::fold(name);
+    const auto verdict = throttle_->check(key, address, monotonic_now());
+    if (!verdict.allowed()) {
+        return done(LoginResult{false, store::describe(verdict), verdict.retry_after});
+    }
+    worker_.submit([this, key = std::move(key), password = std::move(password),
+                    address = std::move(address),
+                    done = std::move(done)]() mutable -> BlockingWorker::Continuation {
+        bool accepted = false;
+        std::string failure(kLoginRefused);
+        try {
+            accepted = worker_accounts_->verify(key, password).accepted;
+        } catch (const std::exception& e) {
+            failure = std::string("The account database failed: ") + e.what();
+        }
+        return [this, accepted, failure = std::move(failure), key = std::move(key),
+                address = std::move(address), done = std::move(done)] {
+            if (accepted) {
+                throttle_->record_success(key);
+                return done(LoginResult{true, {}, {}});
+            }
+            throttle_->record_failure(key, address, monotonic_now());
+            done(LoginResult{false, failure, {}});
+        };
+    });
+}
+
+void AccountService::register_name(std::string_view name, std::string password,
+                                   std::function<void(std::string)> done) {
+    if (auto problem = store::check_password_rules(password)) {
+        return done(std::string(store::describe(*problem)));
+    }
+    worker_.submit([this, key = names::fold(name), display = std::string(name),
+                    password = std::move(password),
+                    done = std::move(done)]() mutable -> BlockingWorker::Continuation {
+        std::string error;
+        try {
+            if (auto problem = worker_accounts_->register_account(key, display, password)) {
+                error = store::describe(*problem);
+            }
+        } catch (const std::exception& e) {
+            error = std::string("The account database failed: ") + e.what();
+        }
+        return [error = std::move(error), done = std::move(done)] { done(error); };
+    });
+}
+
+}  // namespace hubchat::net

@@ -1,0 +1,78 @@
+// Accounts as the adapters use them: login and registration run on a worker thread
+// (Argon2id takes tens of milliseconds), with their answers delivered back on the event
+// loop; failed logins are throttled per name and per address; the hub asks it which names
+// are registered. One per server, on the event loop thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/hub.hpp"
+#include "net/blocking_worker.hpp"
+
+namespace hubchat::store {
+class Database;
+class AccountStore;
+class LoginThrottle;
+class ServerPassword;
+}  // namespace hubchat::store
+
+namespace hubchat::net {
+
+struct AccountSettings {
+    std::filesystem::path data_dir;
+    bool accounts_only = false;
+    std::filesystem::path server_password_file;  // empty: no server password
+};
+
+class AccountService final : public NameRegistry {
+  public:
+    // Opens (creating on first start) the database in the data directory. Throws
+    // std::runtime_error with a readable reason.
+    AccountService(boost::asio::io_context& io, const AccountSettings& settings);
+    ~AccountService() override;
+
+    // Server shutdown: drop queued work and let the event loop finish.
+    void stop() { worker_.stop(); }
+
+    bool is_registered(std::string_view name) const override;
+    bool accounts_only() const override { return accounts_only_; }
+
+    // True when no server password is set or `attempt` is it.
+    bool server_password_ok(const std::optional<std::string>& attempt) const;
+    bool has_server_password() const { return server_password_ != nullptr; }
+
+    struct LoginResult {
+        bool accepted = false;
+        std::string error;                         // why not, for the user
+        std::chrono::milliseconds retry_after{0};  // set when throttled
+    };
+    // Checks `password` for `name`'s account; `done` runs on the loop (maybe at once, when
+    // throttled). `address` is the client's, for throttling.
+    void login(std::string_view name, std::string password, std::string address,
+               std::function<void(LoginResult)> done);
+
+    // Registers `name` (which the caller holds) with `password`; `done` gets an empty
+    // string on success, else the reason.
+    void register_name(std::string_view name, std::string password,
+                       std::function<void(std::string error)> done);
+
+  private:
+    std::unique_ptr<store::Database> loop_db_;  // for is_registered, on the loop thread
+    std::unique_ptr<store::AccountStore> loop_accounts_;
+    std::unique_ptr<store::Database> worker_db_;  // used only by jobs on the worker thread
+    std::unique_ptr<store::AccountStore> worker_accounts_;
+    std::unique_ptr<store::LoginThrottle> throttle_;
+    std::unique_ptr<store::ServerPassword> server_password_;
+    bool accounts_only_ = false;
+    // Last, so it stops (joining its thread) before the stores its jobs use are destroyed.
+    BlockingWorker worker_;
+};
+
+}  // namespace hubchat::net

@@ -1,0 +1,97 @@
+#include "net/blocking_worker.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <system_error>
+
+namespace hubchat::net {
+
+namespace {
+
+int make_eventfd() {
+    const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+    return fd;
+}
+
+}  // namespace
+
+BlockingWorker::BlockingWorker(boost::asio::io_context& io)
+    : wakeup_fd_(make_eventfd()), wakeup_(io, wakeup_fd_), thread_([this] { run(); }) {
+    wait_for_results();
+}
+
+BlockingWorker::~BlockingWorker() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+        jobs_.clear();
+    }
+    work_ready_.notify_one();
+    thread_.join();  // before wakeup_ (which owns the eventfd) is destroyed
+}
+
+void BlockingWorker::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        jobs_.clear();
+    }
+    boost::system::error_code ignored;
+    wakeup_.cancel(ignored);
+}
+
+void BlockingWorker::submit(Job job) {
+    {
+        std::lock_guard lock(mutex_);
+        jobs_.push_back(std::move(job));
+    }
+    ++submitted_;
+    work_ready_.notify_one();
+}
+
+void BlockingWorker::run() {
+    for (;;) {
+        Job job;
+        {
+            std::unique_lock lock(mutex_);
+            work_ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+            if (stopping_) return;
+            job = std::move(jobs_.front());
+            jobs_.pop_front();
+        }
+        Continuation continuation = job();
+        {
+            std::lock_guard lock(mutex_);
+            done_.push_back(std::move(continuation));
+        }
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const auto written = ::write(wakeup_fd_, &one, sizeof one);
+    }
+}
+
+void BlockingWorker::wait_for_results() {
+    wakeup_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                       [this](boost::system::error_code ec) {
+                           if (ec) return;  // the loop is being torn down
+                           take_results();
+                           wait_for_results();
+                       });
+}
+
+void BlockingWorker::take_results() {
+    std::uint64_t count = 0;
+    [[maybe_unused]] const auto n = ::read(wakeup_fd_, &count, sizeof count);
+    std::deque<Continuation> ready;
+    {
+        std::lock_guard lock(mutex_);
+        ready.swap(done_);
+    }
+    for (auto& continuation : ready) {
+        ++completed_;
+        if (continuation) continuation();
+    }
+}
+
+}  // namespace hubchat::net

@@ -1,0 +1,51 @@
+// One background thread for work that must not stall the event loop (password hashing
+// takes tens of milliseconds). Jobs run there in order; each returns a continuation that
+// runs back on the event loop. The loop is woken through an eventfd rather than a post,
+// because the io_context runs without internal locking (one thread owns it).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace hubchat::net {
+
+class BlockingWorker {
+  public:
+    using Continuation = std::function<void()>;
+    using Job = std::function<Continuation()>;
+
+    explicit BlockingWorker(boost::asio::io_context& io);
+    ~BlockingWorker();  // finishes the job in hand, drops the rest
+    BlockingWorker(const BlockingWorker&) = delete;
+    BlockingWorker& operator=(const BlockingWorker&) = delete;
+
+    // From the loop thread: runs `job` on the worker, then what it returns on the loop.
+    void submit(Job job);
+    // Stops waiting for results, so the event loop can run out of work and return; jobs
+    // still queued are dropped. For server shutdown.
+    void stop();
+    std::size_t pending() const { return submitted_ - completed_; }
+
+  private:
+    void run();
+    void wait_for_results();
+    void take_results();
+
+    const int wakeup_fd_;                           // eventfd: the worker writes to it...
+    boost::asio::posix::stream_descriptor wakeup_;  // ...and the loop waits on it
+    std::mutex mutex_;
+    std::condition_variable work_ready_;
+    std::deque<Job> jobs_;           // guarded by mutex_
+    std::deque<Continuation> done_;  // guarded by mutex_
+    bool stopping_ = false;          // guarded by mutex_
+    std::size_t submitted_ = 0;      // loop thread only
+    std::size_t completed_ = 0;      // loop thread only
+    std::thread thread_;
+};
+
+}  // namespace hubchat::net
