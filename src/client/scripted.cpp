@@ -102,9 +102,9 @@ void ListenSession::received(std::string_view line) {
     }
     if (const auto* welcome = std::get_if<event::Welcome>(&*event)) {
         awaiting_welcome_ = false;
+        // Also when the connection was lost before the first welcome: the loss was told.
+        if (loss_announced_) host_.warn("hubchat: reconnected as " + printable(welcome->name));
         loss_announced_ = false;
-        if (welcomed_once_) host_.warn("hubchat: reconnected as " + printable(welcome->name));
-        welcomed_once_ = true;
     } else if (const auto* error = std::get_if<event::Error>(&*event)) {
         host_.warn("hubchat: " + printable(error->message));
         if (awaiting_welcome_) {

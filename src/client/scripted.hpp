@@ -60,7 +60,6 @@ class ListenSession final : public Session {
     bool verbose_;
     bool connected_ = false;
     bool awaiting_welcome_ = false;
-    bool welcomed_once_ = false;
     bool loss_announced_ = false;
     bool finished_ = false;
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <type_traits>
+#include <utility>
 
 #include "client/commands.hpp"
 #include "client/render.hpp"
@@ -77,7 +78,7 @@ void ChatSession::received(std::string_view line) {
 void ChatSession::on_welcome(const event::Welcome& welcome) {
     awaiting_welcome_ = false;
     if (!welcome.name.empty()) name_ = welcome.name;
-    loss_announced_ = false;
+    const bool loss_was_told = std::exchange(loss_announced_, false);
     if (welcomed_once_) {
         host_.show("Reconnected to the server as " + printable(name_) + ".");
         // The server forgot our rooms with the old connection.
@@ -85,6 +86,8 @@ void ChatSession::on_welcome(const event::Welcome& welcome) {
             transmit(encode_room_request(RoomRequest::Join, room, next_ref()));
         }
     } else {
+        // Lost before the first welcome: the person was told, so is told it is back.
+        if (loss_was_told) host_.show("Reconnected to the server as " + printable(name_) + ".");
         welcomed_once_ = true;
         stage_ = Stage::Chat;
         host_.prompt(kSayPrompt);

@@ -242,9 +242,22 @@ std::optional<int> Process::wait_exit(std::chrono::milliseconds patience) {
     return exit_code_;
 }
 
-Server::Server(std::string host, std::uint16_t port)
+namespace {
+
+std::vector<std::string> server_argv(const std::string& host, std::uint16_t port,
+                                     const std::string& data_dir,
+                                     const std::vector<std::string>& extra_args) {
+    std::vector<std::string> argv{HUBCHAT_SERVER_BIN, "--data-dir",        data_dir, "--host", host,
+                                  "--port",           std::to_string(port)};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    return argv;
+}
+
+}  // namespace
+
+Server::Server(std::string host, std::uint16_t port, const std::vector<std::string>& extra_args)
     : host_(std::move(host)),
-      process_({HUBCHAT_SERVER_BIN, "--host", host_, "--port", std::to_string(port)}) {
+      process_(server_argv(host_, port, data_dir_.path().string(), extra_args)) {
     if (!process_.expect(" listening on ")) return;
     if (!process_.expect("\n")) return;
     static const std::regex listening(R"(listening on (\S+):(\d+)\r?\n)");
@@ -252,6 +265,17 @@ Server::Server(std::string host, std::uint16_t port)
     if (std::regex_search(process_.out(), match, listening)) {
         port_ = static_cast<std::uint16_t>(std::stoi(match[2].str()));
     }
+}
+
+std::string Server::tls_fingerprint() {
+    static const std::regex banner(R"(certificate SHA-256 fingerprint ([0-9A-F:]+)\r?\n)");
+    std::smatch match;
+    std::string out;
+    process_.wait_for([&](const std::string& so_far) {
+        out = so_far;
+        return std::regex_search(out, match, banner);
+    });
+    return match.empty() ? std::string() : match[1].str();
 }
 
 std::optional<int> Server::stop() {

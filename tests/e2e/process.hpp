@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "../client/temp_dir.hpp"
+
 namespace hubchat::e2e {
 
 using namespace std::chrono_literals;
@@ -89,19 +91,25 @@ class Process {
     std::optional<int> exit_code_;
 };
 
-// hubchat-server on a port of its choosing (or the one given), stopped at the end.
+// hubchat-server on a port of its choosing (or the one given), stopped at the end. It
+// gets a scratch --data-dir of its own (accounts, certificate), so tests never touch the
+// real one or each other's; a --data-dir in `extra_args` comes later and wins.
 class Server {
   public:
-    explicit Server(std::string host = "127.0.0.1", std::uint16_t port = 0);
+    explicit Server(std::string host = "127.0.0.1", std::uint16_t port = 0,
+                    const std::vector<std::string>& extra_args = {});
     bool started() const { return port_ != 0; }
     std::uint16_t port() const { return port_; }
     const std::string& host() const { return host_; }
     std::string output() const { return process_.out(); }
+    // With --tls: the certificate fingerprint its banner prints, "" if none comes.
+    std::string tls_fingerprint();
     // SIGTERM; the exit code.
     std::optional<int> stop();
 
   private:
     std::string host_;
+    client::test::TempDir data_dir_;  // outlives the server process
     Process process_;
     std::uint16_t port_ = 0;
 };
