@@ -90,7 +90,8 @@ ServerEvent decode_object(const json::object& object) {
         return event::Welcome{text_of(object, "name"), text_of(object, "server")};
     if (type == "ack") return event::Ack{ref_of(object), names_in(object, "failed")};
     if (type == "error") {
-        return event::Error{text_of(object, "code"), text_of(object, "message"), ref_of(object)};
+        return event::Error{text_of(object, "code"), text_of(object, "message"), ref_of(object),
+                            count_of(object, "retry_after_ms")};
     }
     if (type == "list") return event::UserList{names_in(object, "users")};
     if (type.empty() && object.contains("client-list")) {
@@ -115,14 +116,28 @@ ServerEvent decode_object(const json::object& object) {
                            text_of(object, "reason")};
     }
     if (type == "pong") return event::Pong{ref_of(object)};
+    if (type == "ping") return event::Ping{ref_of(object)};
+    if (type == "registered") return event::Registered{text_of(object, "name"), ref_of(object)};
     if (type == "shutdown") return event::Shutdown{text_of(object, "message")};
     return event::Unknown{type};
 }
 
 }  // namespace
 
-std::string encode_hello(std::string_view name) {
-    return frame({{"type", "hello"}, {"name", name}, {"protocol", kProtocolVersion}});
+std::string encode_hello(std::string_view name, const Credentials& credentials) {
+    json::object hello{{"type", "hello"}, {"name", name}, {"protocol", kProtocolVersion}};
+    if (credentials.password) hello["password"] = *credentials.password;
+    if (credentials.server_password) hello["server_password"] = *credentials.server_password;
+    return frame(hello);
+}
+
+std::string encode_register(std::string_view password, std::uint64_t ref) {
+    return frame({{"type", "register"}, {"password", password}, {"ref", ref}});
+}
+
+std::string encode_pong(std::optional<std::uint64_t> ref) {
+    if (!ref) return frame({{"type", "pong"}});
+    return frame({{"type", "pong"}, {"ref", *ref}});
 }
 
 std::string encode_message(std::string_view dest, std::string_view text, std::uint64_t ref) {

@@ -18,7 +18,18 @@ inline constexpr int kProtocolVersion = 1;
 enum class Query { List, Rooms, Ping };
 enum class RoomRequest { Join, Leave, Members };
 
-std::string encode_hello(std::string_view name);
+// What a hello may carry beyond the name: the account's password and the hub's
+// (private hubs). Absent fields are left out of the frame.
+struct Credentials {
+    std::optional<std::string> password;
+    std::optional<std::string> server_password;
+};
+
+std::string encode_hello(std::string_view name, const Credentials& credentials = {});
+// Registers the name in use with `password` (answered by `registered` or an error).
+std::string encode_register(std::string_view password, std::uint64_t ref);
+// The answer to the server's keepalive ping, copying its ref.
+std::string encode_pong(std::optional<std::uint64_t> ref);
 std::string encode_message(std::string_view dest, std::string_view text, std::uint64_t ref);
 std::string encode_query(Query query, std::uint64_t ref);
 std::string encode_room_request(RoomRequest request, std::string_view room, std::uint64_t ref);
@@ -44,6 +55,7 @@ struct Error {
     std::string code;
     std::string message;
     std::optional<std::uint64_t> ref;
+    std::uint64_t retry_after_ms = 0;  // rate_limited: when trying again can succeed
 };
 struct UserList {
     std::vector<std::string> users;
@@ -71,6 +83,13 @@ struct Left {
 struct Pong {
     std::optional<std::uint64_t> ref;
 };
+struct Ping {  // the server's keepalive: answer with a pong of the same ref
+    std::optional<std::uint64_t> ref;
+};
+struct Registered {  // the name in use now belongs to this user's account
+    std::string name;
+    std::optional<std::uint64_t> ref;
+};
 struct Shutdown {
     std::string message;
 };
@@ -79,9 +98,10 @@ struct Unknown {  // valid JSON this client has no use for; ignored, never fatal
 };
 }  // namespace event
 
-using ServerEvent = std::variant<event::Welcome, event::Chat, event::Ack, event::Error,
-                                 event::UserList, event::RoomList, event::Members, event::Joined,
-                                 event::Left, event::Pong, event::Shutdown, event::Unknown>;
+using ServerEvent =
+    std::variant<event::Welcome, event::Chat, event::Ack, event::Error, event::UserList,
+                 event::RoomList, event::Members, event::Joined, event::Left, event::Pong,
+                 event::Ping, event::Registered, event::Shutdown, event::Unknown>;
 
 // One line from the server (without its '\n'). nullopt when it is not a JSON object.
 // Missing or wrongly typed fields decode as empty rather than failing: a display

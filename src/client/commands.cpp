@@ -93,6 +93,11 @@ Action interpret(std::string_view line) {
             if (room.front() != '#') room.insert(room.begin(), '#');
             return action::Who{std::move(room)};
         }
+        if (name == "/REGISTER") return action::Register{};
+        if (name == "/LOGIN") {
+            if (argument.empty()) return action::Problem{"Which name? /login NAME"};
+            return action::Login{std::string(argument)};
+        }
         if (name == "/JOIN") return room_command(command, argument, true);
         if (name == "/LEAVE" || name == "/PART") return room_command(command, argument, false);
         return action::Problem{"Unknown command " + std::string(command) + " (try /help)"};

@@ -30,14 +30,19 @@ struct Rooms {};
 struct Who {
     std::string room;  // empty: everyone connected
 };
+struct Register {};  // `/register`: the name in use becomes this user's, with a password
+struct Login {       // `/login NAME`: connect again as NAME, with its password
+    std::string name;
+};
 struct Problem {  // a malformed command: tell the user, send nothing
     std::string text;
 };
 }  // namespace action
 
-using Action = std::variant<action::Quit, action::ListUsers, action::Help, action::Commands,
-                            action::Empty, action::AskDest, action::Send, action::Join,
-                            action::Leave, action::Rooms, action::Who, action::Problem>;
+using Action =
+    std::variant<action::Quit, action::ListUsers, action::Help, action::Commands, action::Empty,
+                 action::AskDest, action::Send, action::Join, action::Leave, action::Rooms,
+                 action::Who, action::Register, action::Login, action::Problem>;
 
 Action interpret(std::string_view line);
 

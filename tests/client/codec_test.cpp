@@ -31,6 +31,22 @@ TEST(Encode, RequestsAreOneJsonObjectPerLine) {
     EXPECT_EQ(encode_quit(), "{\"type\":\"quit\"}\n");
 }
 
+TEST(Encode, AccountFrames) {
+    EXPECT_EQ(encode_hello("alice", {"pw", std::nullopt}),
+              "{\"type\":\"hello\",\"name\":\"alice\",\"protocol\":1,\"password\":\"pw\"}\n");
+    EXPECT_EQ(encode_hello("alice", {std::nullopt, "hub"}),
+              "{\"type\":\"hello\",\"name\":\"alice\",\"protocol\":1,"
+              "\"server_password\":\"hub\"}\n");
+    EXPECT_EQ(encode_hello("alice", {"pw", "hub"}),
+              "{\"type\":\"hello\",\"name\":\"alice\",\"protocol\":1,\"password\":\"pw\","
+              "\"server_password\":\"hub\"}\n");
+    EXPECT_EQ(encode_hello("alice", {}), encode_hello("alice"));
+    EXPECT_EQ(encode_register("s\"cret", 7),
+              "{\"type\":\"register\",\"password\":\"s\\\"cret\",\"ref\":7}\n");
+    EXPECT_EQ(encode_pong(42), "{\"type\":\"pong\",\"ref\":42}\n");
+    EXPECT_EQ(encode_pong(std::nullopt), "{\"type\":\"pong\"}\n");
+}
+
 TEST(Encode, TextIsEscapedAndStaysOnOneLine) {
     const std::string frame = encode_message("bob", "say \"hi\"\nback\\slash {}", 1);
     EXPECT_EQ(frame.find('\n'), frame.size() - 1);
@@ -88,6 +104,15 @@ TEST(Decode, EveryServerFrameOfTheProtocol) {
     EXPECT_EQ(left.reason, "left");
 
     EXPECT_EQ(decoded<event::Pong>(R"({"type":"pong","ref":5})").ref, 5u);
+    EXPECT_EQ(decoded<event::Ping>(R"({"type":"ping","ref":42})").ref, 42u);
+    EXPECT_FALSE(decoded<event::Ping>(R"({"type":"ping"})").ref);
+    auto registered = decoded<event::Registered>(R"({"type":"registered","ref":7,"name":"alice"})");
+    EXPECT_EQ(registered.name, "alice");
+    EXPECT_EQ(registered.ref, 7u);
+    auto limited = decoded<event::Error>(
+        R"({"type":"error","code":"rate_limited","message":"Too many failed logins","retry_after_ms":400})");
+    EXPECT_EQ(limited.code, "rate_limited");
+    EXPECT_EQ(limited.retry_after_ms, 400u);
     EXPECT_EQ(decoded<event::Shutdown>(R"({"type":"shutdown","message":"Server is shutting down"})")
                   .message,
               "Server is shutting down");

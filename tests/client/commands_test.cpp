@@ -72,6 +72,14 @@ TEST(Commands, SlashCommands) {
     EXPECT_TRUE(is<action::Problem>(interpret("/dance")));
 }
 
+TEST(Commands, AccountCommands) {
+    EXPECT_TRUE(is<action::Register>(interpret("/register")));
+    EXPECT_TRUE(is<action::Register>(interpret("/REGISTER ")));
+    EXPECT_EQ(as<action::Login>(interpret("/login bob")).name, "bob");
+    EXPECT_EQ(as<action::Login>(interpret("/Login   bob  ")).name, "bob");
+    EXPECT_EQ(as<action::Problem>(interpret("/login")).text, "Which name? /login NAME");
+}
+
 TEST(Commands, BlankAnswers) {
     EXPECT_TRUE(is_blank(""));
     EXPECT_TRUE(is_blank("  \t"));
