@@ -177,7 +177,7 @@ void JsonSession::consume(std::string_view bytes) {
             case proto::JsonFramer::Kind::Fatal: {
                 Error error{ErrorCode::TooLarge,
                             "Could not find the end of a frame after " +
-                                std::to_string(framer_.buffered()) +
+                                std::to_string(framer_.scanned()) +
                                 " bytes; closing the connection",
                             {},
                             {}};

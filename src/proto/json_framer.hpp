@@ -38,6 +38,9 @@ class JsonFramer {
 
     // Bytes of an unfinished frame held between reads (0 while idle).
     std::size_t buffered() const { return spill_ ? spill_->pending.size() : 0; }
+    // Bytes of the object or garbage line being scanned, buffered or skipped alike: after
+    // Fatal, how far the framer read before giving up (buffered() is 0 by then).
+    std::size_t scanned() const { return frame_bytes_; }
     bool idle() const { return state_ == State::TopLevel && buffered() == 0; }
     // Returns the partial-frame buffer's memory (call when idle).
     void release_memory();

@@ -201,6 +201,9 @@ TEST(JsonFramer, EndlessGarbageIsFatal) {
     JsonFramer garbage(64, 256);
     auto r = feed(garbage, {std::string(100, 'g'), std::string(100, 'g'), std::string(100, 'g')});
     EXPECT_EQ(r.events, (Kinds{Kind::BadFrame, Kind::Fatal}));
+    // The session's final error says how far it read; nothing of it is buffered.
+    EXPECT_EQ(garbage.scanned(), 100u);
+    EXPECT_EQ(garbage.buffered(), 0u);
 
     // A newline within the frame limit saves the stream (docs/PROTOCOL.md, Framing).
     JsonFramer saved(64, 256);
@@ -212,6 +215,8 @@ TEST(JsonFramer, EndlessOversizeObjectIsFatal) {
     JsonFramer endless(64, 256);
     auto r = feed(endless, {R"({"m":")", std::string(300, 'e')});
     EXPECT_EQ(r.events, Kinds{Kind::Fatal});
+    EXPECT_EQ(endless.scanned(), 306u);  // past the allowance, though none of it is buffered
+    EXPECT_EQ(endless.buffered(), 0u);
 
     // An oversize object that ends within the allowance is only TooLarge.
     JsonFramer ends(64, 256);
