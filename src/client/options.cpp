@@ -63,6 +63,13 @@ ParsedOptions parse_rewritten(const std::vector<std::string>& args) {
                    "Verify the server against this certificate authority (PEM file) instead of "
                    "the system's, with no first-use trust; implies --tls")
         ->check(CLI::ExistingFile);
+    // Read (and their permissions checked) when the client starts, not here: parsing
+    // stays free of I/O.
+    app.add_option("--password-file", o.password_file,
+                   "Log in: the password of --name (or of the name typed) is this file's first "
+                   "line; the file must be the user's alone (chmod 600)");
+    app.add_option("--server-password-file", o.server_password_file,
+                   "A private hub's password, on this file's first line (chmod 600)");
     send->excludes(listen);
     json->needs(listen);
 

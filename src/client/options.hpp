@@ -23,6 +23,8 @@ struct ClientOptions {
     bool tls = false;                            // --tls or hubchats://
     std::optional<std::string> tls_fingerprint;  // --tls-fingerprint, normalised "AB:CD:..."
     std::optional<std::string> tls_ca;           // --tls-ca FILE
+    std::optional<std::string> password_file;    // --password-file FILE: the name's password
+    std::optional<std::string> server_password_file;  // --server-password-file FILE
 };
 
 struct ParsedOptions {

@@ -28,6 +28,15 @@ TEST(Options, TheOriginalsForms) {
     EXPECT_EQ(parse_options({"--machine-name:::1"}).options.host, "::1");
 }
 
+TEST(Options, PasswordFilesAreTakenAsPathsAndReadLater) {
+    const auto parsed = parse_options(
+        {"--name", "bot", "--password-file", "/no/such/file", "--server-password-file=hub.pw"});
+    EXPECT_FALSE(parsed.exit_code) << parsed.err;
+    EXPECT_EQ(parsed.options.password_file, "/no/such/file");
+    EXPECT_EQ(parsed.options.server_password_file, "hub.pw");
+    EXPECT_FALSE(parse_options(std::vector<std::string>{}).options.password_file);
+}
+
 TEST(Options, TheConventionalForms) {
     const auto parsed = parse_options({"--host", "::1", "--port", "7100", "-v"});
     EXPECT_FALSE(parsed.exit_code) << parsed.err;
