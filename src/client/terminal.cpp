@@ -2,9 +2,11 @@
 
 #include <histedit.h>
 #include <signal.h>
+#include <string.h>  // explicit_bzero
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <string>
 
@@ -29,6 +31,25 @@ void write_line(std::string_view text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fputc('\n', stdout);
     std::fflush(stdout);
+}
+
+void write_text(std::string_view text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+}
+
+// Columns taken by a prompt: one per character (prompts are plain text, names included).
+std::size_t columns(std::string_view text) {
+    std::size_t count = 0;
+    for (const char c : text) {
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;  // not a UTF-8 tail
+    }
+    return count;
+}
+
+void wipe(std::string& secret) {
+    explicit_bzero(secret.data(), secret.size());
+    secret.clear();
 }
 
 }  // namespace
@@ -64,18 +85,91 @@ char* Terminal::prompt_of(EditLine* editor) {
 
 void Terminal::set_prompt(std::string_view prompt) {
     prompt_ = prompt;
+    secret_prompt_.reset();
     if (!is_open()) return;
     if (in_handler_) {
         // The next line starts when the handler returns and is drawn with this prompt.
         shown_prompt_ = prompt_;
         return;
     }
+    if (secret_active_) {
+        // The secret is no longer wanted: off its line, and back to editing.
+        end_secret(true);
+        write_line("");
+        return resume_editor();
+    }
     with_line_lifted([] {});
+}
+
+void Terminal::set_secret_prompt(std::string_view prompt) {
+    secret_prompt_ = std::string(prompt);
+    // Inside the handler, accept() starts it once the handler returns.
+    if (!is_open() || in_handler_) return;
+    if (secret_active_) {
+        end_secret(true);
+        write_line("");
+        return start_secret();
+    }
+    // libedit's line off the screen, and libedit's hands off the terminal.
+    clear_text();
+    erase_line();
+    el_set(editor_, EL_UNBUFFERED, 0);
+    start_secret();
+}
+
+void Terminal::start_secret() {
+    // From the modes libedit keeps for between lines (canonical, echo on): echo off, but
+    // the newline, so that Enter still moves to the next line.
+    ::tcgetattr(STDIN_FILENO, &secret_saved_);
+    termios quiet = secret_saved_;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHOE | ECHOK);
+    quiet.c_lflag |= ICANON | ECHONL;
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    secret_active_ = true;
+    write_text(*secret_prompt_);
+}
+
+void Terminal::end_secret(bool discard_typed) {
+    if (!secret_active_) return;
+    // Whatever part of it was typed must not reach libedit's line, or the shell's.
+    if (discard_typed) ::tcflush(STDIN_FILENO, TCIFLUSH);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &secret_saved_);
+    secret_active_ = false;
+    wipe(secret_);
+}
+
+void Terminal::read_secret() {
+    // Canonical mode: the descriptor is readable once a whole line is (or at Ctrl-D), and
+    // a read returns at most that line.
+    char buffer[1024];
+    ssize_t n = 0;
+    do {
+        n = ::read(STDIN_FILENO, buffer, sizeof buffer);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n <= 0) {  // Ctrl-D on an empty line, or the terminal hung up
+        end_secret(false);
+        write_line("");
+        return accept(std::nullopt, true);
+    }
+    secret_.append(buffer, static_cast<std::size_t>(n));
+    explicit_bzero(buffer, sizeof buffer);
+    const auto end = secret_.find('\n');
+    if (end == std::string::npos) return;  // Ctrl-D in mid-line: the rest is to come
+    std::string line = secret_.substr(0, end);
+    end_secret(false);
+    accept(std::move(line), true);
+}
+
+void Terminal::resume_editor() {
+    shown_prompt_ = prompt_;
+    el_set(editor_, EL_UNBUFFERED, 1);  // raw mode again; draws the prompt
 }
 
 void Terminal::read_keys() {
     bool first = true;
     while (is_open()) {
+        if (secret_active_) return read_secret();
         int waiting = 0;
         if (::ioctl(STDIN_FILENO, FIONREAD, &waiting) != 0) waiting = 0;
         if (waiting <= 0) {
@@ -96,31 +190,39 @@ void Terminal::read_keys() {
     }
 }
 
-void Terminal::accept(std::optional<std::string> line) {
+void Terminal::accept(std::optional<std::string> line, bool secret) {
     // Back to a normal terminal while the line is handled: libedit has already moved to
     // a fresh line, so what the handler prints needs no lifting.
     el_set(editor_, EL_UNBUFFERED, 0);
-    if (line && !line->empty()) {
+    if (secret) {
+        secret_prompt_.reset();
+    } else if (line && !line->empty()) {
         HistEvent event;
         history(history_, &event, H_ENTER, line->c_str());
     }
     in_handler_ = true;
     handler_(std::move(line));
     in_handler_ = false;
-    // A new, empty line with the current prompt (unless the handler closed us).
-    if (is_open()) {
-        shown_prompt_ = prompt_;
-        el_set(editor_, EL_UNBUFFERED, 1);
-    }
+    if (!is_open()) return;  // the handler closed us
+    if (secret_prompt_) return start_secret();
+    resume_editor();  // a new, empty line with the current prompt
 }
 
 void Terminal::print(std::string_view text) {
     if (!is_open() || in_handler_) return write_line(text);
+    if (secret_active_) {
+        // Only the prompt is on its line (nothing typed is shown): blank it, print, and
+        // ask again below; what was typed so far stays in the kernel's line.
+        const std::string blank(columns(*secret_prompt_), ' ');
+        write_text("\r" + blank + "\r");
+        write_line(text);
+        return write_text(*secret_prompt_);
+    }
     with_line_lifted([text] { write_line(text); });
 }
 
 void Terminal::resize() {
-    if (!is_open()) return;
+    if (!is_open() || secret_active_) return;  // resuming libedit reads the new size
     if (in_handler_) return el_resize(editor_);
     // Erased while libedit still knows the old width, redrawn with the new one.
     with_line_lifted([this] { el_resize(editor_); });
@@ -128,6 +230,12 @@ void Terminal::resize() {
 
 void Terminal::suspend() {
     if (!is_open()) return;
+    if (secret_active_) {
+        end_secret(true);  // the shell gets a normal terminal, and none of the secret
+        write_line("");
+        ::kill(::getpid(), SIGSTOP);
+        return start_secret();
+    }
     with_line_lifted([this] {
         el_set(editor_, EL_PREP_TERM, 0);  // the shell gets a normal terminal
         ::kill(::getpid(), SIGSTOP);       // returns once continued (fg, bg, SIGCONT)
@@ -171,7 +279,10 @@ void Terminal::erase_line() {
 
 void Terminal::close() {
     if (!is_open()) return;
-    if (!in_handler_) {
+    if (secret_active_) {
+        end_secret(true);
+        write_line("");
+    } else if (!in_handler_) {
         // Leave a clean line behind: the shell's prompt comes next.
         clear_text();
         erase_line();

@@ -7,7 +7,13 @@
 // last character, so the readline recipe (save, clear, print, restore, redisplay)
 // leaves stale or doubled text. The native API (histedit.h) gives the same editing with
 // a redraw that works.
+//
+// A password is read with libedit out of the way: the terminal goes back to its normal
+// (canonical) mode with echo off, so the kernel's line discipline does the little editing
+// a password needs (erase, kill line) and nothing typed is ever drawn.
 #pragma once
+
+#include <termios.h>
 
 #include <functional>
 #include <optional>
@@ -32,6 +38,10 @@ class Terminal {
     Terminal& operator=(const Terminal&) = delete;
 
     void set_prompt(std::string_view prompt);
+    // The next line only is a secret: asked with `prompt`, not echoed, not kept in the
+    // history. The line after it is asked with set_prompt()'s prompt again, unless the
+    // handler asks for another secret.
+    void set_secret_prompt(std::string_view prompt);
     // Stdin is readable: give every key waiting there to the editor.
     void read_keys();
     // Prints one line above the line being typed.
@@ -47,7 +57,14 @@ class Terminal {
 
   private:
     static char* prompt_of(struct editline* editor);
-    void accept(std::optional<std::string> line);
+    void accept(std::optional<std::string> line, bool secret = false);
+    // Echo off, canonical mode, the secret prompt written; libedit is not reading.
+    void start_secret();
+    // Back to the terminal modes libedit left; an unfinished secret is discarded.
+    void end_secret(bool discard_typed);
+    void read_secret();
+    // Gives libedit the terminal again, drawing the prompt and an empty line.
+    void resume_editor();
     // Runs `between` with the edited line taken off the screen, then redraws it.
     void with_line_lifted(const std::function<void()>& between);
     void clear_text();
@@ -59,6 +76,10 @@ class Terminal {
     std::string prompt_;        // the prompt asked for
     std::string shown_prompt_;  // what libedit draws: empty while the line is lifted
     bool in_handler_ = false;   // a line was just entered: nothing of it is on screen
+    std::optional<std::string> secret_prompt_;  // asked for the next line
+    bool secret_active_ = false;                // reading it now, libedit aside
+    termios secret_saved_{};                    // the modes to go back to
+    std::string secret_;                        // typed so far (the kernel's line, read)
 };
 
 }  // namespace hubchat::client
