@@ -190,7 +190,8 @@ struct ServerConnection::Impl {
                                   writing.clear();
                                   if (ec) return lost(describe(ec));
                                   if (!queued.empty()) return write_next();
-                                  if (closing) finish_close();
+                                  if (closing) return finish_close();
+                                  if (reconnect_now) restart();
                               });
         });
     }
@@ -200,7 +201,23 @@ struct ServerConnection::Impl {
         drop_socket();
         callbacks.lost(why);
         if (closing) return finish_close();
+        if (std::exchange(reconnect_now, false)) return retry();
         schedule_retry();
+    }
+
+    void reconnect() {
+        if (!open || closing) return;
+        reconnect_now = true;
+        if (writing.empty() && queued.empty()) restart();
+        // else restart() follows the last write
+    }
+
+    // The drop reconnect() asked for (the server may also have closed first: either way
+    // `lost` is called once and the next attempt starts at once).
+    void restart() {
+        boost::system::error_code ignored;
+        tcp_layer().shutdown(tcp::socket::shutdown_both, ignored);
+        lost("reconnecting");
     }
 
     void drop_socket() {
@@ -299,6 +316,7 @@ struct ServerConnection::Impl {
     std::string writing;  // the write in flight
     bool open = false;
     bool closing = false;
+    bool reconnect_now = false;    // asked by reconnect(): no backoff before the next try
     std::uint64_t generation = 0;  // handlers of a dropped connection see a newer one
     std::function<void()> on_closed;
 };
@@ -317,6 +335,10 @@ void ServerConnection::send(std::string frame) {
     if (!impl_->open || impl_->closing) return;
     impl_->queued += frame;
     impl_->write_next();
+}
+
+void ServerConnection::reconnect() {
+    impl_->reconnect();
 }
 
 void ServerConnection::close(std::function<void()> done) {

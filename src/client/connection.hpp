@@ -51,6 +51,10 @@ class ServerConnection {
     Start connect(std::string& error);
     // Queues one frame; dropped when not connected.
     void send(std::string frame);
+    // Lets the queued frames leave, drops the connection (`lost` is called) and connects
+    // again at once, without the backoff's delay. Nothing when not connected: it is
+    // reconnecting already.
+    void reconnect();
     // Stops reconnecting, lets the queued frames leave, closes, then calls `done` (from
     // the event loop).
     void close(std::function<void()> done);
