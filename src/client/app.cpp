@@ -18,6 +18,7 @@
 #include "client/line_splitter.hpp"
 #include "client/render.hpp"
 #include "client/scripted.hpp"
+#include "client/secret_file.hpp"
 #include "client/server_address.hpp"
 #include "client/server_trust.hpp"
 #include "client/session.hpp"
@@ -64,9 +65,34 @@ void write_line(std::FILE* stream, std::string_view text) {
     std::fflush(stream);
 }
 
+// An unusable password file is a mistake on the command line, like a bad option.
+constexpr int kBadCommandLineExitCode = 2;
+
+// The passwords the options point at. nullopt (having said why) when a file is unusable.
+std::optional<Credentials> read_credentials(const ClientOptions& options) {
+    Credentials credentials;
+    std::string error;
+    if (options.password_file) {
+        credentials.password = read_secret_file(*options.password_file, "--password-file", error);
+        if (!credentials.password) {
+            write_line(stderr, "hubchat: " + error);
+            return std::nullopt;
+        }
+    }
+    if (options.server_password_file) {
+        credentials.server_password =
+            read_secret_file(*options.server_password_file, "--server-password-file", error);
+        if (!credentials.server_password) {
+            write_line(stderr, "hubchat: " + error);
+            return std::nullopt;
+        }
+    }
+    return credentials;
+}
+
 class Runtime final : public Host {
   public:
-    explicit Runtime(const ClientOptions& options)
+    Runtime(const ClientOptions& options, Credentials credentials)
         : options_(options),
           mode_(mode_for(options)),
           stdin_flags_(::fcntl(STDIN_FILENO, F_GETFL)),
@@ -78,7 +104,7 @@ class Runtime final : public Host {
                        [this](const PeerCertificate& peer) { return accept_server(peer); }}),
           stop_signals_(io_),
           terminal_signals_(io_) {
-        session_ = make_session();
+        session_ = make_session(std::move(credentials));
     }
 
     ~Runtime() override {
@@ -128,6 +154,12 @@ class Runtime final : public Host {
         if (terminal_) terminal_->set_prompt(text);
     }
 
+    void prompt_secret(std::string_view text) override {
+        if (terminal_) terminal_->set_secret_prompt(text);
+    }
+
+    void reconnect() override { connection_.reconnect(); }
+
     void finish(int exit_code) override {
         if (exit_code_) return;
         exit_code_ = exit_code;
@@ -142,14 +174,15 @@ class Runtime final : public Host {
     }
 
   private:
-    std::unique_ptr<Session> make_session() {
+    std::unique_ptr<Session> make_session(Credentials credentials) {
         switch (mode_) {
             case Mode::Send:
                 return std::make_unique<SendSession>(*this, options_.name, options_.to,
-                                                     *options_.send, options_.verbose);
+                                                     *options_.send, options_.verbose,
+                                                     std::move(credentials));
             case Mode::Listen:
                 return std::make_unique<ListenSession>(*this, options_.name, options_.json,
-                                                       options_.verbose);
+                                                       options_.verbose, std::move(credentials));
             case Mode::Interactive:
             case Mode::Piped:
                 break;
@@ -160,6 +193,7 @@ class Runtime final : public Host {
         config.interactive = mode_ == Mode::Interactive;
         config.color = wants_color();
         config.verbose = options_.verbose;
+        config.credentials = std::move(credentials);
         return std::make_unique<ChatSession>(*this, std::move(config));
     }
 
@@ -269,7 +303,9 @@ class Runtime final : public Host {
 }  // namespace
 
 int run_client(const ClientOptions& options) {
-    Runtime runtime(options);
+    std::optional<Credentials> credentials = read_credentials(options);
+    if (!credentials) return kBadCommandLineExitCode;
+    Runtime runtime(options, std::move(*credentials));
     return runtime.run();
 }
 

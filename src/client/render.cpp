@@ -69,6 +69,8 @@ std::vector<std::string> command_lines() {
         "/join #room        join a room (created if new); /leave #room leaves it",
         "/rooms             list rooms and their sizes",
         "/who #room         list a room's members",
+        "/register          make your name yours, with a password (asked twice, not shown)",
+        "/login NAME        connect again as NAME, a registered name (asks its password)",
     };
 }
 

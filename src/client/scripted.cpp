@@ -7,19 +7,47 @@
 #include "core/names.hpp"
 
 namespace hubchat::client {
+namespace {
+
+// What --verbose shows of a hello: passwords never reach the screen.
+std::string hello_shown(std::string_view name, const Credentials& credentials) {
+    constexpr std::string_view kHidden = "********";
+    Credentials hidden;
+    if (credentials.password) hidden.password = std::string(kHidden);
+    if (credentials.server_password) hidden.server_password = std::string(kHidden);
+    return encode_hello(name, hidden);
+}
+
+std::string sending_line(std::string_view frame) {
+    return "\tsending \"" + printable(frame.substr(0, frame.size() - 1)) + "\"";
+}
+
+// A refused hello: the server's reason, and the option that answers it if there is one.
+void warn_refusal(Host& host, const event::Error& error) {
+    host.warn("hubchat: " + printable(error.message));
+    if (error.code == "name_registered" || error.code == "account_required") {
+        host.warn("hubchat: give its password with --password-file FILE");
+    } else if (error.code == "access_denied") {
+        host.warn("hubchat: give the server's password with --server-password-file FILE");
+    }
+}
+
+}  // namespace
 
 // ---- --send -------------------------------------------------------------------------
 
 SendSession::SendSession(Host& host, std::string name, std::string to, std::string text,
-                         bool verbose)
+                         bool verbose, Credentials credentials)
     : host_(host),
       name_(std::move(name)),
+      credentials_(std::move(credentials)),
       to_(std::move(to)),
       text_(std::move(text)),
       verbose_(verbose) {}
 
 void SendSession::connected() {
-    transmit(encode_hello(name_));
+    if (verbose_) host_.warn(sending_line(hello_shown(name_, credentials_)));
+    host_.send(encode_hello(name_, credentials_));
 }
 
 void SendSession::disconnected(std::string_view why) {
@@ -42,9 +70,14 @@ void SendSession::received(std::string_view line) {
             if (!ack->failed.empty()) refused_ = true;  // the error line says which
         }
     } else if (const auto* error = std::get_if<event::Error>(&*event)) {
+        if (!welcomed_) {
+            warn_refusal(host_, *error);
+            return finish(1);  // the name was refused
+        }
         host_.warn("hubchat: " + printable(error->message));
-        if (!welcomed_) return finish(1);  // the name was refused
         if (error->ref == kMessageRef) refused_ = true;
+    } else if (const auto* ping = std::get_if<event::Ping>(&*event)) {
+        transmit(encode_pong(ping->ref));
     } else if (const auto* pong = std::get_if<event::Pong>(&*event)) {
         if (pong->ref == kPingRef) finish(acked_ && !refused_ ? 0 : 1);
     } else if (const auto* chat = std::get_if<event::Chat>(&*event)) {
@@ -63,7 +96,7 @@ void SendSession::interrupted() {
 }
 
 void SendSession::transmit(std::string frame) {
-    if (verbose_) host_.warn("\tsending \"" + printable(frame.substr(0, frame.size() - 1)) + "\"");
+    if (verbose_) host_.warn(sending_line(frame));
     host_.send(std::move(frame));
 }
 
@@ -74,13 +107,19 @@ void SendSession::finish(int code) {
 
 // ---- --listen -----------------------------------------------------------------------
 
-ListenSession::ListenSession(Host& host, std::string name, bool json, bool verbose)
-    : host_(host), name_(std::move(name)), json_(json), verbose_(verbose) {}
+ListenSession::ListenSession(Host& host, std::string name, bool json, bool verbose,
+                             Credentials credentials)
+    : host_(host),
+      name_(std::move(name)),
+      credentials_(std::move(credentials)),
+      json_(json),
+      verbose_(verbose) {}
 
 void ListenSession::connected() {
     connected_ = true;
     awaiting_welcome_ = true;
-    host_.send(encode_hello(name_));
+    if (verbose_) host_.warn(sending_line(hello_shown(name_, credentials_)));
+    host_.send(encode_hello(name_, credentials_));
 }
 
 void ListenSession::disconnected(std::string_view why) {
@@ -106,11 +145,14 @@ void ListenSession::received(std::string_view line) {
         if (loss_announced_) host_.warn("hubchat: reconnected as " + printable(welcome->name));
         loss_announced_ = false;
     } else if (const auto* error = std::get_if<event::Error>(&*event)) {
-        host_.warn("hubchat: " + printable(error->message));
-        if (awaiting_welcome_) {
-            finished_ = true;
-            host_.finish(1);
-        }
+        if (!awaiting_welcome_) return host_.warn("hubchat: " + printable(error->message));
+        warn_refusal(host_, *error);
+        finished_ = true;
+        host_.finish(1);
+    } else if (const auto* ping = std::get_if<event::Ping>(&*event)) {
+        const std::string pong = encode_pong(ping->ref);
+        if (verbose_) host_.warn(sending_line(pong));
+        host_.send(pong);
     } else if (const auto* shutdown = std::get_if<event::Shutdown>(&*event)) {
         host_.warn("hubchat: " + printable(shutdown->message));
     }

@@ -8,15 +8,18 @@
 #include <string>
 #include <string_view>
 
+#include "client/codec.hpp"
 #include "client/session.hpp"
 
 namespace hubchat::client {
 
 // Exit codes: 0 once the server acknowledged the message to every recipient; 1 when it
-// refused it (all or some recipients), the name, or the connection failed; 130 on Ctrl-C.
+// refused it (all or some recipients), the name or the password, or the connection
+// failed; 130 on Ctrl-C.
 class SendSession final : public Session {
   public:
-    SendSession(Host& host, std::string name, std::string to, std::string text, bool verbose);
+    SendSession(Host& host, std::string name, std::string to, std::string text, bool verbose,
+                Credentials credentials = {});
 
     void connected() override;
     void disconnected(std::string_view why) override;
@@ -30,6 +33,7 @@ class SendSession final : public Session {
 
     Host& host_;
     std::string name_;
+    Credentials credentials_;
     std::string to_;
     std::string text_;
     bool verbose_;
@@ -45,7 +49,8 @@ class SendSession final : public Session {
 // frame exactly as received. Reconnects like the chat client; Ctrl-C exits 0.
 class ListenSession final : public Session {
   public:
-    ListenSession(Host& host, std::string name, bool json, bool verbose);
+    ListenSession(Host& host, std::string name, bool json, bool verbose,
+                  Credentials credentials = {});
 
     void connected() override;
     void disconnected(std::string_view why) override;
@@ -56,6 +61,7 @@ class ListenSession final : public Session {
   private:
     Host& host_;
     std::string name_;
+    Credentials credentials_;  // in the hello of every connection
     bool json_;
     bool verbose_;
     bool connected_ = false;

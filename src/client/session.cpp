@@ -18,19 +18,49 @@ std::string trimmed(std::string_view s) {
     return std::string(s.substr(first, last - first + 1));
 }
 
-bool is_name_refusal(const event::Error& error) {
-    return error.code == "name_taken" || error.code == "bad_name";
+// The answers to a hello that leave the connection unregistered, ready for another.
+bool is_hello_refusal(const event::Error& error) {
+    return error.code == "name_taken" || error.code == "bad_name" ||
+           error.code == "name_registered" || error.code == "account_required" ||
+           error.code == "login_failed" || error.code == "rate_limited" ||
+           error.code == "access_denied";
 }
+
+// Refusals a password typed at the terminal can answer.
+bool wants_password(const event::Error& error) {
+    return error.code == "name_registered" || error.code == "account_required" ||
+           error.code == "login_failed" || error.code == "rate_limited";
+}
+
+// Overwritten before it is freed: a password should not linger in freed memory.
+void forget(std::string& secret) {
+    std::fill(secret.begin(), secret.end(), '\0');
+    secret.clear();
+}
+
+void forget(std::optional<std::string>& secret) {
+    if (secret) forget(*secret);
+    secret.reset();
+}
+
+// What --verbose shows of a frame carrying a password.
+constexpr std::string_view kHidden = "********";
 
 }  // namespace
 
 ChatSession::ChatSession(Host& host, ChatConfig config)
-    : host_(host), config_(std::move(config)), name_(trimmed(config_.name)) {}
+    : host_(host),
+      config_(std::move(config)),
+      name_(trimmed(config_.name)),
+      password_(config_.credentials.password),
+      server_password_(config_.credentials.server_password) {}
 
 // ---- connection ---------------------------------------------------------------------
 
 void ChatSession::connected() {
     connected_ = true;
+    // A password being typed goes with the next hello, once entered.
+    if (stage_ == Stage::AskPassword || stage_ == Stage::AskServerPassword) return;
     if (!name_.empty()) {
         register_name();
     } else if (stage_ == Stage::AskName) {
@@ -40,7 +70,14 @@ void ChatSession::connected() {
 
 void ChatSession::disconnected(std::string_view why) {
     connected_ = false;
+    if (std::exchange(expect_drop_, false)) return;  // /login's: lines wait for the welcome
     awaiting_welcome_ = false;
+    if (register_ref_) {
+        // Whether it was registered is unknown: the next hello finds out (and, if it was,
+        // the password is asked).
+        register_ref_.reset();
+        forget(registering_);
+    }
     if (finished_) return;
     if (leave_ping_) return leave_now();  // no more answers will come
     if (!loss_announced_) {
@@ -64,6 +101,10 @@ void ChatSession::received(std::string_view line) {
                 on_error(e);
             } else if constexpr (std::is_same_v<E, event::Pong>) {
                 if (leave_ping_ && e.ref == leave_ping_) leave_now();
+            } else if constexpr (std::is_same_v<E, event::Ping>) {
+                transmit(encode_pong(e.ref));  // the server's keepalive
+            } else if constexpr (std::is_same_v<E, event::Registered>) {
+                on_registered(e);
             } else if constexpr (std::is_same_v<E, event::Joined>) {
                 on_presence(event, e.user, e.room, true);
             } else if constexpr (std::is_same_v<E, event::Left>) {
@@ -77,10 +118,16 @@ void ChatSession::received(std::string_view line) {
 
 void ChatSession::on_welcome(const event::Welcome& welcome) {
     awaiting_welcome_ = false;
+    server_password_asked_ = false;
     if (!welcome.name.empty()) name_ = welcome.name;
     const bool loss_was_told = std::exchange(loss_announced_, false);
     if (welcomed_once_) {
-        host_.show("Reconnected to the server as " + printable(name_) + ".");
+        if (switching_from_) {
+            switching_from_.reset();
+            host_.show("Logged in as " + printable(name_) + ".");
+        } else {
+            host_.show("Reconnected to the server as " + printable(name_) + ".");
+        }
         // The server forgot our rooms with the old connection.
         for (const auto& room : rooms_) {
             transmit(encode_room_request(RoomRequest::Join, room, next_ref()));
@@ -89,25 +136,83 @@ void ChatSession::on_welcome(const event::Welcome& welcome) {
         // Lost before the first welcome: the person was told, so is told it is back.
         if (loss_was_told) host_.show("Reconnected to the server as " + printable(name_) + ".");
         welcomed_once_ = true;
+    }
+    // Also after a reconnection that had to ask for a name or a password again.
+    if (asking_for_name()) {
         stage_ = Stage::Chat;
         host_.prompt(kSayPrompt);
     }
     release_held_input();
 }
 
+void ChatSession::on_registered(const event::Registered& registered) {
+    if (!register_ref_ || registered.ref != register_ref_) return;  // not an answer of ours
+    register_ref_.reset();
+    forget(password_);
+    password_ = std::exchange(registering_, std::nullopt);  // for the reconnections' hellos
+    const std::string& name = registered.name.empty() ? name_ : registered.name;
+    host_.show("The name " + printable(name) +
+               " is now registered to you; log in with this password from now on.");
+}
+
 void ChatSession::on_error(const event::Error& error) {
-    if (!(awaiting_welcome_ && is_name_refusal(error))) {
+    if (register_ref_ && error.ref == register_ref_) {
+        register_ref_.reset();
+        forget(registering_);
+    } else if (awaiting_welcome_ && is_hello_refusal(error)) {
+        return on_hello_refused(error);
+    }
+    show_all(lines_for_person(error, config_.color));
+}
+
+void ChatSession::on_hello_refused(const event::Error& error) {
+    awaiting_welcome_ = false;
+    if (switching_from_) {
+        // /login refused: back to who we were, on this same connection (still unnamed).
         show_all(lines_for_person(error, config_.color));
+        Identity previous = std::move(*switching_from_);
+        switching_from_.reset();
+        host_.show("Not logged in as " + printable(name_) + "; connecting again as " +
+                   printable(previous.name) + ".");
+        name_ = std::move(previous.name);
+        forget(password_);
+        password_ = std::move(previous.password);
+        if (connected_) register_name();
         return;
     }
-    awaiting_welcome_ = false;
+    if (error.code == "access_denied") {
+        forget(server_password_);
+        if (config_.interactive && !std::exchange(server_password_asked_, true)) {
+            show_all(lines_for_person(error, config_.color));
+            held_input_.clear();  // typed ahead, so shown on the screen: never a password
+            stage_ = Stage::AskServerPassword;
+            host_.prompt_secret("Server password> ");
+            return;
+        }
+        finished_ = true;
+        host_.warn("hubchat: " + printable(error.message));
+        host_.finish(1);
+        return;
+    }
+    if (config_.interactive && wants_password(error)) {
+        show_all(lines_for_person(error, config_.color));
+        forget(password_);
+        held_input_.clear();  // typed ahead, so shown on the screen: never a password
+        return ask_password();
+    }
+    // The name is refused, or would need a password no terminal can ask for.
     name_.clear();
+    forget(password_);
+    password_ = config_.credentials.password;  // --password-file's, for the next name
     // A person is asked again; a pipe may hold the next name to try, unless the name
     // came from --name or the refusal came on a reconnect.
     const bool ask_again = config_.interactive || (config_.name.empty() && !welcomed_once_);
     if (!ask_again) {
         finished_ = true;
         host_.warn("hubchat: " + printable(error.message));
+        if (error.code == "name_registered" || error.code == "account_required") {
+            host_.warn("hubchat: give its password with --password-file FILE");
+        }
         host_.finish(1);
         return;
     }
@@ -159,9 +264,16 @@ void ChatSession::handle(std::optional<std::string> line) {
                 host_.show("No empty name please.");
                 return ask_name();
             }
+            if (!names::same(trimmed(*line), name_)) password_hint_shown_ = false;
             name_ = trimmed(*line);
             if (connected_) register_name();
             return;
+        case Stage::AskPassword:
+        case Stage::AskServerPassword:
+        case Stage::NewPassword:
+        case Stage::NewPasswordAgain:
+        case Stage::LoginPassword:
+            return handle_secret(stage_, std::move(*line));
         case Stage::AskDest: {
             const std::string dest = normalize_dest(*line);
             if (dest.empty()) {
@@ -177,6 +289,86 @@ void ChatSession::handle(std::optional<std::string> line) {
         case Stage::Chat:
             return handle_chat_line(*line);
     }
+}
+
+void ChatSession::handle_secret(Stage stage, std::string line) {
+    switch (stage) {
+        case Stage::AskPassword:
+            if (line.empty()) {  // not this name's owner: another name, then
+                forget(password_);
+                name_.clear();
+                return ask_name();
+            }
+            password_ = std::move(line);
+            stage_ = Stage::AskName;  // answered: the hello goes now, or once connected
+            host_.prompt("");
+            if (connected_) register_name();
+            return;
+        case Stage::AskServerPassword:
+            server_password_ = std::move(line);
+            stage_ = Stage::AskName;
+            host_.prompt("");
+            if (connected_) register_name();
+            return;
+        case Stage::NewPassword:
+            if (line.empty()) {
+                stage_ = Stage::Chat;
+                host_.prompt(kSayPrompt);
+                return host_.show("No password given; nothing registered.");
+            }
+            new_password_ = std::move(line);
+            stage_ = Stage::NewPasswordAgain;
+            return host_.prompt_secret("Again> ");
+        case Stage::NewPasswordAgain: {
+            stage_ = Stage::Chat;
+            host_.prompt(kSayPrompt);
+            std::string first = std::exchange(new_password_, {});
+            const bool same = first == line;
+            forget(line);
+            if (!same) {
+                forget(first);
+                return host_.show("The passwords differ; nothing registered.");
+            }
+            if (!can_reach_server("Not connected to the server; nothing registered.")) {
+                return forget(first);
+            }
+            register_ref_ = next_ref();
+            registering_ = std::move(first);
+            transmit(encode_register(*registering_, *register_ref_),
+                     encode_register(kHidden, *register_ref_));
+            return;
+        }
+        case Stage::LoginPassword: {
+            stage_ = Stage::Chat;
+            host_.prompt(kSayPrompt);
+            std::string name = std::exchange(login_name_, {});
+            if (line.empty()) {
+                return host_.show("No password given; still " + printable(name_) + ".");
+            }
+            if (!can_reach_server("Not connected to the server; try again shortly.")) {
+                return forget(line);
+            }
+            // A welcomed connection cannot say hello again: leave it and come back as
+            // `name` on a new one; the reconnection's welcome joins the rooms again.
+            switching_from_ = Identity{name_, std::move(password_)};
+            name_ = std::move(name);
+            password_ = std::move(line);
+            expect_drop_ = true;
+            awaiting_welcome_ = true;  // lines typed meanwhile wait for the new welcome
+            transmit(encode_quit());
+            host_.reconnect();
+            return;
+        }
+        case Stage::AskName:
+        case Stage::Chat:
+        case Stage::AskDest:
+            return;
+    }
+}
+
+bool ChatSession::asking_for_name() const {
+    return stage_ == Stage::AskName || stage_ == Stage::AskPassword ||
+           stage_ == Stage::AskServerPassword;
 }
 
 void ChatSession::handle_chat_line(const std::string& line) {
@@ -205,6 +397,10 @@ void ChatSession::handle_chat_line(const std::string& line) {
                 send_message(a.dest, a.text);
             } else if constexpr (std::is_same_v<A, action::Problem>) {
                 host_.show(a.text);
+            } else if constexpr (std::is_same_v<A, action::Register>) {
+                start_register();
+            } else if constexpr (std::is_same_v<A, action::Login>) {
+                start_login(a.name);
             } else {
                 if (!can_reach_server("Not connected to the server; try again shortly.")) return;
                 if constexpr (std::is_same_v<A, action::Join>) {
@@ -238,10 +434,43 @@ void ChatSession::ask_name() {
     host_.prompt(kNamePrompt);
 }
 
+void ChatSession::ask_password() {
+    stage_ = Stage::AskPassword;
+    if (!std::exchange(password_hint_shown_, true)) {
+        host_.show("Type the password of " + printable(name_) +
+                   ", or just Enter to choose another name.");
+    }
+    host_.prompt_secret("Password for " + printable(name_) + "> ");
+}
+
+void ChatSession::start_register() {
+    if (!config_.interactive) {
+        return host_.show("/register needs a terminal, to ask for the password unseen.");
+    }
+    if (!can_reach_server("Not connected to the server; try again shortly.")) return;
+    stage_ = Stage::NewPassword;
+    host_.prompt_secret("New password for " + printable(name_) + "> ");
+}
+
+void ChatSession::start_login(std::string name) {
+    if (!config_.interactive) {
+        return host_.show("/login needs a terminal, to ask for the password unseen.");
+    }
+    if (!can_reach_server("Not connected to the server; try again shortly.")) return;
+    login_name_ = std::move(name);
+    stage_ = Stage::LoginPassword;
+    host_.prompt_secret("Password for " + printable(login_name_) + "> ");
+}
+
 void ChatSession::register_name() {
     awaiting_welcome_ = true;
-    if (!welcomed_once_) host_.prompt("");  // nothing to type until the server answers
-    transmit(encode_hello(name_));
+    // Nothing to type until the server answers.
+    if (!welcomed_once_ || asking_for_name()) host_.prompt("");
+    const Credentials credentials{password_, server_password_};
+    if (!password_ && !server_password_) return transmit(encode_hello(name_));
+    const Credentials hidden{password_ ? std::optional<std::string>(kHidden) : std::nullopt,
+                             server_password_ ? std::optional<std::string>(kHidden) : std::nullopt};
+    transmit(encode_hello(name_, credentials), encode_hello(name_, hidden));
 }
 
 void ChatSession::leave_after_replies() {
@@ -271,9 +500,10 @@ void ChatSession::send_message(std::string_view dest, std::string_view text) {
     transmit(encode_message(dest, text, next_ref()));
 }
 
-void ChatSession::transmit(std::string frame) {
+void ChatSession::transmit(std::string frame, std::optional<std::string> shown) {
     if (config_.verbose) {
-        host_.show("\tsending \"" + printable(std::string_view(frame).substr(0, frame.size() - 1)) +
+        const std::string& text = shown ? *shown : frame;
+        host_.show("\tsending \"" + printable(std::string_view(text).substr(0, text.size() - 1)) +
                    "\"");
     }
     host_.send(std::move(frame));

@@ -26,6 +26,14 @@ class Host {
     virtual void warn(std::string_view line) = 0;
     // The prompt for the next input line; "" for none.
     virtual void prompt(std::string_view text) = 0;
+    // The prompt for the next input line only, which is a password: typed without echo
+    // and kept out of the history. The line after it goes back to prompt()'s; sessions
+    // say which prompt follows a password by calling prompt() or prompt_secret() again.
+    // Only sessions at a terminal ask this.
+    virtual void prompt_secret(std::string_view text) = 0;
+    // Drop the connection once the frames already sent have left, and connect again at
+    // once: disconnected() then connected() follow.
+    virtual void reconnect() = 0;
     // Stop with this exit code, once the frames already sent have left.
     virtual void finish(int exit_code) = 0;
 };
@@ -47,6 +55,7 @@ class Session {
 
 struct ChatConfig {
     std::string name;         // --name: registered without asking
+    Credentials credentials;  // --password-file, --server-password-file: in every hello
     std::string to;           // --to: plain lines go there without asking `Dest name> `
     bool interactive = true;  // a person at a terminal: prompts; names are asked again
     bool color = false;       // chat lines in red, as the original
@@ -54,7 +63,9 @@ struct ChatConfig {
 };
 
 // The chat client proper, at a terminal or fed by a pipe: the original's questions and
-// commands, hubchat's one-line sends and rooms, registration and re-registration.
+// commands, hubchat's one-line sends and rooms, registration and re-registration, and
+// accounts: the passwords a server asks for, /register and /login. Passwords live only in
+// this object's memory, for the hellos of reconnections.
 class ChatSession final : public Session {
   public:
     ChatSession(Host& host, ChatConfig config);
@@ -66,33 +77,66 @@ class ChatSession final : public Session {
     void interrupted() override;
 
   private:
-    enum class Stage { AskName, Chat, AskDest };
+    enum class Stage {
+        AskName,
+        AskPassword,        // the name is registered: its password, or Enter for another name
+        AskServerPassword,  // a private hub
+        Chat,
+        AskDest,
+        NewPassword,       // /register
+        NewPasswordAgain,  // /register, to catch a typing mistake
+        LoginPassword,     // /login NAME
+    };
+    // Who this client was before a /login, to go back to if the server refuses the new
+    // name. Set from the /login until the server answers the hello.
+    struct Identity {
+        std::string name;
+        std::optional<std::string> password;
+    };
 
     void handle(std::optional<std::string> line);
     void handle_chat_line(const std::string& line);
+    void handle_secret(Stage stage, std::string line);
+    bool asking_for_name() const;
     void release_held_input();
     void end_of_input();
 
     void on_welcome(const event::Welcome& welcome);
     void on_error(const event::Error& error);
+    void on_hello_refused(const event::Error& error);
+    void on_registered(const event::Registered& registered);
     void on_presence(const ServerEvent& event, std::string_view user, std::string_view room,
                      bool joined);
 
     void ask_name();
+    void ask_password();
+    void start_register();
+    void start_login(std::string name);
     void register_name();
     void leave_after_replies();
     void leave_now();
 
     bool can_reach_server(std::string_view refusal);
     void send_message(std::string_view dest, std::string_view text);
-    void transmit(std::string frame);
+    // `shown`: what --verbose prints instead of the frame, when it holds a password.
+    void transmit(std::string frame, std::optional<std::string> shown = std::nullopt);
     void show_all(const std::vector<std::string>& lines);
     std::uint64_t next_ref() { return next_ref_++; }
 
     Host& host_;
     ChatConfig config_;
     Stage stage_ = Stage::AskName;
-    std::string name_;  // registered or being registered; empty: ask for one
+    std::string name_;                     // registered or being registered; empty: ask for one
+    std::optional<std::string> password_;  // name_'s, in every hello
+    std::optional<std::string> server_password_;  // in every hello
+    bool server_password_asked_ = false;          // asked once for each refusal streak
+    bool password_hint_shown_ = false;            // "Enter alone to choose another name"
+    std::string new_password_;                    // /register's first answer
+    std::optional<std::string> registering_;      // /register sent with this password...
+    std::optional<std::uint64_t> register_ref_;   // ...and this ref
+    std::string login_name_;                      // /login's NAME, while its password is asked
+    std::optional<Identity> switching_from_;      // a /login under way
+    bool expect_drop_ = false;                    // the drop asked for by /login: not a loss
     bool connected_ = false;
     bool awaiting_welcome_ = false;
     bool welcomed_once_ = false;

@@ -15,7 +15,15 @@ class RecordingHost final : public Host {
     void send(std::string frame) override { sent.push_back(std::move(frame)); }
     void show(std::string_view line) override { shown.emplace_back(line); }
     void warn(std::string_view line) override { warned.emplace_back(line); }
-    void prompt(std::string_view text) override { current_prompt = text; }
+    void prompt(std::string_view text) override {
+        current_prompt = text;
+        prompt_is_secret = false;
+    }
+    void prompt_secret(std::string_view text) override {
+        current_prompt = text;
+        prompt_is_secret = true;
+    }
+    void reconnect() override { ++reconnects; }
     void finish(int code) override {
         ++finish_calls;
         exit_code = code;
@@ -29,6 +37,8 @@ class RecordingHost final : public Host {
     std::vector<std::string> shown;
     std::vector<std::string> warned;
     std::string current_prompt = "(none)";
+    bool prompt_is_secret = false;  // current_prompt asks for a password, unechoed
+    int reconnects = 0;
     std::optional<int> exit_code;
     int finish_calls = 0;
 };
