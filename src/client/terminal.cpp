@@ -280,8 +280,9 @@ void Terminal::erase_line() {
 void Terminal::close() {
     if (!is_open()) return;
     if (secret_active_) {
+        // Leave a clean line behind: only the prompt is on it.
         end_secret(true);
-        write_line("");
+        write_text("\r" + std::string(columns(*secret_prompt_), ' ') + "\r");
     } else if (!in_handler_) {
         // Leave a clean line behind: the shell's prompt comes next.
         clear_text();

@@ -132,6 +132,22 @@ TEST(Accounts, MessagesArrivingWhileAPasswordIsTypedDoNotDisturbIt) {
     EXPECT_TRUE(alice.sees("Message from bob: it worked"));
 }
 
+TEST(Accounts, CtrlCAtAPasswordPromptLeavesCleanly) {
+    Server server;
+    ASSERT_TRUE(server.started());
+    Person alice(server);
+    ASSERT_TRUE(alice.registers_as("alice"));
+    alice.enters("/register");
+    ASSERT_TRUE(alice.sees("New password for alice> "));
+    alice.types("half typed");
+    alice.types("\x03");  // the terminal makes it SIGINT, echo off or not
+    EXPECT_TRUE(alice.sees("closing socket"));
+    EXPECT_EQ(alice.process().wait_exit(), 0);
+    EXPECT_TRUE(never_shown(alice, "half typed"));
+    // The prompt redrawn under "closing socket" is blanked: the shell's comes next.
+    EXPECT_EQ(alice.screen().cursor_line(), "");
+}
+
 TEST(Accounts, PasswordFileForSendAndListen) {
     Server server;
     ASSERT_TRUE(server.started());
