@@ -34,6 +34,7 @@ BlockingWorker::~BlockingWorker() {
 }
 
 void BlockingWorker::stop() {
+    stopped_ = true;  // also when called from a continuation, between two waits
     {
         std::lock_guard lock(mutex_);
         jobs_.clear();
@@ -72,6 +73,7 @@ void BlockingWorker::run() {
 }
 
 void BlockingWorker::wait_for_results() {
+    if (stopped_) return;
     wakeup_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
                        [this](boost::system::error_code ec) {
                            if (ec) return;  // the loop is being torn down
@@ -89,6 +91,7 @@ void BlockingWorker::take_results() {
         ready.swap(done_);
     }
     for (auto& continuation : ready) {
+        if (stopped_) return;  // stop() drops what had not run yet
         ++completed_;
         if (continuation) continuation();
     }

@@ -45,6 +45,7 @@ class BlockingWorker {
     bool stopping_ = false;          // guarded by mutex_
     std::size_t submitted_ = 0;      // loop thread only
     std::size_t completed_ = 0;      // loop thread only
+    bool stopped_ = false;           // loop thread only
     std::thread thread_;
 };
 

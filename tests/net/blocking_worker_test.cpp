@@ -1,0 +1,75 @@
+// BlockingWorker: jobs run off the event loop's thread, their continuations back on it,
+// in order; stop() lets the loop return with jobs still queued. Run under TSan in CI.
+#include "net/blocking_worker.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <future>
+#include <thread>
+#include <vector>
+
+namespace hubchat::net {
+namespace {
+
+namespace asio = boost::asio;
+
+TEST(BlockingWorker, JobsRunElsewhereAndTheirContinuationsRunOnTheLoopInOrder) {
+    asio::io_context io(1);
+    BlockingWorker worker(io);
+    const auto loop_thread = std::this_thread::get_id();
+    std::vector<int> order;
+    int jobs_on_loop_thread = 0;
+    int continuations_elsewhere = 0;
+    constexpr int kJobs = 50;
+    for (int i = 0; i < kJobs; ++i) {
+        worker.submit([&, i]() -> BlockingWorker::Continuation {
+            const bool on_loop = std::this_thread::get_id() == loop_thread;
+            return [&, i, on_loop] {
+                if (on_loop) ++jobs_on_loop_thread;
+                if (std::this_thread::get_id() != loop_thread) ++continuations_elsewhere;
+                order.push_back(i);
+                if (order.size() == kJobs) worker.stop();  // lets run() return
+            };
+        });
+    }
+    EXPECT_EQ(worker.pending(), static_cast<std::size_t>(kJobs));
+    io.run();
+    ASSERT_EQ(order.size(), static_cast<std::size_t>(kJobs));
+    for (int i = 0; i < kJobs; ++i) EXPECT_EQ(order[i], i);
+    EXPECT_EQ(jobs_on_loop_thread, 0);
+    EXPECT_EQ(continuations_elsewhere, 0);
+    EXPECT_EQ(worker.pending(), 0u);
+}
+
+TEST(BlockingWorker, StopLetsTheLoopReturnWithJobsStillQueued) {
+    asio::io_context io(1);
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    std::atomic<int> started = 0;
+    bool continued = false;
+    {
+        BlockingWorker worker(io);
+        // The first job blocks until released; the rest wait behind it.
+        worker.submit([&]() -> BlockingWorker::Continuation {
+            ++started;
+            released.wait();
+            return [&] { continued = true; };
+        });
+        for (int i = 0; i < 5; ++i) {
+            worker.submit([&]() -> BlockingWorker::Continuation {
+                ++started;
+                return {};
+            });
+        }
+        worker.stop();
+        io.run();  // must return: nothing else keeps the loop busy
+        release.set_value();
+    }  // the destructor finishes the job in hand and drops the queued ones
+    EXPECT_LE(started.load(), 1);
+    EXPECT_FALSE(continued);  // the loop had stopped waiting for results
+}
+
+}  // namespace
+}  // namespace hubchat::net
