@@ -234,19 +234,25 @@ bool Hub::within_budget(Connection& conn, std::optional<TokenBucket>& budget, st
     return false;
 }
 
+std::optional<Error> Hub::check_new_name(const std::string& name) const {
+    if (auto problem = names::check_user_name(name, limits_.max_name_chars)) {
+        return make_error(ErrorCode::BadName, *problem, {}, {name});
+    }
+    if (users_by_key_.contains(name)) {
+        return make_error(ErrorCode::NameTaken, "The name " + name + " is already taken", {},
+                          {name});
+    }
+    return std::nullopt;
+}
+
 void Hub::on(ConnectionId id, Connection& conn, Hello& cmd) {
     if (!conn.name.empty()) {
         conn.peer->deliver(make_error(ErrorCode::AlreadyRegistered,
                                       "You are already registered as " + conn.name, {}));
         return;
     }
-    if (auto problem = names::check_user_name(cmd.name, limits_.max_name_chars)) {
-        conn.peer->deliver(make_error(ErrorCode::BadName, *problem, {}, {cmd.name}));
-        return;
-    }
-    if (users_by_key_.contains(cmd.name)) {
-        conn.peer->deliver(make_error(
-            ErrorCode::NameTaken, "The name " + cmd.name + " is already taken", {}, {cmd.name}));
+    if (auto error = check_new_name(cmd.name)) {
+        conn.peer->deliver(std::move(*error));
         return;
     }
     if (!cmd.authenticated && registry_ != nullptr) {

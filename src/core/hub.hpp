@@ -84,6 +84,10 @@ class Hub {
     // Sends a shutdown notice to every connection, registered or not.
     void announce_shutdown(std::string_view text);
 
+    // Why `name` cannot be taken by a new user right now (badly formed, or in use), as the
+    // error a hello would get; nullopt if it can. Registration of accounts asks first.
+    std::optional<Error> check_new_name(const std::string& name) const;
+
     // The registered name of a connection, or nullptr before registration.
     const std::string* name_of(ConnectionId id) const;
     std::size_t user_count() const { return users_by_key_.size(); }

@@ -89,22 +89,23 @@ void AccountService::login(std::string_view name, std::string password, std::str
 }
 
 void AccountService::register_name(std::string_view name, std::string password,
-                                   std::function<void(std::string)> done) {
+                                   std::function<void(RegisterResult)> done) {
     if (auto problem = store::check_password_rules(password)) {
-        return done(std::string(store::describe(*problem)));
+        return done(RegisterResult{std::string(store::describe(*problem))});
     }
     worker_.submit([this, key = names::fold(name), display = std::string(name),
                     password = std::move(password),
                     done = std::move(done)]() mutable -> BlockingWorker::Continuation {
-        std::string error;
+        RegisterResult result;
         try {
             if (auto problem = worker_accounts_->register_account(key, display, password)) {
-                error = store::describe(*problem);
+                result.error = store::describe(*problem);
+                result.name_taken = *problem == store::AccountError::name_taken;
             }
         } catch (const std::exception& e) {
-            error = std::string("The account database failed: ") + e.what();
+            result.error = std::string("The account database failed: ") + e.what();
         }
-        return [error = std::move(error), done = std::move(done)] { done(error); };
+        return [result = std::move(result), done = std::move(done)] { done(result); };
     });
 }
 

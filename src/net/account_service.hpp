@@ -58,10 +58,13 @@ class AccountService final : public NameRegistry {
     void login(std::string_view name, std::string password, std::string address,
                std::function<void(LoginResult)> done);
 
-    // Registers `name` (which the caller holds) with `password`; `done` gets an empty
-    // string on success, else the reason.
+    struct RegisterResult {
+        std::string error;        // empty: registered
+        bool name_taken = false;  // someone registered the name first
+    };
+    // Registers `name` (which the caller holds) with `password`; `done` runs on the loop.
     void register_name(std::string_view name, std::string password,
-                       std::function<void(std::string error)> done);
+                       std::function<void(RegisterResult)> done);
 
   private:
     std::unique_ptr<store::Database> loop_db_;  // for is_registered, on the loop thread

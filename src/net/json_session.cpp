@@ -320,6 +320,9 @@ void JsonSession::on_decoded(proto::InboundFrame& frame) {
                       frame.ref,
                       {hello.name}});
         }
+        if (frame.password && frame.create_account) {
+            return sign_up(std::move(hello.name), std::move(*frame.password), std::move(frame.ref));
+        }
         if (frame.password) {
             return log_in(std::move(hello.name), std::move(*frame.password), std::move(frame.ref));
         }
@@ -365,16 +368,45 @@ void JsonSession::log_in(std::string name, std::string password, Ref ref) {
 
 void JsonSession::register_name(const std::string& name, std::string password, Ref ref) {
     awaiting_account_ = true;
-    accounts_->register_name(name, std::move(password),
-                             [self = shared_from_this(), name, ref](const std::string& error) {
-                                 if (self->phase_ != Phase::Open) return;
-                                 if (error.empty()) {
-                                     self->deliver(Registered{name, ref});
-                                 } else {
-                                     self->reply_error(ErrorCode::BadRequest, error, ref);
-                                 }
-                                 self->resume_input();
-                             });
+    accounts_->register_name(
+        name, std::move(password),
+        [self = shared_from_this(), name, ref](const AccountService::RegisterResult& result) {
+            if (self->phase_ != Phase::Open) return;
+            if (result.error.empty()) {
+                self->deliver(Registered{name, ref});
+            } else {
+                self->reply_error(
+                    result.name_taken ? ErrorCode::NameRegistered : ErrorCode::BadRequest,
+                    result.error, ref);
+            }
+            self->resume_input();
+        });
+}
+
+// A hello with "register":true: the account is made, then the name taken with it, the
+// one way to join a server that takes only registered users.
+void JsonSession::sign_up(std::string name, std::string password, Ref ref) {
+    if (auto error = hub_.check_new_name(name)) {
+        error->ref = std::move(ref);
+        return deliver(*error);
+    }
+    awaiting_account_ = true;
+    accounts_->register_name(
+        name, std::move(password),
+        [self = shared_from_this(), name, ref](const AccountService::RegisterResult& result) {
+            if (self->phase_ != Phase::Open) return;
+            if (!result.error.empty()) {
+                self->reply_error(
+                    result.name_taken ? ErrorCode::NameRegistered : ErrorCode::BadRequest,
+                    result.error, ref);
+            } else {
+                self->hub_.handle(self->id_, Hello{name, true});
+                if (self->hub_.name_of(self->id_) != nullptr) {
+                    self->deliver(Registered{name, ref});
+                }
+            }
+            self->resume_input();
+        });
 }
 
 void JsonSession::resume_input() {

@@ -67,6 +67,7 @@ class JsonSession final : public Peer,
     void reply_error(ErrorCode code, std::string text, Ref ref = {});
     // Accounts: the password check runs on a worker thread; input waits meanwhile, so
     // frames after a hello are handled as from the logged-in user.
+    void sign_up(std::string name, std::string password, Ref ref);
     void log_in(std::string name, std::string password, Ref ref);
     void register_name(const std::string& name, std::string password, Ref ref);
     void resume_input();

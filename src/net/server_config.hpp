@@ -22,6 +22,8 @@ struct ServerConfig {
     std::uint32_t rate_per_second = HubLimits{}.message_rate_per_second;  // 0: no flood control
     std::size_t max_rooms_per_user = HubLimits{}.max_rooms_per_user;
     std::size_t max_recipients = HubLimits{}.max_recipients;
+    std::size_t max_name_chars = HubLimits{}.max_name_chars;
+    std::size_t max_room_name_chars = HubLimits{}.max_room_name_chars;
     // For the listener's AdmissionControl, as is.
     AdmissionLimits admission;
     // Frames to original-dialect clients are spaced this far apart: its client breaks

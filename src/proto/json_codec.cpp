@@ -115,6 +115,15 @@ DecodeResult decode_object(const json::object& obj) {
                 *into = string_field(obj, field, has, error);
                 if (!error.empty()) return bad_request(error, ref);
             }
+            if (auto r = obj.find("register"); r != obj.end()) {
+                if (!r->value().is_bool()) {
+                    return bad_request("'register' must be true or false", ref);
+                }
+                frame.create_account = r->value().get_bool();
+            }
+            if (frame.create_account && !frame.password) {
+                return bad_request("'register' needs the new account's 'password'", ref);
+            }
             frame.ref = ref;
             frame.command = Hello{std::move(name)};
             return frame;

@@ -24,6 +24,8 @@ struct InboundFrame {
     // Account fields, checked by the adapter before the hub sees the hello. Never logged.
     std::optional<std::string> password;         // hello: log in to the name's account
     std::optional<std::string> server_password;  // hello: the server's own password
+    // hello with "register":true: create the name's account with `password`, then log in.
+    bool create_account = false;
     bool register_account = false;  // {"type":"register","password":..}: `password` is the new one
     Ref ref;                        // the frame's ref, for replies the adapter makes itself
 };

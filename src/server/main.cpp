@@ -68,6 +68,8 @@ hubchat::HubLimits hub_limits(const hubchat::net::ServerConfig& config) {
     if (config.rate_per_second == 0) limits.request_rate_per_second = 0;
     limits.max_rooms_per_user = config.max_rooms_per_user;
     limits.max_recipients = config.max_recipients;
+    limits.max_name_chars = config.max_name_chars;
+    limits.max_room_name_chars = config.max_room_name_chars;
     return limits;
 }
 

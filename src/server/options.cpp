@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/seed_args.hpp"
+#include "core/names.hpp"
 
 namespace hubchat::server {
 
@@ -65,6 +66,14 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     app.add_option("--max-recipients", config.max_recipients,
                    "Distinct targets in one message; ALL or a room counts as one (0: no limit)")
         ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--max-name-length", config.max_name_chars,
+                   "Characters in a user name (at most the built-in 32)")
+        ->check(CLI::Range(std::size_t{1}, names::kMaxNameChars))
+        ->capture_default_str();
+    app.add_option("--max-room-name-length", config.max_room_name_chars,
+                   "Characters in a room name, not counting the '#' (at most the built-in 32)")
+        ->check(CLI::Range(std::size_t{1}, names::kMaxNameChars))
         ->capture_default_str();
     app.add_option("--max-connections", config.admission.max_connections,
                    "Open connections in all (0: no limit)")

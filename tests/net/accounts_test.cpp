@@ -122,6 +122,54 @@ TEST(Accounts, AccountsOnlyServersRefuseGuests) {
     EXPECT_EQ(field(hello_with(alice, "alice", kPassword), "type"), "welcome");
 }
 
+json::object sign_up(TestClient& client, std::string_view name, std::string_view password) {
+    client.send_json({{"type", "hello"},
+                      {"name", name},
+                      {"password", password},
+                      {"register", true},
+                      {"ref", "s1"}});
+    auto reply = client.wait_for(
+        [](const json::object& o) { return has_type(o, "welcome") || has_type(o, "error"); });
+    return reply ? *reply : json::object{};
+}
+
+TEST(Accounts, AHelloCanSignUpEvenWhereGuestsAreRefused) {
+    ServerProcess server({"--accounts-only"});
+    TestClient dora(server.host(), server.port());
+    auto reply = sign_up(dora, "dora", kPassword);
+    ASSERT_EQ(field(reply, "type"), "welcome") << to_text(reply);
+    auto registered = dora.wait_type("registered");
+    ASSERT_TRUE(registered);
+    EXPECT_EQ(field(*registered, "name"), "dora");
+    EXPECT_EQ(field(*registered, "ref"), "s1");
+
+    // The name is now an account: signing up again is refused, logging in works.
+    TestClient again(server.host(), server.port());
+    reply = sign_up(again, "DORA", kPassword);
+    EXPECT_EQ(field(reply, "code"), "name_taken") << to_text(reply);  // dora is online
+    dora.close();
+    ASSERT_TRUE(eventually([&] {
+        TestClient probe(server.host(), server.port());
+        return field(sign_up(probe, "dora", kPassword), "code") == "name_registered";
+    }));
+    TestClient owner(server.host(), server.port());
+    EXPECT_EQ(field(hello_with(owner, "dora", kPassword), "type"), "welcome");
+
+    // Bad passwords and names are refused before anything is stored.
+    TestClient weak(server.host(), server.port());
+    reply = sign_up(weak, "weak", "short");
+    EXPECT_EQ(field(reply, "code"), "bad_request") << to_text(reply);
+    EXPECT_EQ(field(reply, "ref"), "s1");
+    reply = sign_up(weak, "bad name!", kPassword);
+    EXPECT_EQ(field(reply, "code"), "bad_name") << to_text(reply);
+    weak.send_json({{"type", "hello"}, {"name", "weak"}, {"register", true}});
+    auto error = weak.wait_type("error");
+    ASSERT_TRUE(error);
+    EXPECT_EQ(field(*error, "code"), "bad_request") << to_text(*error);
+    // Still only accounts: a plain guest hello for the refused name gets nowhere.
+    EXPECT_EQ(field(weak.hello_reply("weak"), "code"), "account_required");
+}
+
 TEST(Accounts, RegistrationNeedsANameAndAGoodPassword) {
     ServerProcess server;
     TestClient client(server.host(), server.port());
@@ -138,6 +186,13 @@ TEST(Accounts, RegistrationNeedsANameAndAGoodPassword) {
     EXPECT_NE(field(*reply, "message").find("too short"), std::string::npos) << to_text(*reply);
     // Still a guest, still connected.
     EXPECT_TRUE(client.sync());
+
+    client.send_json({{"type", "register"}, {"password", kPassword}, {"ref", 3}});
+    ASSERT_TRUE(client.wait_type("registered"));
+    client.send_json({{"type", "register"}, {"password", kPassword}, {"ref", 4}});
+    reply = client.wait_type("error");
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(field(*reply, "code"), "name_registered") << to_text(*reply);
 }
 
 TEST(Accounts, RepeatedWrongPasswordsAreThrottled) {

@@ -111,6 +111,27 @@ TEST(Limits, RecipientAndRoomCapsReachTheHub) {
     EXPECT_EQ(field(*error, "ref"), "j2");
 }
 
+TEST(Limits, NameLengthCapsReachTheHub) {
+    ServerProcess server({"--max-name-length", "5", "--max-room-name-length", "4"});
+    TestClient longer(server.host(), server.port());
+    ASSERT_TRUE(longer.send_raw(R"({"type":"hello","name":"sixsix"})"
+                                "\n"));
+    auto error = longer.wait_type("error");
+    ASSERT_TRUE(error);
+    EXPECT_EQ(field(*error, "code"), "bad_name") << to_text(*error);
+    TestClient five(server.host(), server.port());
+    ASSERT_TRUE(five.hello("fivec"));
+    ASSERT_TRUE(five.send_raw(R"({"type":"join","room":"#fives","ref":"j"})"
+                              "\n"));
+    error = five.wait_type("error");
+    ASSERT_TRUE(error);
+    EXPECT_EQ(field(*error, "code"), "bad_name") << to_text(*error);
+    EXPECT_EQ(field(*error, "ref"), "j");
+    ASSERT_TRUE(five.send_raw(R"({"type":"join","room":"#four","ref":"k"})"
+                              "\n"));
+    EXPECT_TRUE(five.wait_type("join"));  // its own join, the sign it is in
+}
+
 TEST(Limits, ZeroTurnsFloodControlOff) {
     ServerProcess server(production_defaults({"--rate-per-second", "0"}));
     TestClient alice(server.host(), server.port());
@@ -134,6 +155,8 @@ TEST(Limits, BadLimitValuesExitTwo) {
              {"--max-recipients", "-5"},
              {"--max-connections", "x"},
              {"--max-new-connections-per-minute", "99999999999"},
+             {"--max-name-length", "33"},
+             {"--max-room-name-length", "0"},
          }) {
         std::vector<std::string> argv{HUBCHAT_SERVER_BIN};
         argv.insert(argv.end(), args.begin(), args.end());
@@ -148,8 +171,8 @@ TEST(Limits, HelpListsEveryLimit) {
     EXPECT_EQ(help.exit_code, 0);
     for (const char* option :
          {"--rate-burst", "--rate-per-second", "--max-rooms-per-user", "--max-recipients",
-          "--max-connections", "--max-connections-per-address",
-          "--max-new-connections-per-minute"}) {
+          "--max-connections", "--max-connections-per-address", "--max-new-connections-per-minute",
+          "--max-name-length", "--max-room-name-length"}) {
         EXPECT_NE(help.out.find(option), std::string::npos) << option << " not in:\n" << help.out;
     }
 }
