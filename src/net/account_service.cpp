@@ -54,9 +54,18 @@ bool AccountService::is_registered(std::string_view name) const {
     }
 }
 
-bool AccountService::server_password_ok(const std::optional<std::string>& attempt) const {
-    if (!server_password_) return true;
-    return attempt && server_password_->matches(*attempt);
+AccountService::ServerPasswordVerdict AccountService::check_server_password(
+    const std::optional<std::string>& attempt, const std::string& address) {
+    if (!server_password_) return {true};
+    // A key no folded name can be (names have no control characters), one per address.
+    const std::string key = "\x01server-password " + address;
+    const auto now = monotonic_now();
+    if (const auto verdict = throttle_->check(key, address, now); !verdict.allowed()) {
+        return {false, verdict.retry_after};
+    }
+    if (attempt && server_password_->matches(*attempt)) return {true};
+    if (attempt) throttle_->record_failure(key, address, now);  // a guess, not an omission
+    return {false};
 }
 
 void AccountService::login(std::string_view name, std::string password, std::string address,

@@ -44,8 +44,15 @@ class AccountService final : public NameRegistry {
     bool is_registered(std::string_view name) const override;
     bool accounts_only() const override { return accounts_only_; }
 
-    // True when no server password is set or `attempt` is it.
-    bool server_password_ok(const std::optional<std::string>& attempt) const;
+    struct ServerPasswordVerdict {
+        bool ok = false;
+        std::chrono::milliseconds retry_after{0};  // set when throttled: not even compared
+    };
+    // Ok when no server password is set or `attempt` is it. Wrong guesses from `address`
+    // are throttled as failed logins are (each address on its own, so one guesser cannot
+    // lock everyone out of a private hub).
+    ServerPasswordVerdict check_server_password(const std::optional<std::string>& attempt,
+                                                const std::string& address);
     bool has_server_password() const { return server_password_ != nullptr; }
 
     struct LoginResult {

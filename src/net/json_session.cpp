@@ -13,6 +13,7 @@
 #include "net/account_service.hpp"
 #include "net/endpoint_text.hpp"
 #include "proto/json_write.hpp"
+#include "store/login_throttle.hpp"
 
 namespace hubchat::net {
 namespace asio = boost::asio;
@@ -311,7 +312,17 @@ void JsonSession::on_decoded(proto::InboundFrame& frame) {
     }
     if (frame.hello && name == nullptr && accounts_ != nullptr) {
         auto& hello = std::get<Hello>(*frame.command);
-        if (!accounts_->server_password_ok(frame.server_password)) {
+        const auto verdict =
+            accounts_->check_server_password(frame.server_password, throttle_address());
+        if (verdict.retry_after.count() > 0) {
+            Error error{ErrorCode::RateLimited,
+                        store::describe(store::ThrottleVerdict{verdict.retry_after}),
+                        frame.ref,
+                        {hello.name}};
+            error.retry_after_ms = static_cast<std::uint32_t>(verdict.retry_after.count());
+            return deliver(error);
+        }
+        if (!verdict.ok) {
             return deliver(
                 Error{ErrorCode::AccessDenied,
                       frame.server_password

@@ -235,6 +235,24 @@ TEST(Accounts, ServerPasswordGuardsAPrivateHub) {
     auto welcome = right.wait_type("welcome");
     EXPECT_TRUE(welcome);
 
+    // Guessing is throttled like logins: a few free tries, then a wait, even for the right
+    // password.
+    TestClient guesser(server.host(), server.port());
+    int refused = 1;  // `wrong` above
+    for (; refused < 10; ++refused) {
+        guesser.send_json({{"type", "hello"},
+                           {"name", "eve"},
+                           {"server_password", "guess " + std::to_string(refused)}});
+        reply = *guesser.wait_type("error");
+        if (field(reply, "code") == "rate_limited") break;
+        EXPECT_EQ(field(reply, "code"), "access_denied") << to_text(reply);
+    }
+    EXPECT_EQ(field(reply, "code"), "rate_limited") << "no throttle after " << refused;
+    EXPECT_EQ(refused, 6);
+    guesser.send_json({{"type", "hello"}, {"name", "eve"}, {"server_password", "open sesame"}});
+    reply = *guesser.wait_type("error");
+    EXPECT_EQ(field(reply, "code"), "rate_limited") << to_text(reply);
+
     TestClient original(server.host(), server.port());
     ASSERT_TRUE(original.send_raw(R"({"user": "carol", "message": "hi", "dest": "ALL"})"));
     auto notice = original.next_frame();
