@@ -3,11 +3,11 @@
 # starting from a scratch copy of the checked-in corpus (fuzz/corpus/<target>). Fails on
 # any crash, sanitizer report, leak, timeout or broken invariant, and keeps the scratch
 # directory with the failing input. Prints one line per target.
-# Usage: scripts/fuzz-smoke.sh [BUILD_DIR] [SECONDS_PER_TARGET]   (build-fuzz, 45)
+# Usage: scripts/fuzz-smoke.sh [BUILD_DIR] [SECONDS_PER_TARGET]   (build-fuzz, 60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${1:-build-fuzz}"
-seconds="${2:-45}"
+seconds="${2:-60}"
 targets=(fuzz_framer fuzz_codec fuzz_hub)
 # Longer than any seed, long enough for oversize frames and long hub programs, short
 # enough that every run tries many inputs.

@@ -6,7 +6,9 @@
 #      the same test suite again;
 #   3. a short smoke run of the load generator (fails on lost/duplicated/reordered
 #      messages, never on timings), and a clang-format check;
-#   4. each libFuzzer target in fuzz/ for 45 s from the checked-in corpus.
+#   4. clang with ThreadSanitizer: the server through the integration tests, and the
+#      unit tests of code that runs on a second thread;
+#   5. each libFuzzer target in fuzz/ for 60 s from the checked-in corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -36,6 +38,27 @@ step "sanitizer tests"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --test-dir build-ci-asan --output-on-failure -j2 --timeout 300
+
+step "clang build with ThreadSanitizer: the server and the tests of its second thread"
+# The password worker is the one piece of code on another thread: the server under TSan
+# through every integration test, plus the worker's and the store's unit tests.
+CXX=clang++ cmake -S . -B build-ci-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DHUBCHAT_WERROR=ON \
+  -DHUBCHAT_TSAN=ON -DHUBCHAT_BENCH=OFF >/dev/null
+cmake --build build-ci-tsan -j"$(nproc)" --target hubchat-server net_tests net_unit_tests store_tests
+
+step "ThreadSanitizer tests"
+# Reports go to files as well, so a race in a server process is caught even when the test
+# that drove it did not notice the server stop.
+tsan_reports=$(mktemp -d "${TMPDIR:-/tmp}/hubchat-tsan.XXXXXX")
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$tsan_reports/report"
+ctest --test-dir build-ci-tsan --output-on-failure -j2 --timeout 300 -E '_NOT_BUILT$'
+unset TSAN_OPTIONS
+if compgen -G "$tsan_reports/report*" >/dev/null; then
+  cat "$tsan_reports"/report*
+  echo "ThreadSanitizer reported the above"
+  exit 1
+fi
+rm -rf "$tsan_reports"
 
 step "fuzz smoke"
 scripts/fuzz-smoke.sh build-ci-fuzz
