@@ -131,6 +131,16 @@ std::string encode_hello(std::string_view name, const Credentials& credentials) 
     return frame(hello);
 }
 
+std::string encode_sign_up(std::string_view name, const Credentials& credentials,
+                           std::uint64_t ref) {
+    json::object hello{{"type", "hello"}, {"name", name}, {"protocol", kProtocolVersion}};
+    hello["password"] = credentials.password.value_or("");
+    if (credentials.server_password) hello["server_password"] = *credentials.server_password;
+    hello["register"] = true;
+    hello["ref"] = ref;
+    return frame(hello);
+}
+
 std::string encode_register(std::string_view password, std::uint64_t ref) {
     return frame({{"type", "register"}, {"password", password}, {"ref", ref}});
 }

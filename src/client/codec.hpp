@@ -26,6 +26,11 @@ struct Credentials {
 };
 
 std::string encode_hello(std::string_view name, const Credentials& credentials = {});
+// A hello that signs up: creates the name's account with `credentials.password` and logs
+// in with it (welcome, then `registered` with `ref`; or an error with `ref`). The way onto
+// a server that takes only registered users.
+std::string encode_sign_up(std::string_view name, const Credentials& credentials,
+                           std::uint64_t ref);
 // Registers the name in use with `password` (answered by `registered` or an error).
 std::string encode_register(std::string_view password, std::uint64_t ref);
 // The answer to the server's keepalive ping, copying its ref.

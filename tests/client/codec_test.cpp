@@ -47,6 +47,15 @@ TEST(Encode, AccountFrames) {
     EXPECT_EQ(encode_pong(std::nullopt), "{\"type\":\"pong\"}\n");
 }
 
+TEST(Encode, ASignUpHelloCarriesRegisterAndItsRef) {
+    EXPECT_EQ(encode_sign_up("dora", {"pw", std::nullopt}, 3),
+              "{\"type\":\"hello\",\"name\":\"dora\",\"protocol\":1,\"password\":\"pw\","
+              "\"register\":true,\"ref\":3}\n");
+    EXPECT_EQ(encode_sign_up("dora", {"pw", "hub"}, 9),
+              "{\"type\":\"hello\",\"name\":\"dora\",\"protocol\":1,\"password\":\"pw\","
+              "\"server_password\":\"hub\",\"register\":true,\"ref\":9}\n");
+}
+
 TEST(Encode, TextIsEscapedAndStaysOnOneLine) {
     const std::string frame = encode_message("bob", "say \"hi\"\nback\\slash {}", 1);
     EXPECT_EQ(frame.find('\n'), frame.size() - 1);
