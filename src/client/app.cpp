@@ -179,10 +179,11 @@ class Runtime final : public Host {
             case Mode::Send:
                 return std::make_unique<SendSession>(*this, options_.name, options_.to,
                                                      *options_.send, options_.verbose,
-                                                     std::move(credentials));
+                                                     std::move(credentials), options_.sign_up);
             case Mode::Listen:
                 return std::make_unique<ListenSession>(*this, options_.name, options_.json,
-                                                       options_.verbose, std::move(credentials));
+                                                       options_.verbose, std::move(credentials),
+                                                       options_.sign_up);
             case Mode::Interactive:
             case Mode::Piped:
                 break;
@@ -194,6 +195,7 @@ class Runtime final : public Host {
         config.color = wants_color();
         config.verbose = options_.verbose;
         config.credentials = std::move(credentials);
+        config.sign_up = options_.sign_up;
         return std::make_unique<ChatSession>(*this, std::move(config));
     }
 

@@ -65,11 +65,16 @@ ParsedOptions parse_rewritten(const std::vector<std::string>& args) {
         ->check(CLI::ExistingFile);
     // Read (and their permissions checked) when the client starts, not here: parsing
     // stays free of I/O.
-    app.add_option("--password-file", o.password_file,
-                   "Log in: the password of --name (or of the name typed) is this file's first "
-                   "line; the file must be the user's alone (chmod 600)");
+    auto* password_file =
+        app.add_option("--password-file", o.password_file,
+                       "Log in: the password of --name (or of the name typed) is this file's first "
+                       "line; the file must be the user's alone (chmod 600)");
     app.add_option("--server-password-file", o.server_password_file,
                    "A private hub's password, on this file's first line (chmod 600)");
+    app.add_flag("--sign-up", o.sign_up,
+                 "Create the account: the first hello registers the name with --password-file's "
+                 "password (refused if the name has an account); reconnections log in with it")
+        ->needs(password_file);
     send->excludes(listen);
     json->needs(listen);
 

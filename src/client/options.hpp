@@ -25,6 +25,7 @@ struct ClientOptions {
     std::optional<std::string> tls_ca;           // --tls-ca FILE
     std::optional<std::string> password_file;    // --password-file FILE: the name's password
     std::optional<std::string> server_password_file;  // --server-password-file FILE
+    bool sign_up = false;  // --sign-up: the first hello creates the account (--password-file's)
 };
 
 struct ParsedOptions {

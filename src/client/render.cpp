@@ -117,6 +117,25 @@ std::string listen_line(const event::Chat& chat) {
     return line + ": " + printable(chat.text);
 }
 
+std::vector<std::string> script_refusal_lines(const event::Error& error, std::string_view name,
+                                              bool signing_up) {
+    std::vector<std::string> lines{"hubchat: " + printable(error.message)};
+    const std::string who = printable(name);
+    if (error.code == "name_registered") {
+        lines.push_back(signing_up ? "hubchat: " + who +
+                                         " has an account already: log in without --sign-up"
+                                   : "hubchat: give its password with --password-file FILE");
+    } else if (error.code == "account_required") {
+        lines.push_back("hubchat: " + who +
+                        " has no account here: create it with --sign-up --password-file FILE");
+    } else if (error.code == "login_failed") {
+        lines.push_back("hubchat: if " + who + " has no account yet, --sign-up creates it");
+    } else if (error.code == "access_denied") {
+        lines.push_back("hubchat: give the server's password with --server-password-file FILE");
+    }
+    return lines;
+}
+
 std::string printable(std::string_view text) {
     std::string out;
     out.reserve(text.size());

@@ -32,6 +32,12 @@ std::vector<std::string> lines_for_person(const ServerEvent& event, bool color);
 // `--listen`: one line per chat message (`alice: hi`, `alice in #dev: hi`).
 std::string listen_line(const event::Chat& chat);
 
+// A refused hello where nobody can be asked for a password (a script, a pipe): the
+// server's reason, then the options that answer it, if any. `signing_up`: the hello was
+// --sign-up's. Each line starts with "hubchat: ", for stderr.
+std::vector<std::string> script_refusal_lines(const event::Error& error, std::string_view name,
+                                              bool signing_up);
+
 // Text from the network made safe to print: control characters (which could move the
 // cursor, recolour or clear the screen, or break a line in two) shown as ^X.
 std::string printable(std::string_view text);

@@ -1,6 +1,7 @@
 #include "client/scripted.hpp"
 
 #include <type_traits>
+#include <utility>
 
 #include "client/codec.hpp"
 #include "client/render.hpp"
@@ -9,13 +10,22 @@
 namespace hubchat::client {
 namespace {
 
-// What --verbose shows of a hello: passwords never reach the screen.
-std::string hello_shown(std::string_view name, const Credentials& credentials) {
-    constexpr std::string_view kHidden = "********";
-    Credentials hidden;
-    if (credentials.password) hidden.password = std::string(kHidden);
-    if (credentials.server_password) hidden.server_password = std::string(kHidden);
-    return encode_hello(name, hidden);
+// The ref of --sign-up's hello, answered by `registered` after the welcome (--send's
+// message and ping have 1 and 2).
+constexpr std::uint64_t kSignUpRef = 3;
+
+// The hello of `name`: a sign-up (with `sign_up_ref`) or a plain one. With `hidden`, as
+// --verbose shows it: passwords never reach the screen.
+std::string hello(std::string_view name, const Credentials& credentials, bool sign_up,
+                  std::uint64_t sign_up_ref, bool hidden = false) {
+    Credentials shown = credentials;
+    if (hidden) {
+        constexpr std::string_view kHidden = "********";
+        if (shown.password) shown.password = std::string(kHidden);
+        if (shown.server_password) shown.server_password = std::string(kHidden);
+    }
+    if (sign_up) return encode_sign_up(name, shown, sign_up_ref);
+    return encode_hello(name, shown);
 }
 
 std::string sending_line(std::string_view frame) {
@@ -23,13 +33,13 @@ std::string sending_line(std::string_view frame) {
 }
 
 // A refused hello: the server's reason, and the option that answers it if there is one.
-void warn_refusal(Host& host, const event::Error& error) {
-    host.warn("hubchat: " + printable(error.message));
-    if (error.code == "name_registered" || error.code == "account_required") {
-        host.warn("hubchat: give its password with --password-file FILE");
-    } else if (error.code == "access_denied") {
-        host.warn("hubchat: give the server's password with --server-password-file FILE");
-    }
+void warn_refusal(Host& host, const event::Error& error, std::string_view name, bool sign_up) {
+    for (const auto& line : script_refusal_lines(error, name, sign_up)) host.warn(line);
+}
+
+std::string registered_line(const event::Registered& registered, std::string_view name) {
+    return "hubchat: the name " + printable(registered.name.empty() ? name : registered.name) +
+           " is now registered to you";
 }
 
 }  // namespace
@@ -37,17 +47,20 @@ void warn_refusal(Host& host, const event::Error& error) {
 // ---- --send -------------------------------------------------------------------------
 
 SendSession::SendSession(Host& host, std::string name, std::string to, std::string text,
-                         bool verbose, Credentials credentials)
+                         bool verbose, Credentials credentials, bool sign_up)
     : host_(host),
       name_(std::move(name)),
       credentials_(std::move(credentials)),
       to_(std::move(to)),
       text_(std::move(text)),
-      verbose_(verbose) {}
+      verbose_(verbose),
+      sign_up_(sign_up) {}
 
 void SendSession::connected() {
-    if (verbose_) host_.warn(sending_line(hello_shown(name_, credentials_)));
-    host_.send(encode_hello(name_, credentials_));
+    if (verbose_) {
+        host_.warn(sending_line(hello(name_, credentials_, sign_up_, kSignUpRef, true)));
+    }
+    host_.send(hello(name_, credentials_, sign_up_, kSignUpRef));
 }
 
 void SendSession::disconnected(std::string_view why) {
@@ -71,13 +84,17 @@ void SendSession::received(std::string_view line) {
         }
     } else if (const auto* error = std::get_if<event::Error>(&*event)) {
         if (!welcomed_) {
-            warn_refusal(host_, *error);
+            warn_refusal(host_, *error, name_, sign_up_);
             return finish(1);  // the name was refused
         }
         host_.warn("hubchat: " + printable(error->message));
         if (error->ref == kMessageRef) refused_ = true;
     } else if (const auto* ping = std::get_if<event::Ping>(&*event)) {
         transmit(encode_pong(ping->ref));
+    } else if (const auto* registered = std::get_if<event::Registered>(&*event)) {
+        if (sign_up_ && registered->ref == kSignUpRef) {
+            host_.warn(registered_line(*registered, name_));
+        }
     } else if (const auto* pong = std::get_if<event::Pong>(&*event)) {
         if (pong->ref == kPingRef) finish(acked_ && !refused_ ? 0 : 1);
     } else if (const auto* chat = std::get_if<event::Chat>(&*event)) {
@@ -108,18 +125,19 @@ void SendSession::finish(int code) {
 // ---- --listen -----------------------------------------------------------------------
 
 ListenSession::ListenSession(Host& host, std::string name, bool json, bool verbose,
-                             Credentials credentials)
+                             Credentials credentials, bool sign_up)
     : host_(host),
       name_(std::move(name)),
       credentials_(std::move(credentials)),
       json_(json),
-      verbose_(verbose) {}
+      verbose_(verbose),
+      sign_up_(sign_up) {}
 
 void ListenSession::connected() {
     connected_ = true;
     awaiting_welcome_ = true;
-    if (verbose_) host_.warn(sending_line(hello_shown(name_, credentials_)));
-    host_.send(encode_hello(name_, credentials_));
+    if (verbose_) host_.warn(sending_line(hello(name_, credentials_, sign_up_, kSignUpRef, true)));
+    host_.send(hello(name_, credentials_, sign_up_, kSignUpRef));
 }
 
 void ListenSession::disconnected(std::string_view why) {
@@ -141,18 +159,23 @@ void ListenSession::received(std::string_view line) {
     }
     if (const auto* welcome = std::get_if<event::Welcome>(&*event)) {
         awaiting_welcome_ = false;
+        signed_up_ = std::exchange(sign_up_, false);  // the account exists: log in from now on
         // Also when the connection was lost before the first welcome: the loss was told.
         if (loss_announced_) host_.warn("hubchat: reconnected as " + printable(welcome->name));
         loss_announced_ = false;
     } else if (const auto* error = std::get_if<event::Error>(&*event)) {
         if (!awaiting_welcome_) return host_.warn("hubchat: " + printable(error->message));
-        warn_refusal(host_, *error);
+        warn_refusal(host_, *error, name_, sign_up_);
         finished_ = true;
         host_.finish(1);
     } else if (const auto* ping = std::get_if<event::Ping>(&*event)) {
         const std::string pong = encode_pong(ping->ref);
         if (verbose_) host_.warn(sending_line(pong));
         host_.send(pong);
+    } else if (const auto* registered = std::get_if<event::Registered>(&*event)) {
+        if (std::exchange(signed_up_, false) && registered->ref == kSignUpRef) {
+            host_.warn(registered_line(*registered, name_));
+        }
     } else if (const auto* shutdown = std::get_if<event::Shutdown>(&*event)) {
         host_.warn("hubchat: " + printable(shutdown->message));
     }

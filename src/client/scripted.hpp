@@ -15,11 +15,12 @@ namespace hubchat::client {
 
 // Exit codes: 0 once the server acknowledged the message to every recipient; 1 when it
 // refused it (all or some recipients), the name or the password, or the connection
-// failed; 130 on Ctrl-C.
+// failed; 130 on Ctrl-C. `sign_up` (--sign-up): the hello creates the name's account with
+// the credentials' password first.
 class SendSession final : public Session {
   public:
     SendSession(Host& host, std::string name, std::string to, std::string text, bool verbose,
-                Credentials credentials = {});
+                Credentials credentials = {}, bool sign_up = false);
 
     void connected() override;
     void disconnected(std::string_view why) override;
@@ -37,6 +38,7 @@ class SendSession final : public Session {
     std::string to_;
     std::string text_;
     bool verbose_;
+    bool sign_up_;
     bool welcomed_ = false;
     bool acked_ = false;
     bool refused_ = false;
@@ -46,11 +48,12 @@ class SendSession final : public Session {
 };
 
 // Prints `alice: hi` (or `alice in #dev: hi`) per message, or with `json` each message
-// frame exactly as received. Reconnects like the chat client; Ctrl-C exits 0.
+// frame exactly as received. Reconnects like the chat client; Ctrl-C exits 0. `sign_up`:
+// the first hello creates the account; once welcomed, reconnections log in with it.
 class ListenSession final : public Session {
   public:
     ListenSession(Host& host, std::string name, bool json, bool verbose,
-                  Credentials credentials = {});
+                  Credentials credentials = {}, bool sign_up = false);
 
     void connected() override;
     void disconnected(std::string_view why) override;
@@ -64,6 +67,8 @@ class ListenSession final : public Session {
     Credentials credentials_;  // in the hello of every connection
     bool json_;
     bool verbose_;
+    bool sign_up_;            // until the first welcome
+    bool signed_up_ = false;  // welcomed after signing up: its `registered` is next
     bool connected_ = false;
     bool awaiting_welcome_ = false;
     bool loss_announced_ = false;

@@ -53,14 +53,19 @@ ChatSession::ChatSession(Host& host, ChatConfig config)
       config_(std::move(config)),
       name_(trimmed(config_.name)),
       password_(config_.credentials.password),
-      server_password_(config_.credentials.server_password) {}
+      server_password_(config_.credentials.server_password),
+      sign_up_(config_.sign_up && password_),
+      file_signs_up_(sign_up_) {}
 
 // ---- connection ---------------------------------------------------------------------
 
 void ChatSession::connected() {
     connected_ = true;
     // A password being typed goes with the next hello, once entered.
-    if (stage_ == Stage::AskPassword || stage_ == Stage::AskServerPassword) return;
+    if (stage_ == Stage::AskPassword || stage_ == Stage::AskServerPassword ||
+        stage_ == Stage::SignUpPassword || stage_ == Stage::SignUpPasswordAgain) {
+        return;
+    }
     if (!name_.empty()) {
         register_name();
     } else if (stage_ == Stage::AskName) {
@@ -72,6 +77,9 @@ void ChatSession::disconnected(std::string_view why) {
     connected_ = false;
     if (std::exchange(expect_drop_, false)) return;  // /login's: lines wait for the welcome
     awaiting_welcome_ = false;
+    // A sign-up lost before its welcome is tried again (the hello stays a sign-up); one
+    // lost after it is done, but its `registered` will not come.
+    sign_up_ref_.reset();
     if (register_ref_) {
         // Whether it was registered is unknown: the next hello finds out (and, if it was,
         // the password is asked).
@@ -118,6 +126,9 @@ void ChatSession::received(std::string_view line) {
 
 void ChatSession::on_welcome(const event::Welcome& welcome) {
     awaiting_welcome_ = false;
+    // Signed up, if it was a sign-up: the next connections log in.
+    sign_up_ = false;
+    file_signs_up_ = false;
     server_password_asked_ = false;
     if (!welcome.name.empty()) name_ = welcome.name;
     const bool loss_was_told = std::exchange(loss_announced_, false);
@@ -146,10 +157,15 @@ void ChatSession::on_welcome(const event::Welcome& welcome) {
 }
 
 void ChatSession::on_registered(const event::Registered& registered) {
-    if (!register_ref_ || registered.ref != register_ref_) return;  // not an answer of ours
-    register_ref_.reset();
-    forget(password_);
-    password_ = std::exchange(registering_, std::nullopt);  // for the reconnections' hellos
+    if (sign_up_ref_ && registered.ref == sign_up_ref_) {
+        sign_up_ref_.reset();  // password_ signed up: it is already the one to log in with
+    } else if (register_ref_ && registered.ref == register_ref_) {
+        register_ref_.reset();
+        forget(password_);
+        password_ = std::exchange(registering_, std::nullopt);  // for the reconnections' hellos
+    } else {
+        return;  // not an answer of ours
+    }
     const std::string& name = registered.name.empty() ? name_ : registered.name;
     host_.show("The name " + printable(name) +
                " is now registered to you; log in with this password from now on.");
@@ -159,14 +175,17 @@ void ChatSession::on_error(const event::Error& error) {
     if (register_ref_ && error.ref == register_ref_) {
         register_ref_.reset();
         forget(registering_);
-    } else if (awaiting_welcome_ && is_hello_refusal(error)) {
-        return on_hello_refused(error);
+    } else if (awaiting_welcome_ &&
+               (is_hello_refusal(error) || (sign_up_ref_ && error.ref == sign_up_ref_))) {
+        return on_hello_refused(error);  // a sign-up's refusals include its password's
     }
     show_all(lines_for_person(error, config_.color));
 }
 
 void ChatSession::on_hello_refused(const event::Error& error) {
     awaiting_welcome_ = false;
+    const bool signing_up = sign_up_ref_.has_value();
+    sign_up_ref_.reset();
     if (switching_from_) {
         // /login refused: back to who we were, on this same connection (still unnamed).
         show_all(lines_for_person(error, config_.color));
@@ -194,24 +213,51 @@ void ChatSession::on_hello_refused(const event::Error& error) {
         host_.finish(1);
         return;
     }
+    if (config_.interactive && error.code == "account_required") {
+        // Only a name without an account gets this (one with an account gets
+        // name_registered): there is nothing to log in to, so the way on is to create it.
+        forget(password_);
+        held_input_.clear();  // typed ahead, so shown on the screen: never a password
+        host_.show("This server takes only registered users, and " + printable(name_) +
+                   " has no account yet.");
+        host_.show(
+            "To create it, choose its password (typed twice, unseen); or just Enter "
+            "to choose another name.");
+        return ask_sign_up_password();
+    }
+    if (config_.interactive && signing_up && error.code == "bad_request") {
+        show_all(lines_for_person(error, config_.color));  // the password rules it broke
+        forget(password_);
+        sign_up_ = false;
+        held_input_.clear();
+        return ask_sign_up_password();
+    }
     if (config_.interactive && wants_password(error)) {
         show_all(lines_for_person(error, config_.color));
+        if (error.code == "login_failed" && config_.credentials.password &&
+            password_ == config_.credentials.password) {
+            // login_failed does not say which: a person who meant to sign up learns how.
+            host_.show("The password from --password-file is wrong, or " + printable(name_) +
+                       " has no account yet (to create it: Enter, then " + printable(name_) +
+                       " again).");
+        }
         forget(password_);
+        sign_up_ = false;     // the name has an account: its password logs in
         held_input_.clear();  // typed ahead, so shown on the screen: never a password
         return ask_password();
     }
     // The name is refused, or would need a password no terminal can ask for.
-    name_.clear();
+    const std::string refused_name = std::exchange(name_, {});
     forget(password_);
     password_ = config_.credentials.password;  // --password-file's, for the next name
+    sign_up_ = file_signs_up_;
     // A person is asked again; a pipe may hold the next name to try, unless the name
     // came from --name or the refusal came on a reconnect.
     const bool ask_again = config_.interactive || (config_.name.empty() && !welcomed_once_);
     if (!ask_again) {
         finished_ = true;
-        host_.warn("hubchat: " + printable(error.message));
-        if (error.code == "name_registered" || error.code == "account_required") {
-            host_.warn("hubchat: give its password with --password-file FILE");
+        for (const auto& line : script_refusal_lines(error, refused_name, signing_up)) {
+            host_.warn(line);
         }
         host_.finish(1);
         return;
@@ -270,6 +316,8 @@ void ChatSession::handle(std::optional<std::string> line) {
             return;
         case Stage::AskPassword:
         case Stage::AskServerPassword:
+        case Stage::SignUpPassword:
+        case Stage::SignUpPasswordAgain:
         case Stage::NewPassword:
         case Stage::NewPasswordAgain:
         case Stage::LoginPassword:
@@ -310,6 +358,30 @@ void ChatSession::handle_secret(Stage stage, std::string line) {
             host_.prompt("");
             if (connected_) register_name();
             return;
+        case Stage::SignUpPassword:
+            if (line.empty()) {  // not this name, then
+                name_.clear();
+                return ask_name();
+            }
+            new_password_ = std::move(line);
+            stage_ = Stage::SignUpPasswordAgain;
+            return host_.prompt_secret("Again> ");
+        case Stage::SignUpPasswordAgain: {
+            std::string first = std::exchange(new_password_, {});
+            const bool same = first == line;
+            forget(line);
+            if (!same) {
+                forget(first);
+                host_.show("The passwords differ; type it twice again.");
+                return ask_sign_up_password();
+            }
+            password_ = std::move(first);
+            sign_up_ = true;
+            stage_ = Stage::AskName;  // answered: the hello goes now, or once connected
+            host_.prompt("");
+            if (connected_) register_name();
+            return;
+        }
         case Stage::NewPassword:
             if (line.empty()) {
                 stage_ = Stage::Chat;
@@ -368,7 +440,8 @@ void ChatSession::handle_secret(Stage stage, std::string line) {
 
 bool ChatSession::asking_for_name() const {
     return stage_ == Stage::AskName || stage_ == Stage::AskPassword ||
-           stage_ == Stage::AskServerPassword;
+           stage_ == Stage::AskServerPassword || stage_ == Stage::SignUpPassword ||
+           stage_ == Stage::SignUpPasswordAgain;
 }
 
 void ChatSession::handle_chat_line(const std::string& line) {
@@ -443,6 +516,11 @@ void ChatSession::ask_password() {
     host_.prompt_secret("Password for " + printable(name_) + "> ");
 }
 
+void ChatSession::ask_sign_up_password() {
+    stage_ = Stage::SignUpPassword;
+    host_.prompt_secret("New password for " + printable(name_) + "> ");
+}
+
 void ChatSession::start_register() {
     if (!config_.interactive) {
         return host_.show("/register needs a terminal, to ask for the password unseen.");
@@ -470,6 +548,11 @@ void ChatSession::register_name() {
     if (!password_ && !server_password_) return transmit(encode_hello(name_));
     const Credentials hidden{password_ ? std::optional<std::string>(kHidden) : std::nullopt,
                              server_password_ ? std::optional<std::string>(kHidden) : std::nullopt};
+    if (sign_up_ && password_) {
+        sign_up_ref_ = next_ref();
+        return transmit(encode_sign_up(name_, credentials, *sign_up_ref_),
+                        encode_sign_up(name_, hidden, *sign_up_ref_));
+    }
     transmit(encode_hello(name_, credentials), encode_hello(name_, hidden));
 }
 

@@ -56,6 +56,7 @@ class Session {
 struct ChatConfig {
     std::string name;         // --name: registered without asking
     Credentials credentials;  // --password-file, --server-password-file: in every hello
+    bool sign_up = false;     // --sign-up: the first hello creates the account (password set)
     std::string to;           // --to: plain lines go there without asking `Dest name> `
     bool interactive = true;  // a person at a terminal: prompts; names are asked again
     bool color = false;       // chat lines in red, as the original
@@ -64,8 +65,9 @@ struct ChatConfig {
 
 // The chat client proper, at a terminal or fed by a pipe: the original's questions and
 // commands, hubchat's one-line sends and rooms, registration and re-registration, and
-// accounts: the passwords a server asks for, /register and /login. Passwords live only in
-// this object's memory, for the hellos of reconnections.
+// accounts: the passwords a server asks for, /register and /login, and signing up where
+// the server takes only registered users. Passwords live only in this object's memory, for
+// the hellos of reconnections.
 class ChatSession final : public Session {
   public:
     ChatSession(Host& host, ChatConfig config);
@@ -79,8 +81,10 @@ class ChatSession final : public Session {
   private:
     enum class Stage {
         AskName,
-        AskPassword,        // the name is registered: its password, or Enter for another name
-        AskServerPassword,  // a private hub
+        AskPassword,          // the name is registered: its password, or Enter for another name
+        AskServerPassword,    // a private hub
+        SignUpPassword,       // the name has no account and the server needs one: create it
+        SignUpPasswordAgain,  // ...with the same password typed twice
         Chat,
         AskDest,
         NewPassword,       // /register
@@ -110,6 +114,7 @@ class ChatSession final : public Session {
 
     void ask_name();
     void ask_password();
+    void ask_sign_up_password();
     void start_register();
     void start_login(std::string name);
     void register_name();
@@ -131,7 +136,10 @@ class ChatSession final : public Session {
     std::optional<std::string> server_password_;  // in every hello
     bool server_password_asked_ = false;          // asked once for each refusal streak
     bool password_hint_shown_ = false;            // "Enter alone to choose another name"
-    std::string new_password_;                    // /register's first answer
+    bool sign_up_ = false;                        // the next hello creates password_'s account
+    bool file_signs_up_ = false;                  // --sign-up's file password, until welcomed
+    std::optional<std::uint64_t> sign_up_ref_;    // the sign-up hello's, until `registered`
+    std::string new_password_;                    // /register's or a sign-up's first answer
     std::optional<std::string> registering_;      // /register sent with this password...
     std::optional<std::uint64_t> register_ref_;   // ...and this ref
     std::string login_name_;                      // /login's NAME, while its password is asked

@@ -177,12 +177,210 @@ TEST_F(AccountsTest, LinesTypedAheadAreNeverTakenAsThePassword) {
     EXPECT_EQ(host_.take_sent(), Lines{encode_hello("alice", password("pw"))});
 }
 
-TEST_F(AccountsTest, AnAccountsOnlyServerAsksForThePasswordOfTheNameTyped) {
+// ---- signing up where only registered users are taken ----------------------------------
+
+const std::string kAccountRequired =
+    error("account_required",
+          "This server takes only registered users: log in with your name and password");
+
+TEST_F(AccountsTest, AnAccountsOnlyServerOffersToCreateTheAccountOfTheNameTyped) {
     start();
-    session_->typed("zed");
-    session_->received(error("account_required", "This server takes only registered users"));
-    EXPECT_EQ(host_.current_prompt, "Password for zed> ");
+    session_->typed("dora");
+    EXPECT_EQ(host_.take_sent(), Lines{encode_hello("dora")});
+    session_->received(kAccountRequired);
+    // account_required comes only for a name without an account: nothing to log in to.
+    EXPECT_EQ(host_.take_shown(),
+              (Lines{"This server takes only registered users, and dora has no account yet.",
+                     "To create it, choose its password (typed twice, unseen); or just Enter to "
+                     "choose another name."}));
+    EXPECT_EQ(host_.current_prompt, "New password for dora> ");
     EXPECT_TRUE(host_.prompt_is_secret);
+
+    session_->typed("correct horse");
+    EXPECT_EQ(host_.current_prompt, "Again> ");
+    EXPECT_TRUE(host_.prompt_is_secret);
+    EXPECT_TRUE(host_.sent.empty());
+    session_->typed("correct horse");
+    EXPECT_EQ(host_.take_sent(), Lines{encode_sign_up("dora", password("correct horse"), 1)});
+    EXPECT_EQ(host_.current_prompt, "");
+    EXPECT_FALSE(host_.prompt_is_secret);
+
+    session_->received(welcome("dora"));
+    EXPECT_EQ(host_.current_prompt, "You say  > ");
+    session_->received(R"({"type":"registered","ref":1,"name":"dora"})");
+    EXPECT_EQ(host_.take_shown(), Lines{"The name dora is now registered to you; log in with "
+                                        "this password from now on."});
+
+    // Reconnections log in: the account exists now.
+    session_->disconnected("reset");
+    session_->connected();
+    EXPECT_EQ(host_.take_sent(), Lines{encode_hello("dora", password("correct horse"))});
+    session_->received(welcome("dora"));
+    EXPECT_EQ(host_.current_prompt, "You say  > ");
+}
+
+TEST_F(AccountsTest, SignUpPasswordsThatDifferAreAskedAgainAndEnterAloneGoesBackToTheName) {
+    start();
+    session_->typed("dora");
+    session_->received(kAccountRequired);
+    host_.take_sent();
+    host_.take_shown();
+    session_->typed("correct horse");
+    session_->typed("correct hrose");
+    EXPECT_EQ(host_.take_shown(), Lines{"The passwords differ; type it twice again."});
+    EXPECT_EQ(host_.current_prompt, "New password for dora> ");
+    EXPECT_TRUE(host_.prompt_is_secret);
+    EXPECT_TRUE(host_.sent.empty());
+
+    session_->typed("");
+    EXPECT_EQ(host_.current_prompt, "Your name> ");
+    EXPECT_FALSE(host_.prompt_is_secret);
+    EXPECT_TRUE(host_.sent.empty());
+    session_->typed("dora2");
+    EXPECT_EQ(host_.take_sent(), Lines{encode_hello("dora2")});  // no password, no sign-up
+}
+
+TEST_F(AccountsTest, APasswordTheServerRejectsIsAskedAgainForTheSameName) {
+    start();
+    session_->typed("dora");
+    session_->received(kAccountRequired);
+    session_->typed("short");
+    session_->typed("short");
+    EXPECT_EQ(host_.take_sent(),
+              (Lines{encode_hello("dora"), encode_sign_up("dora", password("short"), 1)}));
+    host_.take_shown();
+    session_->typed("@bob typed ahead");  // on the screen: never a password
+    session_->received(
+        R"({"type":"error","code":"bad_request","message":"Password too short: use at least 8 characters.","ref":1})");
+    EXPECT_EQ(host_.take_shown(), Lines{"Error: Password too short: use at least 8 characters."});
+    EXPECT_EQ(host_.current_prompt, "New password for dora> ");
+    EXPECT_TRUE(host_.prompt_is_secret);
+    session_->typed("long enough now");
+    session_->typed("long enough now");
+    EXPECT_EQ(host_.take_sent(), Lines{encode_sign_up("dora", password("long enough now"), 2)});
+}
+
+TEST_F(AccountsTest, ANameTakenMeanwhileGoesToTheLoginOrToAnotherName) {
+    start();
+    session_->typed("dora");
+    session_->received(kAccountRequired);
+    session_->typed("correct horse");
+    session_->typed("correct horse");
+    host_.take_sent();
+    host_.take_shown();
+    // Someone signed up as dora in between: her account's password, as for any other.
+    session_->received(
+        R"({"type":"error","code":"name_registered","message":"That name is already registered.","ref":1})");
+    EXPECT_EQ(host_.take_shown(),
+              (Lines{"Error: That name is already registered.",
+                     "Type the password of dora, or just Enter to choose another name."}));
+    EXPECT_EQ(host_.current_prompt, "Password for dora> ");
+    session_->typed("her password");
+    EXPECT_EQ(host_.take_sent(), Lines{encode_hello("dora", password("her password"))});
+
+    // Someone is using it: another name.
+    RecordingHost host;
+    ChatSession other(host, ChatConfig{});
+    other.connected();
+    other.typed("dora");
+    other.received(kAccountRequired);
+    other.typed("correct horse");
+    other.typed("correct horse");
+    host.take_shown();
+    other.received(
+        R"({"type":"error","code":"name_taken","message":"The name dora is already taken","ref":1})");
+    EXPECT_EQ(host.take_shown(), Lines{"Error: The name dora is already taken"});
+    EXPECT_EQ(host.current_prompt, "Your name> ");
+}
+
+TEST_F(AccountsTest, VerboseHidesTheSignUpPassword) {
+    ChatConfig config;
+    config.verbose = true;
+    start(config);
+    session_->typed("dora");
+    session_->received(kAccountRequired);
+    session_->typed("new secret");
+    session_->typed("new secret");
+    const Lines shown = host_.take_shown();
+    EXPECT_TRUE(contains(shown, R"("password":"********","register":true)")) << shown.size();
+    for (const auto& line : shown) EXPECT_EQ(line.find("new secret"), std::string::npos) << line;
+}
+
+TEST_F(AccountsTest, SignUpFromThePasswordFileGoesInTheFirstHelloOnly) {
+    ChatConfig config;
+    config.name = "dora";
+    config.credentials = password("from the file");
+    config.sign_up = true;
+    start(config);
+    EXPECT_EQ(host_.take_sent(), Lines{encode_sign_up("dora", password("from the file"), 1)});
+    session_->received(welcome("dora"));
+    session_->received(R"({"type":"registered","ref":1,"name":"dora"})");
+    EXPECT_TRUE(contains(host_.take_shown(), "is now registered to you"));
+    session_->disconnected("reset");
+    session_->connected();
+    EXPECT_EQ(host_.take_sent(), Lines{encode_hello("dora", password("from the file"))});
+}
+
+TEST_F(AccountsTest, AFileSignUpThePasswordRulesRefuseIsAskedAtATerminal) {
+    ChatConfig config;
+    config.name = "dora";
+    config.credentials = password("short");
+    config.sign_up = true;
+    start(config);
+    host_.take_sent();
+    session_->received(
+        R"({"type":"error","code":"bad_request","message":"Password too short: use at least 8 characters.","ref":1})");
+    EXPECT_EQ(host_.current_prompt, "New password for dora> ");
+    session_->typed("long enough now");
+    session_->typed("long enough now");
+    EXPECT_EQ(host_.take_sent(), Lines{encode_sign_up("dora", password("long enough now"), 2)});
+}
+
+TEST_F(AccountsTest, AFilePasswordThatDoesNotLogInSaysHowToCreateTheAccount) {
+    ChatConfig config;
+    config.name = "dora";
+    config.credentials = password("from the file");
+    start(config);
+    EXPECT_EQ(host_.take_sent(), Lines{encode_hello("dora", password("from the file"))});
+    session_->received(kLoginFailed);
+    EXPECT_EQ(host_.take_shown(),
+              (Lines{"Error: Wrong name or password",
+                     "The password from --password-file is wrong, or dora has no account yet (to "
+                     "create it: Enter, then dora again).",
+                     "Type the password of dora, or just Enter to choose another name."}));
+    EXPECT_EQ(host_.current_prompt, "Password for dora> ");
+    session_->typed("");
+    session_->typed("dora");
+    EXPECT_EQ(host_.take_sent(), Lines{encode_hello("dora")});  // the server now says which
+    session_->received(kAccountRequired);
+    EXPECT_EQ(host_.current_prompt, "New password for dora> ");
+}
+
+TEST_F(AccountsTest, APipeIsToldWhichOptionsCreateTheAccount) {
+    ChatConfig config;
+    config.interactive = false;
+    config.name = "dora";
+    start(config);
+    session_->received(kAccountRequired);
+    EXPECT_EQ(host_.warned,
+              (Lines{"hubchat: This server takes only registered users: log in with your name "
+                     "and password",
+                     "hubchat: dora has no account here: create it with --sign-up "
+                     "--password-file FILE"}));
+    EXPECT_EQ(host_.exit_code, 1);
+
+    RecordingHost taken;
+    config.credentials = password("long enough");
+    config.sign_up = true;
+    ChatSession again(taken, config);
+    again.connected();
+    EXPECT_EQ(taken.take_sent(), Lines{encode_sign_up("dora", password("long enough"), 1)});
+    again.received(
+        R"({"type":"error","code":"name_registered","message":"That name is already registered.","ref":1})");
+    EXPECT_EQ(taken.warned,
+              (Lines{"hubchat: That name is already registered.",
+                     "hubchat: dora has an account already: log in without --sign-up"}));
+    EXPECT_EQ(taken.exit_code, 1);
 }
 
 TEST_F(AccountsTest, ThePasswordFileGoesInEveryHello) {
@@ -227,7 +425,9 @@ TEST_F(AccountsTest, APipeCannotBeAskedAPasswordAndSaysWhichOptionGivesIt) {
     with_file.connected();
     with_file.received(kLoginFailed);
     EXPECT_EQ(wrong_host.exit_code, 1);
-    EXPECT_EQ(wrong_host.warned, Lines{"hubchat: Wrong name or password"});
+    EXPECT_EQ(wrong_host.warned, (Lines{"hubchat: Wrong name or password",
+                                        "hubchat: if alice has no account yet, --sign-up "
+                                        "creates it"}));
 }
 
 // ---- a private hub ----------------------------------------------------------------------
@@ -417,7 +617,9 @@ TEST(ScriptedAccounts, SendAndListenLogInWithThePasswordFile) {
     send.connected();
     EXPECT_EQ(send_host.take_sent(), Lines{encode_hello("bot", password("pw"))});
     send.received(kLoginFailed);
-    EXPECT_EQ(send_host.warned, Lines{"hubchat: Wrong name or password"});
+    EXPECT_EQ(send_host.warned,
+              (Lines{"hubchat: Wrong name or password",
+                     "hubchat: if bot has no account yet, --sign-up creates it"}));
     EXPECT_EQ(send_host.exit_code, 1);
 
     RecordingHost listen_host;
@@ -449,6 +651,63 @@ TEST(ScriptedAccounts, ARefusedHelloSaysWhichOptionAnswersIt) {
               (Lines{"hubchat: Wrong server password",
                      "hubchat: give the server's password with --server-password-file FILE"}));
     EXPECT_EQ(listen_host.exit_code, 1);
+}
+
+TEST(ScriptedAccounts, SendAndListenSignUpInTheFirstHelloThenLogIn) {
+    RecordingHost send_host;
+    SendSession send(send_host, "dora", "bob", "hello", true, password("long enough"), true);
+    send.connected();
+    EXPECT_EQ(send_host.take_sent(), Lines{encode_sign_up("dora", password("long enough"), 3)});
+    send.received(welcome("dora"));
+    send.received(R"({"type":"registered","ref":3,"name":"dora"})");
+    send.received(R"({"type":"ack","ref":1})");
+    send.received(R"({"type":"pong","ref":2})");
+    EXPECT_EQ(send_host.exit_code, 0);
+    EXPECT_TRUE(contains(send_host.warned, "hubchat: the name dora is now registered to you"));
+    for (const auto& line : send_host.warned) {
+        EXPECT_EQ(line.find("long enough"), std::string::npos) << line;  // verbose, but hidden
+    }
+
+    RecordingHost listen_host;
+    ListenSession listen(listen_host, "ear", false, false, password("long enough"), true);
+    listen.connected();
+    EXPECT_EQ(listen_host.take_sent(), Lines{encode_sign_up("ear", password("long enough"), 3)});
+    listen.received(welcome("ear"));
+    listen.received(R"({"type":"registered","ref":3,"name":"ear"})");
+    EXPECT_EQ(listen_host.warned, Lines{"hubchat: the name ear is now registered to you"});
+    EXPECT_TRUE(listen_host.shown.empty());  // stdout carries messages only
+    listen.disconnected("reset");
+    listen.connected();
+    EXPECT_EQ(listen_host.take_sent(), Lines{encode_hello("ear", password("long enough"))});
+    listen.received(welcome("ear"));
+    EXPECT_FALSE(listen_host.exit_code);
+}
+
+TEST(ScriptedAccounts, ASignUpRefusedSaysWhyAndWhatToDo) {
+    RecordingHost host;
+    SendSession send(host, "dora", "bob", "x", false, password("short"), true);
+    send.connected();
+    send.received(
+        R"({"type":"error","code":"bad_request","message":"Password too short: use at least 8 characters.","ref":3})");
+    EXPECT_EQ(host.warned, Lines{"hubchat: Password too short: use at least 8 characters."});
+    EXPECT_EQ(host.exit_code, 1);
+
+    RecordingHost listen_host;
+    ListenSession listen(listen_host, "alice", false, false, password("long enough"), true);
+    listen.connected();
+    listen.received(
+        R"({"type":"error","code":"name_registered","message":"That name is already registered.","ref":3})");
+    EXPECT_EQ(listen_host.warned,
+              (Lines{"hubchat: That name is already registered.",
+                     "hubchat: alice has an account already: log in without --sign-up"}));
+    EXPECT_EQ(listen_host.exit_code, 1);
+
+    RecordingHost guest_host;
+    ListenSession guest(guest_host, "dora", false, false);
+    guest.connected();
+    guest.received(kAccountRequired);
+    EXPECT_EQ(guest_host.warned.back(),
+              "hubchat: dora has no account here: create it with --sign-up --password-file FILE");
 }
 
 // ---- reconnections that had to ask again ----------------------------------------------

@@ -37,6 +37,20 @@ TEST(Options, PasswordFilesAreTakenAsPathsAndReadLater) {
     EXPECT_FALSE(parse_options(std::vector<std::string>{}).options.password_file);
 }
 
+TEST(Options, SignUpTakesItsPasswordFromTheFile) {
+    const auto parsed =
+        parse_options({"--name", "dora", "--listen", "--sign-up", "--password-file", "pw"});
+    EXPECT_FALSE(parsed.exit_code) << parsed.err;
+    EXPECT_TRUE(parsed.options.sign_up);
+    EXPECT_FALSE(parse_options({"--password-file", "pw"}).options.sign_up);
+
+    // Nothing to sign up with: a password typed at a terminal is asked when the server
+    // needs one, and a script has no other way to give it.
+    const auto alone = parse_options({"--name", "dora", "--sign-up"});
+    EXPECT_EQ(alone.exit_code, 2);
+    EXPECT_NE(alone.err.find("--sign-up requires --password-file"), std::string::npos) << alone.err;
+}
+
 TEST(Options, TheConventionalForms) {
     const auto parsed = parse_options({"--host", "::1", "--port", "7100", "-v"});
     EXPECT_FALSE(parsed.exit_code) << parsed.err;
