@@ -1,6 +1,8 @@
 // Accounts as people and scripts use them, against the real server: /register, a
 // registered name's password asked without echo, --password-file for --send and --listen,
-// /login, a private hub's password, and the keepalive that keeps an idle client connected.
+// /login, signing up where only registered users are taken (at the terminal and with
+// --sign-up), a private hub's password, and the keepalive that keeps an idle client
+// connected.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -266,6 +268,131 @@ TEST(Accounts, LoginSwitchesNamesAndKeepsTheRooms) {
     EXPECT_TRUE(never_shown(person, kBobPassword));
     EXPECT_TRUE(never_shown(person, "not it"));
     EXPECT_TRUE(never_shown(person, "Connection to the server lost"));
+}
+
+TEST(Accounts, SignUpANewPersonCreatesTheirAccountAtTheTerminalAndNobodyElseGetsTheName) {
+    Server server("127.0.0.1", 0, {"--accounts-only"});
+    ASSERT_TRUE(server.started()) << server.output();
+    // Someone already there to talk to, signed up from a file at an interactive start.
+    SecretFile bob_file(kBobPassword);
+    Person bob(server, {"--name", "bob", "--sign-up", "--password-file", bob_file.path()});
+    ASSERT_TRUE(bob.sees("You say  > "));
+    ASSERT_TRUE(bob.sees("The name bob is now registered to you"));
+
+    constexpr std::string_view kDoraPassword = "dora's own passphrase";
+    Person dora(server);
+    ASSERT_TRUE(dora.sees("Your name> "));
+    dora.enters("dora");
+    ASSERT_TRUE(dora.sees("This server takes only registered users, and dora has no account yet."));
+    ASSERT_TRUE(
+        dora.sees("To create it, choose its password (typed twice, unseen); or just "
+                  "Enter to choose another name."));
+    // The server's rules first: too short, said so, and asked again.
+    ASSERT_TRUE(dora.sees("New password for dora> "));
+    dora.enters("tiny pw");
+    ASSERT_TRUE(dora.sees("Again> "));
+    dora.enters("tiny pw");
+    ASSERT_TRUE(dora.sees("Error: Password too short"));
+    ASSERT_TRUE(dora.sees("New password for dora> "));
+    // Half typed, the line shows the prompt alone: no echo.
+    dora.types(std::string(kDoraPassword).substr(0, 6));
+    ASSERT_TRUE(dora.cursor_line_becomes("New password for dora>"));  // (trailing blanks cut)
+    dora.types(std::string(kDoraPassword).substr(6) + "\r");
+    ASSERT_TRUE(dora.sees("Again> "));
+    dora.enters(kDoraPassword);
+    ASSERT_TRUE(dora.sees("You say  > "));
+    ASSERT_TRUE(
+        dora.sees("The name dora is now registered to you; log in with this password "
+                  "from now on."));
+
+    dora.enters("@bob hi, I am new here");
+    EXPECT_TRUE(bob.sees("Message from dora: hi, I am new here"));
+    bob.enters("@dora welcome");
+    EXPECT_TRUE(dora.sees("Message from bob: welcome"));
+    EXPECT_TRUE(never_shown(dora, kDoraPassword));
+    EXPECT_TRUE(never_shown(dora, "passphrase"));
+    EXPECT_TRUE(never_shown(dora, "tiny pw"));
+
+    // Someone else cannot take the name: not while dora uses it...
+    Person other(server);
+    ASSERT_TRUE(other.sees("Your name> "));
+    other.enters("dora");
+    ASSERT_TRUE(other.sees("Error: The name dora is already taken"));
+    ASSERT_TRUE(other.sees("Your name> "));
+    dora.enters("q");
+    ASSERT_EQ(dora.process().wait_exit(), 0);
+    ASSERT_TRUE(bob.sees("* dora left ALL (quit)"));
+    // ...nor once she has left: the name is hers, and needs her password.
+    other.enters("dora");
+    ASSERT_TRUE(other.sees("Error: The name dora is registered"));
+    ASSERT_TRUE(other.sees("Password for dora> "));
+    other.enters("a guess");
+    ASSERT_TRUE(other.sees("Error: Wrong name or password"));
+    ASSERT_TRUE(other.sees("Password for dora> "));
+    other.enters("");
+    ASSERT_TRUE(other.sees("Your name> "));
+    EXPECT_TRUE(never_shown(other, "a guess"));
+    // Nor by signing up for it.
+    SecretFile thief_file("another long password");
+    Process thief(hubchat(
+        server, {"--name", "dora", "--listen", "--sign-up", "--password-file", thief_file.path()}));
+    EXPECT_EQ(thief.wait_exit(), 1);
+    EXPECT_NE(thief.err().find("dora has an account already: log in without --sign-up"),
+              std::string::npos)
+        << thief.err();
+
+    // Her password logs her in from then on.
+    SecretFile dora_file(kDoraPassword);
+    Process send(hubchat(server, {"--name", "dora", "--to", "bob", "--send", "back again",
+                                  "--password-file", dora_file.path()}));
+    EXPECT_EQ(send.wait_exit(), 0) << send.err();
+    EXPECT_TRUE(bob.sees("Message from dora: back again"));
+}
+
+TEST(Accounts, SignUpScriptsCreateAccountsWithTheFlagAndAreToldHow) {
+    Server server("127.0.0.1", 0, {"--accounts-only"});
+    ASSERT_TRUE(server.started()) << server.output();
+
+    // A guest is refused, and told which options make the account.
+    Process guest(hubchat(server, {"--name", "ear", "--listen"}));
+    EXPECT_EQ(guest.wait_exit(), 1);
+    EXPECT_NE(guest.err().find("ear has no account here: create it with --sign-up "
+                               "--password-file FILE"),
+              std::string::npos)
+        << guest.err();
+
+    SecretFile ear_file(kAlicePassword);
+    Process listener(hubchat(server, {"--name", "ear", "--listen", "-v", "--sign-up",
+                                      "--password-file", ear_file.path()}));
+    ASSERT_TRUE(listener.expect_error(R"("password":"********","register":true)"))
+        << listener.err();
+    ASSERT_TRUE(listener.expect_error("hubchat: the name ear is now registered to you"))
+        << listener.err();
+    EXPECT_EQ(listener.err().find(kAlicePassword), std::string::npos) << listener.err();
+
+    SecretFile bot_file(kBobPassword);
+    Process send(hubchat(server, {"--name", "bot", "--to", "ear", "--send", "made by a script",
+                                  "--sign-up", "--password-file", bot_file.path()}));
+    EXPECT_EQ(send.wait_exit(), 0) << send.err();
+    EXPECT_TRUE(listener.expect("bot: made by a script\n"));
+
+    // The account exists now: a second sign-up is refused, a login works.
+    Process again(hubchat(server, {"--name", "bot", "--to", "ear", "--send", "x", "--sign-up",
+                                   "--password-file", bot_file.path()}));
+    EXPECT_EQ(again.wait_exit(), 1);
+    EXPECT_NE(again.err().find("log in without --sign-up"), std::string::npos) << again.err();
+    Process login(hubchat(server, {"--name", "bot", "--to", "ear", "--send", "logged in",
+                                   "--password-file", bot_file.path()}));
+    EXPECT_EQ(login.wait_exit(), 0) << login.err();
+    EXPECT_TRUE(listener.expect("bot: logged in\n"));
+    EXPECT_EQ(listener.out().find("bot: x\n"), std::string::npos);
+
+    // A password the server's rules refuse: nothing is made.
+    SecretFile short_file("tiny pw");
+    Process weak(hubchat(
+        server, {"--name", "weak", "--listen", "--sign-up", "--password-file", short_file.path()}));
+    EXPECT_EQ(weak.wait_exit(), 1);
+    EXPECT_NE(weak.err().find("Password too short"), std::string::npos) << weak.err();
 }
 
 TEST(Accounts, APrivateHubAsksItsPasswordOnce) {
