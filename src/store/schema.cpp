@@ -25,6 +25,56 @@ CREATE TABLE accounts (
 ) STRICT;
 )sql",
     },
+    Migration{
+        "history",
+        // Every accepted message, for history, resume and offline delivery (issue 5).
+        //
+        // messages.id is given by the server in increasing order. AUTOINCREMENT keeps the
+        // highest id ever used in sqlite_sequence, so ids keep increasing after a restart
+        // even when retention has deleted every message: a client resuming "after id N"
+        // never sees a newer message with a smaller id. sender_key and the target keys
+        // are folded (names::fold); sender and dest keep the spelling shown to people.
+        //
+        // message_targets has one row per distinct target: a user's key, a room's key
+        // ("#dev") or "ALL" (upper case, which no folded name can be). Clustered by
+        // message id, so appends go to the end and retention deletes a leading range;
+        // by_target serves "a room's or a user's messages around id N", and direct_pairs
+        // (user targets only) serves "the conversation of a and b". sender_key is copied
+        // here so that the latter is one index range per direction.
+        //
+        // inbox holds direct messages for registered users who were offline when they
+        // were sent, until delivered. Deleting a message (retention) deletes its rows in
+        // both child tables through the foreign keys.
+        R"sql(
+CREATE TABLE messages (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts         INTEGER NOT NULL,
+    sender     TEXT    NOT NULL,
+    sender_key TEXT    NOT NULL,
+    dest       TEXT    NOT NULL,
+    text       TEXT    NOT NULL
+) STRICT;
+CREATE INDEX messages_by_sender ON messages (sender_key, id);
+
+CREATE TABLE message_targets (
+    message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    target     TEXT    NOT NULL,
+    kind       INTEGER NOT NULL,  -- 0: ALL, 1: room, 2: user
+    sender_key TEXT    NOT NULL,
+    PRIMARY KEY (message_id, target)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX message_targets_by_target ON message_targets (target, message_id);
+CREATE INDEX message_targets_direct_pairs ON message_targets (target, sender_key, message_id)
+    WHERE kind = 2;
+
+CREATE TABLE inbox (
+    recipient_key TEXT    NOT NULL,
+    message_id    INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+    PRIMARY KEY (recipient_key, message_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX inbox_by_message ON inbox (message_id);
+)sql",
+    },
 };
 
 }  // namespace

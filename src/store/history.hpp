@@ -1,0 +1,157 @@
+// Message history in the hub's database (issue 5): every accepted message with its
+// server-assigned id, for history queries, resume after a disconnect and offline delivery.
+//
+// Threads: a HistoryStore belongs to one thread at a time, like the Database it uses (see
+// database.hpp). The server keeps it on a worker thread behind net::HistoryLog, which
+// batches appends and runs queries off the event loop.
+//
+// Ids: increasing, never reused, continuing after a restart and after retention has
+// deleted everything (the schema keeps the highest id ever used). Callers either leave
+// NewMessage::id at 0 (the store assigns the next one) or give ids above last_id() in
+// increasing order, as HistoryLog does so that callers know an id before the commit.
+//
+// Names: targets and senders are given as spelled; keys are folded with names::fold
+// ("ALL" stays "ALL", which no folded name can be). This class does not check name rules;
+// any bytes are stored and returned exactly, invalid UTF-8 included. Only export, which
+// must write valid JSON, replaces invalid sequences with U+FFFD.
+//
+// Errors: StoreError (database.hpp) for SQLite failures; std::invalid_argument for a
+// caller's bug (a message with no target, ids out of order).
+#pragma once
+
+#include "store/database.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <iosfwd>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hubchat::store {
+
+// A message to write.
+struct NewMessage {
+    std::int64_t id = 0;     // 0: the store assigns the next id
+    std::int64_t ts_ms = 0;  // Unix milliseconds
+    std::string sender;      // as spelled
+    std::string dest;        // the target list as shown to recipients ("bob,carol", "#dev")
+    std::vector<std::string> targets;  // user names, "#room", "ALL"; at least one
+    std::string text;
+    // Registered recipients who were offline: the message waits in their inbox until
+    // mark_delivered. Usually a subset of the user targets.
+    std::vector<std::string> offline_recipients;
+};
+
+// A message read back.
+struct HistoryMessage {
+    std::int64_t id = 0;
+    std::int64_t ts_ms = 0;
+    std::string sender;
+    std::string sender_key;
+    std::string dest;
+    std::vector<std::string> targets;  // keys (folded; "ALL"), sorted
+    std::string text;
+
+    friend bool operator==(const HistoryMessage&, const HistoryMessage&) = default;
+};
+
+// The key a target is stored and queried under: "ALL" for ALL in any case, else the
+// folded name ("#Dev" -> "#dev", "Bob" -> "bob").
+std::string history_target_key(std::string_view target);
+
+class HistoryStore {
+  public:
+    // "Before the newest": for room_before and conversation.
+    static constexpr std::int64_t kLatest = std::numeric_limits<std::int64_t>::max();
+
+    // Prepares its statements on `db`, which must outlive the store and have the history
+    // schema (Database::schema_migrations()).
+    explicit HistoryStore(Database& db);
+
+    // Writes `batch` in one transaction (group commit: one WAL append and sync for the
+    // lot) and returns the ids, in order. All or nothing: on StoreError nothing is kept.
+    std::vector<std::int64_t> append(std::span<const NewMessage> batch);
+
+    // The highest id ever written (0 for none), including ids of messages since deleted.
+    std::int64_t last_id();
+    std::size_t count();
+
+    // (a) What `user` may see after `after_id`, oldest first, at most `limit`: messages
+    // to ALL, to any of `rooms`, to `user`, and those `user` sent. For resume: call
+    // again after the last id returned until fewer than `limit` come back.
+    std::vector<HistoryMessage> visible_after(std::string_view user,
+                                              std::span<const std::string> rooms,
+                                              std::int64_t after_id, std::size_t limit);
+    // (b) The last `limit` messages to `room` (or "ALL") with an id below `before_id`,
+    // oldest first.
+    std::vector<HistoryMessage> room_before(std::string_view room, std::int64_t before_id,
+                                            std::size_t limit);
+    // (c) The last `limit` messages between `a` and `b` (a to b and b to a, multi-target
+    // messages included) below `before_id`, oldest first.
+    std::vector<HistoryMessage> conversation(std::string_view a, std::string_view b,
+                                             std::int64_t before_id, std::size_t limit);
+    // (d) `user`'s undelivered offline messages after `after_id`, oldest first.
+    std::vector<HistoryMessage> inbox(std::string_view user, std::int64_t after_id,
+                                      std::size_t limit);
+    std::size_t inbox_size(std::string_view user);
+    // Removes `user`'s inbox entries up to and including `through_id` (what was sent to
+    // them); returns how many.
+    std::size_t mark_delivered(std::string_view user, std::int64_t through_id);
+
+    // (e) Retention. Each call is one short transaction that removes at most `max_rows`
+    // and returns how many it removed; call again while it returns `max_rows`, letting
+    // other work (appends) run in between, so a prune never holds the write lock long.
+    //
+    // Removes the oldest messages sent before `cutoff_ms`, in id order, stopping at the
+    // first one that is newer (so after a wall-clock step backwards a few may be kept
+    // longer; never one that is too young). Their targets and inbox entries go with them.
+    std::size_t prune_older_than(std::int64_t cutoff_ms, std::size_t max_rows);
+    // Keeps the newest `keep` messages of `room` (or "ALL"): older ones leave the room;
+    // a message left with no target at all is deleted. Returns target rows removed.
+    std::size_t prune_room(std::string_view room, std::size_t keep, std::size_t max_rows);
+    // Keys of every room that has history, and "ALL" if it has: one index seek each.
+    std::vector<std::string> rooms();
+
+    // (f) Every message, oldest first, one JSON object per line:
+    // {"id":1,"ts":1764052800123,"from":"alice","dest":"#dev","targets":["#dev"],"text":"hi"}
+    // Reads in one snapshot; appends made meanwhile by other connections are not seen.
+    // Returns the number of lines.
+    std::size_t export_json_lines(std::ostream& out);
+
+    // The SQL of the read statements, by name, for tests that check their query plans.
+    static std::span<const std::pair<std::string_view, std::string_view>> read_queries();
+
+  private:
+    std::vector<HistoryMessage> load(const std::vector<std::int64_t>& ids);
+    std::int64_t insert(const NewMessage& message);
+
+    Database& db_;
+    Statement insert_message_;
+    Statement insert_target_;
+    Statement insert_inbox_;
+    Statement select_last_id_;
+    Statement select_count_;
+    Statement select_message_;
+    Statement select_targets_;
+    Statement ids_to_target_after_;
+    Statement ids_from_sender_after_;
+    Statement ids_to_target_before_;
+    Statement ids_direct_before_;
+    Statement ids_inbox_after_;
+    Statement select_inbox_size_;
+    Statement delete_inbox_through_;
+    Statement select_oldest_;
+    Statement delete_messages_through_;
+    Statement select_room_cutoff_;
+    Statement ids_room_through_;
+    Statement delete_target_;
+    Statement delete_if_orphan_;
+    Statement select_rooms_;
+    Statement select_all_;
+};
+
+}  // namespace hubchat::store

@@ -1,0 +1,434 @@
+// HistoryStore: what each query returns and in what order, ids across restarts and
+// retention, the migration from the schema before history, pruning, export, odd bytes.
+#include "store/history.hpp"
+
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <span>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace hubchat::store {
+namespace {
+
+using testing::TempDir;
+
+NewMessage msg(std::string sender, std::vector<std::string> targets, std::string text,
+               std::int64_t ts_ms = 1'764'052'800'000) {
+    NewMessage message;
+    message.sender = std::move(sender);
+    message.targets = std::move(targets);
+    message.text = std::move(text);
+    message.ts_ms = ts_ms;
+    return message;
+}
+
+std::vector<std::int64_t> ids_of(const std::vector<HistoryMessage>& messages) {
+    std::vector<std::int64_t> ids;
+    for (const auto& message : messages) ids.push_back(message.id);
+    return ids;
+}
+
+std::vector<std::string> texts_of(const std::vector<HistoryMessage>& messages) {
+    std::vector<std::string> texts;
+    for (const auto& message : messages) texts.push_back(message.text);
+    return texts;
+}
+
+using Ids = std::vector<std::int64_t>;
+using Texts = std::vector<std::string>;
+
+class HistoryStoreTest : public ::testing::Test {
+  protected:
+    std::int64_t add(NewMessage message) {
+        return store.append(std::span<const NewMessage>(&message, 1)).at(0);
+    }
+
+    TempDir temp;
+    Database db{temp.path()};
+    HistoryStore store{db};
+};
+
+TEST_F(HistoryStoreTest, AppendWritesABatchAndAssignsIncreasingIds) {
+    EXPECT_EQ(store.last_id(), 0);
+    std::vector<NewMessage> batch{msg("alice", {"ALL"}, "one"), msg("bob", {"#dev"}, "two"),
+                                  msg("carol", {"alice"}, "three")};
+    EXPECT_EQ(store.append(batch), (Ids{1, 2, 3}));
+    EXPECT_EQ(store.last_id(), 3);
+    EXPECT_EQ(store.count(), 3u);
+    EXPECT_EQ(store.append({}), Ids{});
+
+    auto all = store.room_before("ALL", HistoryStore::kLatest, 10);
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].id, 1);
+    EXPECT_EQ(all[0].ts_ms, 1'764'052'800'000);
+    EXPECT_EQ(all[0].sender, "alice");
+    EXPECT_EQ(all[0].sender_key, "alice");
+    EXPECT_EQ(all[0].dest, "ALL");  // built from the targets when not given
+    EXPECT_EQ(all[0].targets, Texts{"ALL"});
+    EXPECT_EQ(all[0].text, "one");
+}
+
+TEST_F(HistoryStoreTest, ABatchIsOneTransactionAllOrNothing) {
+    add(msg("alice", {"ALL"}, "kept"));
+    std::vector<NewMessage> batch{msg("alice", {"ALL"}, "a"), msg("bob", {"ALL"}, "b"),
+                                  msg("carol", {}, "no target: a caller's bug")};
+    EXPECT_THROW(store.append(batch), std::invalid_argument);
+    EXPECT_EQ(store.count(), 1u);
+    EXPECT_EQ(store.last_id(), 1);
+    EXPECT_EQ(texts_of(store.room_before("ALL", HistoryStore::kLatest, 10)), Texts{"kept"});
+}
+
+TEST_F(HistoryStoreTest, GivenIdsAreKeptAndMustIncrease) {
+    auto first = msg("alice", {"ALL"}, "ten");
+    first.id = 10;
+    EXPECT_EQ(add(first), 10);
+    EXPECT_EQ(add(msg("alice", {"ALL"}, "next")), 11);  // assigned after a given one
+
+    auto stale = msg("alice", {"ALL"}, "old id");
+    stale.id = 11;
+    EXPECT_THROW(add(stale), std::invalid_argument);
+    std::vector<NewMessage> backwards{msg("a", {"ALL"}, "x"), msg("a", {"ALL"}, "y")};
+    backwards[0].id = 20;
+    backwards[1].id = 15;
+    EXPECT_THROW(store.append(backwards), std::invalid_argument);
+    EXPECT_EQ(store.last_id(), 11);
+    EXPECT_EQ(store.count(), 2u);
+}
+
+TEST(HistoryStore, IdsContinueAfterARestartEvenWhenEverythingWasPruned) {
+    TempDir temp;
+    {
+        Database db(temp.path());
+        HistoryStore store(db);
+        std::vector<NewMessage> batch{msg("alice", {"ALL"}, "1", 1000),
+                                      msg("bob", {"ALL"}, "2", 1000)};
+        EXPECT_EQ(store.append(batch), (Ids{1, 2}));
+    }
+    {
+        Database db(temp.path());
+        HistoryStore store(db);
+        EXPECT_EQ(store.last_id(), 2);
+        std::vector<NewMessage> batch{msg("carol", {"ALL"}, "3", 1000)};
+        EXPECT_EQ(store.append(batch), Ids{3});
+        EXPECT_EQ(store.prune_older_than(5000, 100), 3u);
+        EXPECT_EQ(store.count(), 0u);
+    }
+    {
+        Database db(temp.path());
+        HistoryStore store(db);
+        EXPECT_EQ(store.last_id(), 3);  // not 0: a resuming client must not see id 1 again
+        std::vector<NewMessage> batch{msg("dave", {"ALL"}, "4")};
+        EXPECT_EQ(store.append(batch), Ids{4});
+    }
+}
+
+TEST_F(HistoryStoreTest, VisibleAfterIsAllTheUsersRoomsAndDirectMessagesInIdOrder) {
+    add(msg("alice", {"ALL"}, "to all"));                      // 1 yes
+    add(msg("bob", {"#dev"}, "in dev"));                       // 2 yes
+    add(msg("bob", {"#ops"}, "in ops"));                       // 3 no: not in #ops
+    add(msg("bob", {"Carol"}, "bob to carol"));                // 4 yes
+    add(msg("bob", {"dave"}, "bob to dave"));                  // 5 no
+    add(msg("CAROL", {"bob"}, "carol to bob"));                // 6 yes: she sent it
+    add(msg("erin", {"dave", "carol"}, "to dave and carol"));  // 7 yes
+    add(msg("erin", {"#DEV", "#ops"}, "dev and ops"));         // 8 yes, once
+    add(msg("carol", {"#ops"}, "carol in ops"));               // 9 yes: she sent it
+
+    const std::vector<std::string> rooms{"#Dev"};
+    auto seen = store.visible_after("carol", rooms, 0, 100);
+    EXPECT_EQ(ids_of(seen), (Ids{1, 2, 4, 6, 7, 8, 9}));
+    EXPECT_EQ(ids_of(store.visible_after("CAROL", rooms, 4, 100)), (Ids{6, 7, 8, 9}));
+    EXPECT_EQ(ids_of(store.visible_after("carol", rooms, 9, 100)), Ids{});
+
+    // Paging: the first `limit` in order, then on from the last one seen.
+    EXPECT_EQ(ids_of(store.visible_after("carol", rooms, 0, 3)), (Ids{1, 2, 4}));
+    EXPECT_EQ(ids_of(store.visible_after("carol", rooms, 4, 3)), (Ids{6, 7, 8}));
+    EXPECT_EQ(ids_of(store.visible_after("carol", rooms, 8, 3)), (Ids{9}));
+    EXPECT_TRUE(store.visible_after("carol", rooms, 0, 0).empty());
+
+    // No rooms: only ALL and direct messages.
+    EXPECT_EQ(ids_of(store.visible_after("dave", {}, 0, 100)), (Ids{1, 5, 7}));
+}
+
+TEST_F(HistoryStoreTest, VisibleAfterTakesTheOldestWhenOneTargetIsBusy) {
+    // 50 room messages, then a direct one: with limit 10 the direct one (newest) must not
+    // push out older room messages, and paging reaches it last.
+    for (int i = 0; i < 50; ++i) add(msg("bob", {"#busy"}, "r" + std::to_string(i)));
+    add(msg("bob", {"alice"}, "dm"));
+    const std::vector<std::string> rooms{"#busy"};
+    auto page = store.visible_after("alice", rooms, 0, 10);
+    EXPECT_EQ(page.front().id, 1);
+    EXPECT_EQ(page.back().id, 10);
+    std::int64_t after = 0;
+    std::vector<std::int64_t> all;
+    for (;;) {
+        auto next = store.visible_after("alice", rooms, after, 10);
+        for (const auto& m : next) all.push_back(m.id);
+        if (next.size() < 10) break;
+        after = next.back().id;
+    }
+    ASSERT_EQ(all.size(), 51u);
+    EXPECT_TRUE(std::is_sorted(all.begin(), all.end()));
+    EXPECT_EQ(all.back(), 51);
+}
+
+TEST_F(HistoryStoreTest, RoomBeforeIsTheLastNBeforeAnIdOldestFirst) {
+    for (int i = 1; i <= 10; ++i) {
+        add(msg("bob", {i % 2 == 0 ? "#dev" : "#ops"}, std::to_string(i)));
+    }
+    EXPECT_EQ(texts_of(store.room_before("#dev", HistoryStore::kLatest, 3)),
+              (Texts{"6", "8", "10"}));
+    EXPECT_EQ(texts_of(store.room_before("#DEV", 8, 3)), (Texts{"2", "4", "6"}));
+    EXPECT_EQ(texts_of(store.room_before("#dev", 3, 10)), (Texts{"2"}));
+    EXPECT_TRUE(store.room_before("#dev", 2, 10).empty());
+    EXPECT_TRUE(store.room_before("#nowhere", HistoryStore::kLatest, 10).empty());
+    add(msg("bob", {"all"}, "ALL in any case"));
+    EXPECT_EQ(texts_of(store.room_before("ALL", HistoryStore::kLatest, 10)),
+              Texts{"ALL in any case"});
+}
+
+TEST_F(HistoryStoreTest, ConversationIsBothDirectionsBetweenTwoUsers) {
+    add(msg("alice", {"bob"}, "a1"));            // 1 yes
+    add(msg("bob", {"alice"}, "b1"));            // 2 yes
+    add(msg("alice", {"carol"}, "to carol"));    // 3 no
+    add(msg("carol", {"bob"}, "carol to bob"));  // 4 no
+    add(msg("alice", {"Bob", "carol"}, "a2"));   // 5 yes: bob is among the targets
+    add(msg("bob", {"#dev", "alice"}, "b2"));    // 6 yes
+    add(msg("alice", {"#dev"}, "room"));         // 7 no
+    add(msg("Bob", {"ALICE"}, "b3"));            // 8 yes
+    EXPECT_EQ(texts_of(store.conversation("alice", "bob", HistoryStore::kLatest, 100)),
+              (Texts{"a1", "b1", "a2", "b2", "b3"}));
+    EXPECT_EQ(store.conversation("alice", "bob", HistoryStore::kLatest, 100),
+              store.conversation("BOB", "Alice", HistoryStore::kLatest, 100));
+    EXPECT_EQ(texts_of(store.conversation("alice", "bob", HistoryStore::kLatest, 2)),
+              (Texts{"b2", "b3"}));
+    EXPECT_EQ(texts_of(store.conversation("alice", "bob", 6, 2)), (Texts{"b1", "a2"}));
+    // Notes to oneself are a conversation too, counted once.
+    add(msg("alice", {"alice"}, "note"));
+    EXPECT_EQ(texts_of(store.conversation("alice", "alice", HistoryStore::kLatest, 10)),
+              Texts{"note"});
+}
+
+TEST_F(HistoryStoreTest, InboxHoldsOfflineMessagesInOrderUntilDelivered) {
+    auto dm = [](std::string from, std::string text) {
+        auto m = msg(std::move(from), {"Dana"}, std::move(text));
+        m.offline_recipients = {"Dana"};
+        return m;
+    };
+    add(dm("alice", "first"));                    // 1
+    add(msg("alice", {"dana"}, "while online"));  // 2: not in the inbox
+    add(dm("bob", "second"));                     // 3
+    auto multi = msg("carol", {"dana", "erin"}, "third");
+    multi.offline_recipients = {"DANA", "erin"};
+    add(multi);  // 4
+
+    EXPECT_EQ(store.inbox_size("dana"), 3u);
+    EXPECT_EQ(texts_of(store.inbox("DANA", 0, 100)), (Texts{"first", "second", "third"}));
+    EXPECT_EQ(texts_of(store.inbox("dana", 0, 2)), (Texts{"first", "second"}));
+    EXPECT_EQ(texts_of(store.inbox("dana", 3, 2)), (Texts{"third"}));
+    EXPECT_EQ(texts_of(store.inbox("erin", 0, 10)), (Texts{"third"}));
+
+    EXPECT_EQ(store.mark_delivered("Dana", 3), 2u);
+    EXPECT_EQ(texts_of(store.inbox("dana", 0, 100)), (Texts{"third"}));
+    EXPECT_EQ(store.mark_delivered("dana", 3), 0u);  // again: nothing left up to 3
+    EXPECT_EQ(store.mark_delivered("dana", 100), 1u);
+    EXPECT_TRUE(store.inbox("dana", 0, 100).empty());
+    EXPECT_EQ(store.inbox_size("erin"), 1u);  // someone else's inbox is untouched
+    EXPECT_EQ(store.count(), 4u);             // delivered messages stay in history
+}
+
+TEST_F(HistoryStoreTest, PruneByAgeRemovesTheOldestInChunksWithTheirTargetsAndInbox) {
+    for (int i = 0; i < 25; ++i) {
+        auto m = msg("alice", {"bob", "#dev"}, "old" + std::to_string(i), 1000 + i);
+        m.offline_recipients = {"bob"};
+        add(m);
+    }
+    for (int i = 0; i < 5; ++i) add(msg("alice", {"bob"}, "new" + std::to_string(i), 9000));
+
+    EXPECT_EQ(store.prune_older_than(5000, 10), 10u);  // a full chunk: call again
+    EXPECT_EQ(store.prune_older_than(5000, 10), 10u);
+    EXPECT_EQ(store.prune_older_than(5000, 10), 5u);  // fewer: done
+    EXPECT_EQ(store.prune_older_than(5000, 10), 0u);
+    EXPECT_EQ(store.count(), 5u);
+    EXPECT_EQ(store.inbox_size("bob"), 0u);
+    EXPECT_TRUE(store.room_before("#dev", HistoryStore::kLatest, 100).empty());
+    EXPECT_EQ(texts_of(store.conversation("alice", "bob", HistoryStore::kLatest, 100)),
+              (Texts{"new0", "new1", "new2", "new3", "new4"}));
+    Statement orphans(db,
+                      "SELECT (SELECT count(*) FROM message_targets WHERE message_id NOT IN "
+                      "(SELECT id FROM messages)) + (SELECT count(*) FROM inbox)");
+    auto in_use = orphans.use();
+    ASSERT_TRUE(orphans.step());
+    EXPECT_EQ(orphans.integer(0), 0);
+}
+
+TEST_F(HistoryStoreTest, PruneByAgeStopsAtTheFirstYoungMessage) {
+    add(msg("a", {"ALL"}, "old", 1000));
+    add(msg("a", {"ALL"}, "young", 9000));
+    add(msg("a", {"ALL"}, "old after a clock step back", 1000));
+    EXPECT_EQ(store.prune_older_than(5000, 100), 1u);
+    EXPECT_EQ(texts_of(store.room_before("ALL", HistoryStore::kLatest, 10)),
+              (Texts{"young", "old after a clock step back"}));
+}
+
+TEST_F(HistoryStoreTest, PruneRoomKeepsTheNewestAndOnlyDeletesMessagesLeftWithNoTarget) {
+    for (int i = 1; i <= 6; ++i) add(msg("bob", {"#dev"}, "d" + std::to_string(i)));
+    add(msg("bob", {"#dev", "alice"}, "d7 and alice"));  // 7
+    add(msg("bob", {"#dev"}, "d8"));                     // 8
+    add(msg("bob", {"#ops"}, "o1"));                     // 9
+    for (int i = 0; i < 4; ++i) add(msg("bob", {"ALL"}, "all"));
+
+    EXPECT_EQ(store.rooms(), (Texts{"#dev", "#ops", "ALL"}));
+    EXPECT_EQ(store.prune_room("#DEV", 1, 3), 3u);  // chunked
+    EXPECT_EQ(store.prune_room("#dev", 1, 100), 4u);
+    EXPECT_EQ(store.prune_room("#dev", 1, 100), 0u);
+    EXPECT_EQ(texts_of(store.room_before("#dev", HistoryStore::kLatest, 100)), Texts{"d8"});
+    // Message 7 left #dev but is still alice's; 1..6 are gone altogether.
+    EXPECT_EQ(texts_of(store.visible_after("alice", {}, 0, 100)),
+              (Texts{"d7 and alice", "all", "all", "all", "all"}));
+    EXPECT_EQ(store.count(), 7u);
+    EXPECT_EQ(store.prune_room("ALL", 2, 100), 2u);
+    EXPECT_EQ(store.room_before("ALL", HistoryStore::kLatest, 100).size(), 2u);
+    EXPECT_EQ(store.prune_room("#ops", 5, 100), 0u);  // under the limit
+    EXPECT_EQ(store.count(), 5u);
+}
+
+TEST_F(HistoryStoreTest, ExportWritesOneJsonObjectPerMessageThatParsesBack) {
+    auto tricky = msg("Ünïcode", {"#Dev", "bob"},
+                      "quote \" backslash \\ newline \n tab \t "
+                      "nul \x01 emoji \xF0\x9F\x98\x80");
+    tricky.dest = "#Dev,bob";
+    add(tricky);
+    add(msg("bob", {"ALL"}, ""));
+    std::ostringstream out;
+    EXPECT_EQ(store.export_json_lines(out), 2u);
+
+    std::istringstream lines(out.str());
+    std::string line;
+    std::vector<boost::json::value> parsed;
+    while (std::getline(lines, line)) parsed.push_back(boost::json::parse(line));
+    ASSERT_EQ(parsed.size(), 2u);
+    const auto& first = parsed[0].as_object();
+    EXPECT_EQ(first.at("id").as_int64(), 1);
+    EXPECT_EQ(first.at("ts").as_int64(), 1'764'052'800'000);
+    EXPECT_EQ(first.at("from").as_string(), "Ünïcode");
+    EXPECT_EQ(first.at("dest").as_string(), "#Dev,bob");
+    EXPECT_EQ(first.at("targets").as_array().size(), 2u);
+    EXPECT_EQ(first.at("targets").as_array()[0].as_string(), "#dev");
+    EXPECT_EQ(first.at("targets").as_array()[1].as_string(), "bob");
+    EXPECT_EQ(std::string(first.at("text").as_string()), tricky.text);
+    EXPECT_EQ(parsed[1].as_object().at("text").as_string(), "");
+
+    std::ostringstream empty;
+    Database other_db(temp.path() / "other");
+    HistoryStore other(other_db);
+    EXPECT_EQ(other.export_json_lines(empty), 0u);
+    EXPECT_EQ(empty.str(), "");
+}
+
+TEST_F(HistoryStoreTest, InvalidUtf8IsStoredExactlyAndExportedAsReplacementCharacters) {
+    const std::string bad = std::string("ok \xC3\x28 lone \x80 overlong \xC0\xAF end \xE2\x82");
+    const std::string bad_name = std::string("n\xFF");
+    add(msg(bad_name, {"#r\xFE"}, bad));
+    auto back = store.room_before("#r\xFE", HistoryStore::kLatest, 10);
+    ASSERT_EQ(back.size(), 1u);
+    EXPECT_EQ(back[0].text, bad);  // byte for byte
+    EXPECT_EQ(back[0].sender, bad_name);
+
+    std::ostringstream out;
+    ASSERT_EQ(store.export_json_lines(out), 1u);
+    boost::json::value parsed;
+    ASSERT_NO_THROW(parsed = boost::json::parse(out.str()));  // the parser checks UTF-8
+    EXPECT_EQ(parsed.at("text").as_string(),
+              "ok \xEF\xBF\xBD( lone \xEF\xBF\xBD overlong \xEF\xBF\xBD\xEF\xBF\xBD end "
+              "\xEF\xBF\xBD\xEF\xBF\xBD");
+    EXPECT_EQ(parsed.at("from").as_string(), "n\xEF\xBF\xBD");
+}
+
+TEST_F(HistoryStoreTest, OddNamesAreKeysNotSqlAndStayInTheirPlace) {
+    // Characters that matter to SQL, to LIKE, to the room-key range ('"' sorts just before
+    // '#', '$' just after) and to case folding.
+    const std::vector<std::string> users{
+        "'; DROP TABLE messages; --", "%_", "\"quoted", "$cash", "Ünï", "ÜNÏ", "a\\b"};
+    for (const auto& user : users) add(msg("alice", {user}, "to " + user));
+    add(msg("alice", {"#\xC3\xA9t\xC3\xA9"}, "room été"));
+    add(msg("alice", {"#$"}, "room $"));
+    add(msg("alice", {"bob", "BOB", "Bob"}, "bob once"));
+
+    EXPECT_EQ(store.count(), users.size() + 3);
+    for (const auto& user : users) {
+        auto box = store.conversation(user, "alice", HistoryStore::kLatest, 10);
+        // ASCII folding only: "Ünï" and "ÜNÏ" differ in non-ASCII letters, so they are two.
+        ASSERT_EQ(box.size(), 1u) << user;
+        EXPECT_EQ(box[0].text, "to " + user);
+    }
+    EXPECT_EQ(store.rooms(), (Texts{"#$", "#\xC3\xA9t\xC3\xA9"}));
+    auto bob = store.visible_after("bob", {}, 0, 10);
+    ASSERT_EQ(bob.size(), 1u);
+    EXPECT_EQ(bob[0].targets, Texts{"bob"});
+    EXPECT_EQ(bob[0].dest, "bob,BOB,Bob");  // what was shown stays as given
+    EXPECT_EQ(history_target_key("aLl"), "ALL");
+    EXPECT_EQ(history_target_key("#DeV"), "#dev");
+}
+
+TEST(HistoryStore, MigratesADatabaseFromTheSchemaBeforeHistory) {
+    TempDir temp;
+    const auto all = Database::schema_migrations();
+    ASSERT_GE(all.size(), 2u);
+    // Find the step that added history: every step before it is "the previous version".
+    std::size_t history_step = 0;
+    while (history_step < all.size() && all[history_step].description != "history") {
+        ++history_step;
+    }
+    ASSERT_LT(history_step, all.size());
+    {
+        Database old_db(temp.path(), all.first(history_step));
+        EXPECT_EQ(old_db.schema_version(), static_cast<int>(history_step));
+        old_db.execute(
+            "INSERT INTO accounts (name_key, display_name, password_hash) "
+            "VALUES ('alice', 'Alice', 'x')");
+        EXPECT_THROW(HistoryStore{old_db}, StoreError);  // no history tables yet
+    }
+    Database db(temp.path());
+    EXPECT_EQ(db.schema_version(), static_cast<int>(all.size()));
+    Statement account(db, "SELECT display_name FROM accounts WHERE name_key = 'alice'");
+    {
+        auto in_use = account.use();
+        ASSERT_TRUE(account.step());
+        EXPECT_EQ(account.text(0), "Alice");
+    }
+    HistoryStore store(db);
+    EXPECT_EQ(store.last_id(), 0);
+    std::vector<NewMessage> batch{msg("alice", {"ALL"}, "after the upgrade")};
+    EXPECT_EQ(store.append(batch), Ids{1});
+}
+
+// Each read is an index search, never a scan of a whole table and never a sort: the work
+// is bounded by the rows it returns, not by the size of the history.
+TEST_F(HistoryStoreTest, ReadQueriesUseIndexesNotScansOrSorts) {
+    for (const auto& [name, sql] : HistoryStore::read_queries()) {
+        Statement plan(db, "EXPLAIN QUERY PLAN " + std::string(sql));
+        auto in_use = plan.use();
+        std::string details;
+        while (plan.step()) details += plan.text(3) + "\n";
+        SCOPED_TRACE(std::string(name) + ":\n" + details);
+        for (const std::string_view table :
+             {"SCAN messages", "SCAN message_targets", "SCAN inbox"}) {
+            EXPECT_EQ(details.find(table), std::string::npos);
+        }
+        EXPECT_EQ(details.find("TEMP B-TREE"), std::string::npos);
+        if (name == "direct_before") {
+            EXPECT_NE(details.find("message_targets_direct_pairs"), std::string::npos);
+        }
+    }
+}
+
+}  // namespace
+}  // namespace hubchat::store
