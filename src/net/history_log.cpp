@@ -1,0 +1,356 @@
+#include "net/history_log.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+#include <utility>
+
+#include "store/database.hpp"
+
+namespace hubchat::net {
+
+namespace {
+
+constexpr std::size_t kOverheadBytes = 128;  // the struct, its vectors, the callback
+
+std::size_t size_of(const store::NewMessage& message) {
+    std::size_t bytes =
+        kOverheadBytes + message.sender.size() + message.dest.size() + message.text.size();
+    for (const auto& target : message.targets) bytes += target.size() + 32;
+    for (const auto& name : message.offline_recipients) bytes += name.size() + 32;
+    return bytes;
+}
+
+std::int64_t unix_ms_now() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+constexpr std::string_view kStopping = "history is shutting down";
+
+}  // namespace
+
+struct HistoryLog::PruneRun {
+    Retention retention;
+    std::int64_t cutoff_ms = 0;
+    enum class Phase { age, list_rooms, rooms } phase = Phase::age;
+    std::vector<std::string> rooms;
+    std::size_t room = 0;  // index into rooms
+    bool started = false;
+    PruneResult result;
+    std::function<void(PruneResult)> done;
+};
+
+HistoryLog::HistoryLog(boost::asio::io_context& io, HistoryLogSettings settings)
+    : settings_(std::move(settings)), timer_(io), worker_(io) {
+    if (settings_.batch_size == 0) settings_.batch_size = 1;
+    try {
+        db_ = std::make_unique<store::Database>(settings_.data_dir);
+        store_ = std::make_unique<store::HistoryStore>(*db_);
+        // Read here, before any job: the worker thread touches the store only through
+        // jobs, and submitting one orders it after this.
+        next_id_ = store_->last_id() + 1;
+    } catch (const std::exception& e) {
+        throw std::runtime_error("cannot open the history database in " +
+                                 settings_.data_dir.string() + ": " + e.what());
+    }
+}
+
+HistoryLog::~HistoryLog() = default;
+
+std::optional<std::int64_t> HistoryLog::append(store::NewMessage message, Committed on_committed) {
+    const std::size_t bytes = size_of(message);
+    // An empty queue takes any one message, so a single large one cannot be refused for
+    // ever.
+    if (stopping_ || (queued_bytes_ > 0 && queued_bytes_ + bytes > settings_.max_queued_bytes)) {
+        ++stats_.refused;
+        return std::nullopt;
+    }
+    const std::int64_t id = next_id_++;
+    message.id = id;
+    if (message.ts_ms == 0) message.ts_ms = unix_ms_now();
+    queued_bytes_ += bytes;
+    ++stats_.appended;
+    pending_.push_back(Pending{id, std::move(message), std::move(on_committed), bytes});
+    if (write_in_flight_) return id;  // goes in the next transaction, when this one ends
+    if (pending_.size() >= settings_.batch_size) {
+        flush();
+    } else {
+        arm_timer();
+    }
+    return id;
+}
+
+void HistoryLog::arm_timer() {
+    if (timer_armed_) return;
+    timer_armed_ = true;
+    timer_.expires_after(settings_.flush_delay);
+    timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec) return;  // cancelled by a flush, or the log is being destroyed
+        timer_armed_ = false;
+        if (!write_in_flight_ && !pending_.empty()) flush();
+    });
+}
+
+void HistoryLog::flush() {
+    if (timer_armed_) {
+        timer_armed_ = false;
+        timer_.cancel();
+    }
+    std::vector<store::NewMessage> batch;
+    batch.reserve(pending_.size());
+    for (auto& item : pending_) batch.push_back(std::move(item.message));
+    writing_ = std::move(pending_);
+    pending_.clear();
+    write_in_flight_ = true;
+    ++stats_.transactions;
+    stats_.largest_batch = std::max(stats_.largest_batch, batch.size());
+    submit([this, batch = std::move(batch)]() -> BlockingWorker::Continuation {
+        bool ok = true;
+        std::string error;
+        try {
+            store_->append(batch);
+        } catch (const std::exception& e) {
+            ok = false;
+            error = e.what();
+        }
+        return [this, ok, error = std::move(error)] { on_written(ok, error); };
+    });
+    // Jobs that asked to come after what was queued: it is all in this batch.
+    auto parked = std::move(parked_);
+    parked_.clear();
+    for (auto& job : parked) submit(std::move(job));
+}
+
+void HistoryLog::on_written(bool ok, const std::string& error) {
+    write_in_flight_ = false;
+    auto written = std::move(writing_);
+    writing_.clear();
+    if (!ok) {
+        spdlog::error("history: a batch of {} message(s) was not stored: {}", written.size(),
+                      error);
+    }
+    for (auto& item : written) {
+        queued_bytes_ -= item.bytes;
+        if (ok) {
+            ++stats_.committed;
+        } else {
+            ++stats_.failed;
+        }
+        if (item.on_committed) item.on_committed(item.id, ok);
+    }
+    // What was appended during the write has waited at least that long: write it now.
+    // (A callback above may already have started the next write.)
+    if (!write_in_flight_ && !pending_.empty()) flush();
+}
+
+void HistoryLog::submit(BlockingWorker::Job job) {
+    ++jobs_in_flight_;
+    worker_.submit([this, job = std::move(job)]() -> BlockingWorker::Continuation {
+        BlockingWorker::Continuation then = job();
+        return [this, then = std::move(then)] {
+            --jobs_in_flight_;
+            if (then) then();
+            maybe_finish_stop();
+        };
+    });
+}
+
+void HistoryLog::submit_after_appends(BlockingWorker::Job job) {
+    if (pending_.empty()) {
+        submit(std::move(job));  // behind any write in flight: the worker runs jobs in order
+    } else if (!write_in_flight_) {
+        flush();
+        submit(std::move(job));
+    } else {
+        parked_.push_back(std::move(job));  // submitted by the flush after the write ends
+    }
+}
+
+void HistoryLog::query(std::function<std::vector<store::HistoryMessage>(store::HistoryStore&)> work,
+                       Answered done) {
+    if (stopping_) return done(Answer{{}, std::string(kStopping)});
+    submit_after_appends([this, work = std::move(work),
+                          done = std::move(done)]() mutable -> BlockingWorker::Continuation {
+        Answer answer;
+        try {
+            answer.messages = work(*store_);
+        } catch (const std::exception& e) {
+            answer.error = std::string("history query failed: ") + e.what();
+        }
+        return [answer = std::move(answer), done = std::move(done)]() mutable {
+            done(std::move(answer));
+        };
+    });
+}
+
+void HistoryLog::visible_after(std::string user, std::vector<std::string> rooms,
+                               std::int64_t after_id, std::size_t limit, Answered done) {
+    query(
+        [user = std::move(user), rooms = std::move(rooms), after_id,
+         limit](store::HistoryStore& store) {
+            return store.visible_after(user, rooms, after_id, limit);
+        },
+        std::move(done));
+}
+
+void HistoryLog::room_before(std::string room, std::int64_t before_id, std::size_t limit,
+                             Answered done) {
+    query([room = std::move(room), before_id,
+           limit](store::HistoryStore& store) { return store.room_before(room, before_id, limit); },
+          std::move(done));
+}
+
+void HistoryLog::conversation(std::string a, std::string b, std::int64_t before_id,
+                              std::size_t limit, Answered done) {
+    query([a = std::move(a), b = std::move(b), before_id, limit](
+              store::HistoryStore& store) { return store.conversation(a, b, before_id, limit); },
+          std::move(done));
+}
+
+void HistoryLog::inbox(std::string user, std::int64_t after_id, std::size_t limit, Answered done) {
+    query([user = std::move(user), after_id,
+           limit](store::HistoryStore& store) { return store.inbox(user, after_id, limit); },
+          std::move(done));
+}
+
+void HistoryLog::mark_delivered(std::string user, std::int64_t through_id,
+                                std::function<void(std::string)> done) {
+    if (stopping_) {
+        if (done) done(std::string(kStopping));
+        return;
+    }
+    submit_after_appends([this, user = std::move(user), through_id,
+                          done = std::move(done)]() mutable -> BlockingWorker::Continuation {
+        std::string error;
+        try {
+            store_->mark_delivered(user, through_id);
+        } catch (const std::exception& e) {
+            error = std::string("history: marking delivered failed: ") + e.what();
+        }
+        return [error = std::move(error), done = std::move(done)] {
+            if (!error.empty()) spdlog::error("{}", error);
+            if (done) done(error);
+        };
+    });
+}
+
+void HistoryLog::prune(Retention retention, std::function<void(PruneResult)> done) {
+    auto run = std::make_shared<PruneRun>();
+    run->retention = retention;
+    if (run->retention.chunk == 0) run->retention.chunk = 1;
+    if (retention.max_age) run->cutoff_ms = unix_ms_now() - retention.max_age->count();
+    run->phase = retention.max_age ? PruneRun::Phase::age : PruneRun::Phase::list_rooms;
+    run->done = std::move(done);
+    prune_step(std::move(run));
+}
+
+// One chunk per job; the continuation submits the next, so writes queued meanwhile run
+// between two chunks and a prune never holds the write lock for long.
+void HistoryLog::prune_step(std::shared_ptr<PruneRun> run) {
+    auto finish = [](const std::shared_ptr<PruneRun>& ended, bool complete) {
+        ended->result.complete = complete;
+        if (ended->done) ended->done(ended->result);
+    };
+    if (stopping_) return finish(run, false);
+    if (run->phase == PruneRun::Phase::list_rooms && run->retention.max_per_room == 0) {
+        return finish(run, true);
+    }
+    if (run->phase == PruneRun::Phase::rooms && run->room >= run->rooms.size()) {
+        return finish(run, true);
+    }
+    const auto phase = run->phase;
+    const auto chunk = run->retention.chunk;
+    const auto keep = run->retention.max_per_room;
+    const auto cutoff = run->cutoff_ms;
+    std::string room = phase == PruneRun::Phase::rooms ? run->rooms[run->room] : std::string();
+    // The first chunk comes after what was appended before prune() was called, so that
+    // "older than" and "beyond the count" apply to all of it; later chunks take their turn
+    // among the writes.
+    auto submit_chunk = [this,
+                         first = !std::exchange(run->started, true)](BlockingWorker::Job job) {
+        if (first) {
+            submit_after_appends(std::move(job));
+        } else {
+            submit(std::move(job));
+        }
+    };
+    submit_chunk([this, run, phase, chunk, keep, cutoff,
+                  room = std::move(room)]() mutable -> BlockingWorker::Continuation {
+        std::size_t removed = 0;
+        std::vector<std::string> rooms;
+        std::string error;
+        try {
+            switch (phase) {
+                case PruneRun::Phase::age:
+                    removed = store_->prune_older_than(cutoff, chunk);
+                    break;
+                case PruneRun::Phase::list_rooms:
+                    rooms = store_->rooms();
+                    break;
+                case PruneRun::Phase::rooms:
+                    removed = store_->prune_room(room, keep, chunk);
+                    break;
+            }
+        } catch (const std::exception& e) {
+            error = std::string("history: pruning failed: ") + e.what();
+        }
+        return [this, run = std::move(run), removed, rooms = std::move(rooms),
+                error = std::move(error), chunk]() mutable {
+            if (!error.empty()) {
+                spdlog::error("{}", error);
+                run->result.error = std::move(error);
+                run->result.complete = false;
+                if (run->done) run->done(run->result);
+                return;
+            }
+            switch (run->phase) {
+                case PruneRun::Phase::age:
+                    run->result.messages_removed += removed;
+                    if (removed < chunk) run->phase = PruneRun::Phase::list_rooms;
+                    break;
+                case PruneRun::Phase::list_rooms:
+                    run->rooms = std::move(rooms);
+                    run->phase = PruneRun::Phase::rooms;
+                    break;
+                case PruneRun::Phase::rooms:
+                    run->result.room_rows_removed += removed;
+                    if (removed < chunk) ++run->room;
+                    break;
+            }
+            prune_step(std::move(run));
+        };
+    });
+}
+
+void HistoryLog::stop(std::function<void()> done) {
+    if (stopped_) {
+        if (done) done();
+        return;
+    }
+    if (done) on_stopped_.push_back(std::move(done));
+    if (stopping_) {
+        maybe_finish_stop();
+        return;
+    }
+    stopping_ = true;
+    if (!write_in_flight_ && !pending_.empty()) flush();
+    maybe_finish_stop();
+}
+
+void HistoryLog::maybe_finish_stop() {
+    if (!stopping_ || stopped_) return;
+    if (!pending_.empty() || write_in_flight_ || !parked_.empty() || jobs_in_flight_ > 0) return;
+    stopped_ = true;
+    if (timer_armed_) {
+        timer_armed_ = false;
+        timer_.cancel();
+    }
+    worker_.stop();
+    auto callbacks = std::move(on_stopped_);
+    on_stopped_.clear();
+    for (auto& callback : callbacks) callback();
+}
+
+}  // namespace hubchat::net

@@ -1,0 +1,179 @@
+// Message history as the event loop uses it (issue 5): appends are batched into one
+// transaction each on a worker thread (group commit) and confirmed back on the loop;
+// queries run on the same worker and answer on the loop. One per server, on the loop
+// thread; it owns its own Database connection and worker.
+//
+// Contract for the hub: an append is durable only when its on_committed(id, true) has
+// run. Deliver the message to its recipients and acknowledge the sender there, not
+// before, and a crash (kill -9) can only lose messages that nobody has seen.
+//
+// Ids: assigned on the loop at append() (the next after the store's highest at start),
+// so the caller knows the id at once; they increase in append order. A batch that fails
+// to commit leaves a gap: its ids are never used again.
+//
+// Batching: the queue is written when it holds `batch_size` messages or `flush_delay`
+// after its first message, whichever comes first. At most one write transaction is in
+// flight: what is appended meanwhile waits and goes in the next one, so when the disk is
+// slow the batches grow instead of the worker's queue.
+//
+// Backpressure: messages queued or being written are counted in bytes; an append that
+// would take that past `max_queued_bytes` is refused (append returns nullopt, and its
+// callback is never called). The caller must then refuse the message to its sender (an
+// error saying to retry), which keeps the guarantee: no ack, no delivery. Memory is
+// bounded, and a disk that stalls for good turns into refusals rather than growth.
+//
+// Ordering of queries: a query sees every message appended before it was asked, and its
+// answer runs after those messages' on_committed callbacks. A resume can therefore ask
+// for "everything after id N" and then switch to live delivery with no gap and no
+// message twice, provided the hub delivers live traffic from on_committed too.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/blocking_worker.hpp"
+#include "store/history.hpp"
+
+namespace hubchat::store {
+class Database;
+}
+
+namespace hubchat::net {
+
+struct HistoryLogSettings {
+    std::filesystem::path data_dir;
+    std::size_t batch_size = 256;  // write at once when this many are queued
+    std::chrono::microseconds flush_delay = std::chrono::milliseconds(2);
+    // Messages waiting or being written, counted as text + names + a fixed overhead.
+    std::size_t max_queued_bytes = std::size_t{32} * 1024 * 1024;
+};
+
+struct HistoryLogStats {
+    std::uint64_t appended = 0;      // accepted by append()
+    std::uint64_t refused = 0;       // refused by append() (full or stopping)
+    std::uint64_t committed = 0;     // stored and confirmed
+    std::uint64_t failed = 0;        // in a transaction that failed
+    std::uint64_t transactions = 0;  // write transactions attempted
+    std::size_t largest_batch = 0;
+};
+
+// How much history to keep; see HistoryLog::prune.
+struct Retention {
+    std::optional<std::chrono::milliseconds> max_age;  // none: keep whatever its age
+    std::size_t max_per_room = 0;                      // 0: no count limit
+    // Rows per transaction: each chunk is a separate job on the worker, so appends queued
+    // meanwhile are written between two chunks.
+    std::size_t chunk = 1000;
+};
+
+struct PruneResult {
+    std::size_t messages_removed = 0;   // by age
+    std::size_t room_rows_removed = 0;  // by count, per room
+    bool complete = false;              // false when stopped or failed midway
+    std::string error;                  // empty unless a chunk failed
+};
+
+class HistoryLog {
+  public:
+    // `stored` is false when the message's transaction failed: the message is not in
+    // history and must not be delivered or acknowledged.
+    using Committed = std::function<void(std::int64_t id, bool stored)>;
+
+    struct Answer {
+        std::vector<store::HistoryMessage> messages;
+        std::string error;  // empty on success
+    };
+    using Answered = std::function<void(Answer)>;
+
+    // Opens (creating on first start) the database in settings.data_dir. Throws
+    // std::runtime_error with a readable reason.
+    HistoryLog(boost::asio::io_context& io, HistoryLogSettings settings);
+    ~HistoryLog();  // drops what is still queued: call stop() and let the loop run first
+    HistoryLog(const HistoryLog&) = delete;
+    HistoryLog& operator=(const HistoryLog&) = delete;
+
+    // Queues `message` (its id field is ignored) and returns the id it will have, or
+    // nullopt when refused (queue full, or stop() called). `on_committed` runs on the
+    // loop after the transaction holding the message ended, in append order. Never calls
+    // back from inside append(). A message with no target is a caller's bug: it fails
+    // its whole batch (stored = false for all of them).
+    std::optional<std::int64_t> append(store::NewMessage message, Committed on_committed);
+
+    // Queries, answered on the loop (see HistoryStore for what each returns). Called
+    // after stop(), they answer at once with an error.
+    void visible_after(std::string user, std::vector<std::string> rooms, std::int64_t after_id,
+                       std::size_t limit, Answered done);
+    void room_before(std::string room, std::int64_t before_id, std::size_t limit, Answered done);
+    void conversation(std::string a, std::string b, std::int64_t before_id, std::size_t limit,
+                      Answered done);
+    void inbox(std::string user, std::int64_t after_id, std::size_t limit, Answered done);
+    // `done` (optional) gets an error text, empty on success.
+    void mark_delivered(std::string user, std::int64_t through_id,
+                        std::function<void(std::string error)> done = {});
+
+    // Applies `retention` in chunks, oldest first, then each room (and ALL) down to
+    // max_per_room; `done` runs on the loop when finished, stopped or failed. Meant to
+    // be run from a periodic timer; one prune at a time is the caller's business.
+    void prune(Retention retention, std::function<void(PruneResult)> done);
+
+    // Shutdown: refuses new work, writes what is queued at once, and when every write
+    // and query in flight has answered, stops the worker (so the event loop can return)
+    // and calls `done`. Idempotent; a later call's `done` runs when the first finishes.
+    void stop(std::function<void()> done = {});
+    bool stopped() const { return stopped_; }
+
+    const HistoryLogStats& stats() const { return stats_; }
+    std::size_t queued() const { return pending_.size() + writing_.size(); }
+    std::size_t queued_bytes() const { return queued_bytes_; }
+    // The id the last accepted append got (or the store's highest at start).
+    std::int64_t last_id() const { return next_id_ - 1; }
+
+  private:
+    struct Pending {
+        std::int64_t id = 0;
+        store::NewMessage message;  // moved to the worker when written
+        Committed on_committed;
+        std::size_t bytes = 0;
+    };
+    struct PruneRun;
+
+    void submit(BlockingWorker::Job job);
+    void submit_after_appends(BlockingWorker::Job job);
+    void query(std::function<std::vector<store::HistoryMessage>(store::HistoryStore&)> work,
+               Answered done);
+    void arm_timer();
+    void flush();
+    void on_written(bool ok, const std::string& error);
+    void prune_step(std::shared_ptr<PruneRun> run);
+    void maybe_finish_stop();
+
+    HistoryLogSettings settings_;
+    std::unique_ptr<store::Database> db_;         // used only by jobs on the worker thread
+    std::unique_ptr<store::HistoryStore> store_;  // likewise
+    boost::asio::steady_timer timer_;
+    bool timer_armed_ = false;
+    std::vector<Pending> pending_;  // appended, not yet handed to the worker
+    std::vector<Pending> writing_;  // in the transaction in flight (messages moved out)
+    bool write_in_flight_ = false;
+    std::vector<BlockingWorker::Job> parked_;  // to submit right after the next write
+    std::size_t queued_bytes_ = 0;
+    std::size_t jobs_in_flight_ = 0;
+    std::int64_t next_id_ = 1;
+    bool stopping_ = false;
+    bool stopped_ = false;
+    std::vector<std::function<void()>> on_stopped_;
+    HistoryLogStats stats_;
+    // Last, so it stops (joining its thread) before the store its jobs use is destroyed.
+    BlockingWorker worker_;
+};
+
+}  // namespace hubchat::net

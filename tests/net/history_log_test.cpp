@@ -1,0 +1,385 @@
+// HistoryLog: appends grouped into few transactions, confirmations on the loop in append
+// order, queries ordered after earlier appends, bounded queue, stop() flushes. Run under
+// TSan in CI: the store is used on the worker thread, the callbacks on the loop's.
+#include "net/history_log.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/database.hpp"
+#include "store/history.hpp"
+
+namespace hubchat::net {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+class TempDir {
+  public:
+    TempDir() {
+        const char* base = std::getenv("TMPDIR");
+        std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
+                              "/hubchat-history-log-test-XXXXXX";
+        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    const std::filesystem::path& path() const { return path_; }
+
+  private:
+    std::filesystem::path path_;
+};
+
+store::NewMessage msg(std::string sender, std::vector<std::string> targets, std::string text) {
+    store::NewMessage message;
+    message.sender = std::move(sender);
+    message.targets = std::move(targets);
+    message.text = std::move(text);
+    return message;
+}
+
+// Runs the loop until `done()` holds; fails (instead of hanging) after 20 s.
+template <class Predicate>
+void run_until(asio::io_context& io, Predicate done) {
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!done()) {
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "condition never held";
+        io.run_one_for(100ms);
+    }
+}
+
+std::size_t stored_count(const std::filesystem::path& dir) {
+    store::Database db(dir);
+    store::HistoryStore history(db);
+    return history.count();
+}
+
+HistoryLogSettings settings_for(const TempDir& temp, std::size_t batch,
+                                std::chrono::microseconds delay) {
+    HistoryLogSettings settings;
+    settings.data_dir = temp.path();
+    settings.batch_size = batch;
+    settings.flush_delay = delay;
+    return settings;
+}
+
+TEST(HistoryLog, ManyAppendsAreWrittenInFewTransactions) {
+    TempDir temp;
+    asio::io_context io(1);
+    // A delay long enough never to fire: only the size and the end of a write trigger
+    // writes here.
+    HistoryLog log(io, settings_for(temp, 64, 1h));
+    constexpr int kMessages = 2000;
+    int confirmed = 0;
+    for (int i = 0; i < kMessages; ++i) {
+        ASSERT_TRUE(log.append(msg("alice", {"#dev"}, std::to_string(i)),
+                               [&](std::int64_t, bool stored) { confirmed += stored; }));
+    }
+    // The 64th append started a write; the rest waited for it and go in one more.
+    EXPECT_EQ(log.stats().transactions, 1u);
+    run_until(io, [&] { return confirmed == kMessages; });
+    const auto& stats = log.stats();
+    EXPECT_EQ(stats.committed, static_cast<std::uint64_t>(kMessages));
+    EXPECT_EQ(stats.failed, 0u);
+    EXPECT_EQ(stats.transactions, 2u);
+    EXPECT_EQ(stats.largest_batch, static_cast<std::size_t>(kMessages - 64));
+    EXPECT_EQ(log.queued(), 0u);
+    EXPECT_EQ(log.queued_bytes(), 0u);
+    EXPECT_EQ(stored_count(temp.path()), static_cast<std::size_t>(kMessages));
+}
+
+TEST(HistoryLog, AFullBatchIsWrittenAtOnce) {
+    TempDir temp;
+    asio::io_context io(1);
+    HistoryLog log(io, settings_for(temp, 50, 1h));
+    int confirmed = 0;
+    for (int round = 1; round <= 10; ++round) {
+        for (int i = 0; i < 50; ++i) {
+            ASSERT_TRUE(log.append(msg("alice", {"ALL"}, "m"),
+                                   [&](std::int64_t, bool stored) { confirmed += stored; }));
+        }
+        run_until(io, [&] { return confirmed == round * 50; });
+    }
+    EXPECT_EQ(log.stats().transactions, 10u);  // 500 messages, one transaction per 50
+    EXPECT_EQ(log.stats().largest_batch, 50u);
+}
+
+TEST(HistoryLog, TheTimerWritesAPartialBatch) {
+    TempDir temp;
+    asio::io_context io(1);
+    HistoryLog log(io, settings_for(temp, 1000, 1ms));
+    int confirmed = 0;
+    for (int i = 0; i < 10; ++i) {
+        ASSERT_TRUE(log.append(msg("alice", {"ALL"}, "hi"),
+                               [&](std::int64_t, bool stored) { confirmed += stored; }));
+    }
+    EXPECT_EQ(log.stats().transactions, 0u);  // nothing written before the loop runs
+    run_until(io, [&] { return confirmed == 10; });
+    EXPECT_EQ(log.stats().transactions, 1u);
+}
+
+TEST(HistoryLog, CommitCallbacksRunOnTheLoopInAppendOrderWithTheReturnedIds) {
+    TempDir temp;
+    asio::io_context io(1);
+    HistoryLog log(io, settings_for(temp, 7, 1ms));  // batches that do not divide 100
+    const auto loop_thread = std::this_thread::get_id();
+    std::vector<std::int64_t> returned;
+    std::vector<std::int64_t> confirmed;
+    int off_loop = 0;
+    for (int i = 0; i < 100; ++i) {
+        auto id = log.append(msg("bob", {"alice"}, "m"), [&](std::int64_t id, bool stored) {
+            EXPECT_TRUE(stored);
+            if (std::this_thread::get_id() != loop_thread) ++off_loop;
+            confirmed.push_back(id);
+        });
+        ASSERT_TRUE(id);
+        returned.push_back(*id);
+        if (i % 10 == 0) io.poll();
+    }
+    EXPECT_EQ(log.last_id(), returned.back());
+    run_until(io, [&] { return confirmed.size() == 100; });
+    EXPECT_EQ(confirmed, returned);
+    for (std::size_t i = 1; i < returned.size(); ++i) EXPECT_EQ(returned[i], returned[i - 1] + 1);
+    EXPECT_EQ(off_loop, 0);
+}
+
+TEST(HistoryLog, StopWritesWhatIsQueuedThenLetsTheLoopReturn) {
+    TempDir temp;
+    asio::io_context io(1);
+    {
+        HistoryLog log(io, settings_for(temp, 1000, 1h));  // neither trigger would fire
+        int confirmed = 0;
+        for (int i = 0; i < 100; ++i) {
+            ASSERT_TRUE(log.append(msg("alice", {"#dev"}, "m"),
+                                   [&](std::int64_t, bool stored) { confirmed += stored; }));
+        }
+        bool stopped = false;
+        int confirmed_at_stop = -1;
+        log.stop([&] {
+            stopped = true;
+            confirmed_at_stop = confirmed;
+        });
+        EXPECT_FALSE(log.append(msg("alice", {"#dev"}, "late"), {}));  // refused once stopping
+        EXPECT_EQ(log.stats().refused, 1u);
+        io.run();  // returns only once the log has let go of the loop
+        EXPECT_TRUE(stopped);
+        EXPECT_EQ(confirmed_at_stop, 100);
+        EXPECT_TRUE(log.stopped());
+        bool second = false;
+        log.stop([&] { second = true; });  // idempotent; a late caller is told at once
+        EXPECT_TRUE(second);
+    }
+    EXPECT_EQ(stored_count(temp.path()), 100u);
+}
+
+TEST(HistoryLog, IdsContinueFromTheStoreAfterARestart) {
+    TempDir temp;
+    std::int64_t last = 0;
+    {
+        asio::io_context io(1);
+        HistoryLog log(io, settings_for(temp, 4, 1ms));
+        for (int i = 0; i < 5; ++i) last = *log.append(msg("a", {"ALL"}, "m"), {});
+        log.stop();
+        io.run();
+    }
+    EXPECT_EQ(last, 5);
+    asio::io_context io(1);
+    HistoryLog log(io, settings_for(temp, 4, 1ms));
+    EXPECT_EQ(log.last_id(), 5);
+    EXPECT_EQ(log.append(msg("a", {"ALL"}, "m"), {}), 6);
+    log.stop();
+    io.run();
+}
+
+TEST(HistoryLog, AQuerySeesEverythingAppendedBeforeItAndAnswersAfterTheirCallbacks) {
+    TempDir temp;
+    asio::io_context io(1);
+    HistoryLog log(io, settings_for(temp, 1000, 1h));  // only the query can flush
+    std::vector<std::string> events;
+    for (int i = 0; i < 3; ++i) {
+        log.append(msg("bob", {"#dev"}, "m" + std::to_string(i)), [&, i](std::int64_t, bool) {
+            events.push_back("committed " + std::to_string(i));
+        });
+    }
+    HistoryLog::Answer answer;
+    bool answered = false;
+    log.room_before("#dev", store::HistoryStore::kLatest, 10, [&](HistoryLog::Answer a) {
+        events.push_back("answer");
+        answer = std::move(a);
+        answered = true;
+    });
+    // Appended after the query was asked: goes in a later batch, not in the answer.
+    log.append(msg("bob", {"#dev"}, "later"), {});
+    run_until(io, [&] { return answered; });
+    EXPECT_EQ(answer.error, "");
+    ASSERT_EQ(answer.messages.size(), 3u);
+    EXPECT_EQ(answer.messages[2].text, "m2");
+    EXPECT_EQ(events,
+              (std::vector<std::string>{"committed 0", "committed 1", "committed 2", "answer"}));
+    log.stop();
+    io.run();
+}
+
+TEST(HistoryLog, AQueryAskedDuringAWriteWaitsForTheMessagesQueuedBehindIt) {
+    TempDir temp;
+    asio::io_context io(1);
+    HistoryLog log(io, settings_for(temp, 1, 1h));    // every append writes at once if it can
+    log.append(msg("bob", {"carol"}, "first"), {});   // in flight now
+    log.append(msg("bob", {"carol"}, "second"), {});  // queued behind the write
+    std::vector<std::string> texts;
+    bool answered = false;
+    log.visible_after("carol", {}, 0, 10, [&](HistoryLog::Answer a) {
+        for (auto& m : a.messages) texts.push_back(m.text);
+        answered = true;
+    });
+    run_until(io, [&] { return answered; });
+    EXPECT_EQ(texts, (std::vector<std::string>{"first", "second"}));
+    log.stop();
+    io.run();
+}
+
+TEST(HistoryLog, AFullQueueRefusesAppendsUntilWritesCatchUp) {
+    TempDir temp;
+    asio::io_context io(1);
+    auto settings = settings_for(temp, 1000, 1h);
+    settings.max_queued_bytes = 4096;
+    HistoryLog log(io, settings);
+    const std::string text(1000, 'x');
+    int accepted = 0;
+    int confirmed = 0;
+    while (log.append(msg("alice", {"ALL"}, text), [&](std::int64_t, bool) { ++confirmed; })) {
+        ++accepted;
+        ASSERT_LT(accepted, 100) << "the queue never filled";
+    }
+    EXPECT_GE(accepted, 2);
+    EXPECT_LE(log.queued_bytes(), 4096u);
+    EXPECT_EQ(log.stats().refused, 1u);
+    EXPECT_EQ(log.last_id(), accepted);  // a refused append takes no id
+    // Nothing flushes by itself here (1 h delay, batch of 1000): a query does.
+    bool answered = false;
+    log.inbox("nobody", 0, 1, [&](HistoryLog::Answer) { answered = true; });
+    run_until(io, [&] { return answered; });
+    EXPECT_EQ(confirmed, accepted);
+    EXPECT_EQ(log.queued_bytes(), 0u);
+    EXPECT_TRUE(log.append(msg("alice", {"ALL"}, text), {}));
+    log.stop();
+    io.run();
+}
+
+TEST(HistoryLog, AFailedBatchIsReportedAndLaterBatchesStillWork) {
+    TempDir temp;
+    asio::io_context io(1);
+    HistoryLog log(io, settings_for(temp, 1000, 1ms));
+    std::vector<std::pair<std::int64_t, bool>> results;
+    auto record = [&](std::int64_t id, bool stored) { results.emplace_back(id, stored); };
+    log.append(msg("alice", {"ALL"}, "good"), record);
+    log.append(msg("alice", {}, "no target"), record);  // fails the whole batch
+    run_until(io, [&] { return results.size() == 2; });
+    EXPECT_EQ(results, (std::vector<std::pair<std::int64_t, bool>>{{1, false}, {2, false}}));
+    log.append(msg("alice", {"ALL"}, "after"), record);
+    run_until(io, [&] { return results.size() == 3; });
+    EXPECT_EQ(results.back(), (std::pair<std::int64_t, bool>{3, true}));
+    EXPECT_EQ(log.stats().failed, 2u);
+    EXPECT_EQ(log.stats().committed, 1u);
+    log.stop();
+    io.run();
+    EXPECT_EQ(stored_count(temp.path()), 1u);
+}
+
+TEST(HistoryLog, InboxAndMarkDeliveredGoThroughTheWorker) {
+    TempDir temp;
+    asio::io_context io(1);
+    HistoryLog log(io, settings_for(temp, 16, 1ms));
+    for (int i = 0; i < 3; ++i) {
+        auto m = msg("alice", {"dana"}, "dm" + std::to_string(i));
+        m.offline_recipients = {"dana"};
+        log.append(std::move(m), {});
+    }
+    HistoryLog::Answer first;
+    bool answered = false;
+    log.inbox("Dana", 0, 10, [&](HistoryLog::Answer a) {
+        first = std::move(a);
+        answered = true;
+    });
+    run_until(io, [&] { return answered; });
+    ASSERT_EQ(first.messages.size(), 3u);
+    std::string marked = "not yet";
+    log.mark_delivered("dana", first.messages[1].id, [&](std::string error) { marked = error; });
+    answered = false;
+    HistoryLog::Answer second;
+    log.inbox("dana", 0, 10, [&](HistoryLog::Answer a) {
+        second = std::move(a);
+        answered = true;
+    });
+    run_until(io, [&] { return answered; });
+    EXPECT_EQ(marked, "");
+    ASSERT_EQ(second.messages.size(), 1u);
+    EXPECT_EQ(second.messages[0].text, "dm2");
+    log.stop();
+    io.run();
+}
+
+TEST(HistoryLog, PruneRunsInChunksAndInterleavesWithAppends) {
+    TempDir temp;
+    asio::io_context io(1);
+    HistoryLog log(io, settings_for(temp, 8, 1ms));
+    for (int i = 0; i < 40; ++i) {
+        auto m = msg("alice", {"#dev"}, "old");
+        m.ts_ms = 1000;  // 1970: older than any max_age
+        log.append(std::move(m), {});
+    }
+    for (int i = 0; i < 30; ++i) log.append(msg("alice", {"#ops"}, "new"), {});
+    bool pruned = false;
+    PruneResult result;
+    Retention retention;
+    retention.max_age = std::chrono::hours(24);
+    retention.max_per_room = 10;
+    retention.chunk = 7;
+    log.prune(retention, [&](PruneResult r) {
+        result = r;
+        pruned = true;
+    });
+    // Appended while the prune runs: written between its chunks.
+    int late_confirmed = 0;
+    for (int i = 0; i < 5; ++i) {
+        log.append(msg("bob", {"#ops"}, "during"),
+                   [&](std::int64_t, bool ok) { late_confirmed += ok; });
+    }
+    run_until(io, [&] { return pruned && late_confirmed == 5; });
+    EXPECT_TRUE(result.complete);
+    EXPECT_EQ(result.error, "");
+    EXPECT_GE(result.messages_removed, 40u);
+    EXPECT_GE(result.room_rows_removed, 20u);
+    log.stop();
+    io.run();
+    store::Database db(temp.path());
+    store::HistoryStore history(db);
+    EXPECT_TRUE(history.room_before("#dev", store::HistoryStore::kLatest, 100).empty());
+    EXPECT_EQ(history.room_before("#ops", store::HistoryStore::kLatest, 100).size(), 10u);
+}
+
+TEST(HistoryLog, QueriesAfterStopAnswerWithAnError) {
+    TempDir temp;
+    asio::io_context io(1);
+    HistoryLog log(io, settings_for(temp, 16, 1ms));
+    log.stop();
+    io.run();
+    HistoryLog::Answer answer;
+    log.room_before("#dev", store::HistoryStore::kLatest, 10,
+                    [&](HistoryLog::Answer a) { answer = std::move(a); });
+    EXPECT_NE(answer.error, "");
+}
+
+}  // namespace
+}  // namespace hubchat::net
