@@ -5,7 +5,10 @@
 //
 // Contract for the hub: an append is durable only when its on_committed(id, true) has
 // run. Deliver the message to its recipients and acknowledge the sender there, not
-// before, and a crash (kill -9) can only lose messages that nobody has seen.
+// before, and a crash (kill -9) can only lose messages that nobody has seen. "Durable"
+// is the Database's: WAL with synchronous=NORMAL, so a committed batch survives the
+// process being killed (it is in the log file, in the kernel's cache); a power cut or a
+// kernel crash may lose the last commits, never corrupt the file.
 //
 // Ids: assigned on the loop at append() (the next after the store's highest at start),
 // so the caller knows the id at once; they increase in append order. A batch that fails
