@@ -217,7 +217,9 @@ TEST(Tls, BadCertificateFilesStopStartUpWithAReason) {
     const auto key = dir.path() / "key.pem";
     std::ofstream(cert) << "not a certificate\n";
     std::ofstream(key) << "not a key\n";
-    const auto result = run_program({HUBCHAT_SERVER_BIN, "--port", "0", "--tls-cert", cert.string(),
+    // A data directory of its own: the real one may hold anything, even a newer database.
+    const auto result = run_program({HUBCHAT_SERVER_BIN, "--port", "0", "--data-dir",
+                                     (dir.path() / "data").string(), "--tls-cert", cert.string(),
                                      "--tls-key", key.string()});
     EXPECT_EQ(result.exit_code, 1);
     EXPECT_NE(result.err.find("cannot start TLS"), std::string::npos) << result.err;
