@@ -138,12 +138,7 @@ Hub::Hub(Clock clock, HubLimits limits) : clock_(std::move(clock)), limits_(limi
 
 ConnectionId Hub::attach(Peer& peer) {
     const ConnectionId id = next_connection_id_++;
-    connections_.emplace(
-        id, Connection{&peer,
-                       {},
-                       {},
-                       make_budget(limits_.message_burst, limits_.message_rate_per_second),
-                       make_budget(limits_.request_burst, limits_.request_rate_per_second)});
+    connections_.emplace(id, Connection{&peer, {}, {}, nullptr});
     return id;
 }
 
@@ -204,13 +199,11 @@ void Hub::handle(ConnectionId id, Command command) {
             }
             // Checked before anything else, so a flood of invalid requests is metered too.
             if constexpr (budget_of<T>() == Budget::Messages) {
-                if (!within_budget(conn, conn.message_budget, "Too many messages", "send again",
-                                   cmd.ref)) {
+                if (!within_budget(conn, true, "Too many messages", "send again", cmd.ref)) {
                     return;
                 }
             } else if constexpr (budget_of<T>() == Budget::Requests) {
-                if (!within_budget(conn, conn.request_budget, "Too many requests", "try again",
-                                   cmd.ref)) {
+                if (!within_budget(conn, false, "Too many requests", "try again", cmd.ref)) {
                     return;
                 }
             }
@@ -219,8 +212,15 @@ void Hub::handle(ConnectionId id, Command command) {
         command);
 }
 
-bool Hub::within_budget(Connection& conn, std::optional<TokenBucket>& budget, std::string_view what,
+bool Hub::within_budget(Connection& conn, bool for_messages, std::string_view what,
                         std::string_view retry, const Ref& ref) {
+    if (!conn.budgets) {
+        auto messages = make_budget(limits_.message_burst, limits_.message_rate_per_second);
+        auto requests = make_budget(limits_.request_burst, limits_.request_rate_per_second);
+        if (!messages && !requests) return true;  // flood control off: nothing to keep
+        conn.budgets = std::make_unique<Budgets>(Budgets{std::move(messages), std::move(requests)});
+    }
+    auto& budget = for_messages ? conn.budgets->messages : conn.budgets->requests;
     if (!budget) return true;
     const std::int64_t wait_ms = budget->try_take(clock_());
     if (wait_ms == 0) return true;

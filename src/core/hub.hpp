@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -95,12 +96,16 @@ class Hub {
 
   private:
     struct Room;
+    struct Budgets {
+        std::optional<TokenBucket> messages;  // none: unlimited
+        std::optional<TokenBucket> requests;  // joins, leaves, listings
+    };
     struct Connection {
         Peer* peer = nullptr;
         std::string name;          // empty until registered
         std::vector<Room*> rooms;  // joined rooms besides ALL; empty (no allocation) for most
-        std::optional<TokenBucket> message_budget;  // none: unlimited
-        std::optional<TokenBucket> request_budget;  // joins, leaves, listings
+        // Made at the first metered command: an idle connection (most of them) holds none.
+        std::unique_ptr<Budgets> budgets;
     };
     struct Member {
         ConnectionId id;
@@ -123,7 +128,7 @@ class Hub {
     void on(ConnectionId id, Connection& conn, Quit& cmd);
 
     // False, after telling the sender when to retry, when `budget` has no token left.
-    bool within_budget(Connection& conn, std::optional<TokenBucket>& budget, std::string_view what,
+    bool within_budget(Connection& conn, bool for_messages, std::string_view what,
                        std::string_view retry, const Ref& ref);
 
     void broadcast_presence(const Room& room, PresencePtr event, ConnectionId skip);

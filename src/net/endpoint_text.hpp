@@ -4,6 +4,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <string>
 
+#include "net/socket.hpp"
+
 namespace hubchat::net {
 
 inline std::string endpoint_text(const boost::asio::ip::tcp::endpoint& endpoint) {
@@ -14,7 +16,7 @@ inline std::string endpoint_text(const boost::asio::ip::tcp::endpoint& endpoint)
 }
 
 // The peer of a connected socket, or "?" once it is gone.
-inline std::string peer_text(const boost::asio::ip::tcp::socket& socket) {
+inline std::string peer_text(const Socket& socket) {
     boost::system::error_code ec;
     const auto remote = socket.remote_endpoint(ec);
     return ec ? std::string("?") : endpoint_text(remote);

@@ -24,7 +24,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-bool is_loopback(const tcp::socket& socket) {
+bool is_loopback(const Socket& socket) {
     boost::system::error_code ec;
     const auto remote = socket.remote_endpoint(ec);
     if (ec) return false;
@@ -39,17 +39,17 @@ bool is_loopback(const tcp::socket& socket) {
 // it is a courtesy, and a client that does not read it loses nothing else. Input already
 // there is read and dropped first: closing with unread bytes sends a reset, which can
 // destroy the line before the peer reads it.
-void say_and_close(tcp::socket& socket, std::string_view text) {
+void say_and_close(Socket& socket, std::string_view text) {
     boost::system::error_code ec;
     socket.non_blocking(true, ec);
     if (!text.empty()) socket.write_some(asio::buffer(text), ec);
-    socket.shutdown(tcp::socket::shutdown_send, ec);
+    socket.shutdown(Socket::shutdown_send, ec);
     std::array<char, 4096> discard;
     for (int i = 0; i < 16 && !ec; ++i) socket.read_some(asio::buffer(discard), ec);
     socket.close(ec);
 }
 
-std::optional<PeerAddress> peer_address(const tcp::socket& socket) {
+std::optional<PeerAddress> peer_address(const Socket& socket) {
     boost::system::error_code ec;
     const auto remote = socket.remote_endpoint(ec);
     if (ec) return std::nullopt;
@@ -158,6 +158,7 @@ Listener::Listener(asio::io_context& io, const ServerConfig& config, ConnectionT
     : config_(config),
       tracker_(tracker),
       admission_(admission_control(io, config.admission)),
+      loop_(io.get_executor()),
       acceptor_(io),
       retry_timer_(io) {}
 
@@ -239,7 +240,7 @@ void Listener::stop() {
 }
 
 void Listener::accept_next() {
-    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+    acceptor_.async_accept(loop_, [this](boost::system::error_code ec, Socket socket) {
         if (stopped_) return;
         if (ec) {
             // Out of descriptors, say: keep serving the connections we have, and retry a
@@ -261,7 +262,7 @@ void Listener::accept_next() {
     });
 }
 
-void Listener::admit(tcp::socket socket) {
+void Listener::admit(Socket socket) {
     const auto address = peer_address(socket);
     if (!address) {  // already gone
         boost::system::error_code ignored;

@@ -13,6 +13,7 @@
 #include "core/admission.hpp"
 #include "net/connection_tracker.hpp"
 #include "net/server_config.hpp"
+#include "net/socket.hpp"
 #include "net/transport.hpp"
 #include "proto/sniff.hpp"
 
@@ -41,7 +42,7 @@ class Listener {
     class Sniffer;
     void accept_next();
     // Asks admission control about a new connection; a refused one is told why and closed.
-    void admit(boost::asio::ip::tcp::socket socket);
+    void admit(Socket socket);
     void hand_over(Transport transport, proto::Protocol protocol, std::string_view seen);
 
     const ServerConfig& config_;
@@ -49,6 +50,7 @@ class Listener {
     // Lives in an Asio service of the loop, since admitted connections' AdmissionSlots
     // may outlive us.
     AdmissionControl& admission_;
+    boost::asio::io_context::executor_type loop_;  // accepted sockets are bound to it
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer retry_timer_;
     std::array<Adapter, 5> adapters_;

@@ -215,7 +215,7 @@ std::optional<std::string> TlsServer::reload() {
     }
 }
 
-void TlsServer::accept(asio::ip::tcp::socket socket, std::string_view already_read,
+void TlsServer::accept(Socket socket, std::string_view already_read,
                        std::function<void(Transport)> ready) const {
     struct Handshake {
         std::unique_ptr<TlsLayer> layer;

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "net/socket.hpp"
 #include "net/transport.hpp"
 
 namespace hubchat::net {
@@ -47,7 +48,7 @@ class TlsServer {
     // Runs the server side of a handshake on an accepted socket; `already_read` holds the
     // bytes the listener read while sniffing, which the handshake consumes first. Calls
     // `ready` with the secured transport, or not at all if the handshake fails or stalls.
-    void accept(boost::asio::ip::tcp::socket socket, std::string_view already_read,
+    void accept(Socket socket, std::string_view already_read,
                 std::function<void(Transport)> ready) const;
 
     struct Context;  // the OpenSSL context, kept out of this header

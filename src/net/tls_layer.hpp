@@ -13,23 +13,25 @@
 #include <string>
 #include <string_view>
 
+#include "net/socket.hpp"
+
 namespace hubchat::net {
 
 // A socket that first gives back the bytes the listener already read while sniffing, so
 // the TLS handshake sees the ClientHello from its first byte.
 class PrefixedSocket {
   public:
-    using executor_type = boost::asio::ip::tcp::socket::executor_type;
-    using lowest_layer_type = boost::asio::ip::tcp::socket::lowest_layer_type;
+    using executor_type = Socket::executor_type;
+    using lowest_layer_type = Socket::lowest_layer_type;
 
-    PrefixedSocket(boost::asio::ip::tcp::socket socket, std::string_view prefix)
+    PrefixedSocket(Socket socket, std::string_view prefix)
         : socket_(std::move(socket)), prefix_(prefix) {}
 
     executor_type get_executor() { return socket_.get_executor(); }
     lowest_layer_type& lowest_layer() { return socket_.lowest_layer(); }
     const lowest_layer_type& lowest_layer() const { return socket_.lowest_layer(); }
-    boost::asio::ip::tcp::socket& socket() { return socket_; }
-    const boost::asio::ip::tcp::socket& socket() const { return socket_; }
+    Socket& socket() { return socket_; }
+    const Socket& socket() const { return socket_; }
 
     template <typename MutableBuffers, typename Token>
     auto async_read_some(const MutableBuffers& buffers, Token&& token) {
@@ -56,20 +58,20 @@ class PrefixedSocket {
     }
 
   private:
-    boost::asio::ip::tcp::socket socket_;
+    Socket socket_;
     std::string prefix_;
 };
 
 class TlsLayer {
   public:
-    TlsLayer(boost::asio::ip::tcp::socket socket, std::string_view prefix,
+    TlsLayer(Socket socket, std::string_view prefix,
              std::shared_ptr<boost::asio::ssl::context> context)
         : context_(std::move(context)),
           stream_(PrefixedSocket(std::move(socket), prefix), *context_) {}
 
     boost::asio::ssl::stream<PrefixedSocket>& stream() { return stream_; }
-    boost::asio::ip::tcp::socket& socket() { return stream_.next_layer().socket(); }
-    const boost::asio::ip::tcp::socket& socket() const { return stream_.next_layer().socket(); }
+    Socket& socket() { return stream_.next_layer().socket(); }
+    const Socket& socket() const { return stream_.next_layer().socket(); }
     // Decrypted input lands here: an operation may finish filling it before its handler
     // runs, so it cannot be the buffer plain connections share.
     std::array<char, 16 * 1024>& read_buffer() { return read_buffer_; }

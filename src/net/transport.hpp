@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "net/admission_slot.hpp"
+#include "net/socket.hpp"
 
 namespace hubchat::net {
 
@@ -36,7 +37,7 @@ class StreamUser {
 
 class Transport {
   public:
-    explicit Transport(boost::asio::ip::tcp::socket socket);
+    explicit Transport(Socket socket);
     explicit Transport(std::unique_ptr<TlsLayer> tls);
     Transport(Transport&&) noexcept;
     Transport& operator=(Transport&&) noexcept;
@@ -44,8 +45,8 @@ class Transport {
 
     bool secure() const { return std::holds_alternative<std::unique_ptr<TlsLayer>>(layer_); }
     // The TCP socket at the bottom, for addresses and socket options.
-    boost::asio::ip::tcp::socket& socket();
-    const boost::asio::ip::tcp::socket& socket() const;
+    Socket& socket();
+    const Socket& socket() const;
     boost::asio::any_io_executor executor() { return socket().get_executor(); }
     std::string peer_text() const;  // "127.0.0.1:50412", "?" once gone
 
@@ -62,14 +63,14 @@ class Transport {
     void finish(std::shared_ptr<StreamUser> user);
     void close();
     // The plain socket, for wrapping in TLS; the Transport is empty afterwards.
-    boost::asio::ip::tcp::socket take_plain_socket();
+    Socket take_plain_socket();
 
     // The connection's admission slot rides along, given back when the Transport dies.
     void hold(AdmissionSlot slot) { slot_ = std::move(slot); }
     AdmissionSlot take_slot() { return std::move(slot_); }
 
   private:
-    std::variant<boost::asio::ip::tcp::socket, std::unique_ptr<TlsLayer>> layer_;
+    std::variant<Socket, std::unique_ptr<TlsLayer>> layer_;
     AdmissionSlot slot_;
 };
 
