@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "client/private_file.hpp"
+
 namespace hubchat::client {
 namespace fs = std::filesystem;
 
@@ -26,40 +28,6 @@ std::string_view trim(std::string_view text) {
     while (!text.empty() && is_blank(text.front())) text.remove_prefix(1);
     while (!text.empty() && is_blank(text.back())) text.remove_suffix(1);
     return text;
-}
-
-// The text of the file; nullopt when it does not exist, `error` set when it cannot be read.
-std::optional<std::string> read_text(const fs::path& path, std::string& error) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno != ENOENT) error = "cannot read " + path.string() + ": " + std::strerror(errno);
-        return std::nullopt;
-    }
-    std::string text;
-    char buffer[4096];
-    ssize_t n = 0;
-    while ((n = ::read(fd, buffer, sizeof buffer)) > 0)
-        text.append(buffer, static_cast<std::size_t>(n));
-    const int read_errno = errno;
-    ::close(fd);
-    if (n < 0) {
-        error = "cannot read " + path.string() + ": " + std::strerror(read_errno);
-        return std::nullopt;
-    }
-    return text;
-}
-
-// mkdir -p with mode 0700 for each directory it makes; existing ones are left as they are.
-bool make_private_directories(const fs::path& directory, std::string& error) {
-    fs::path so_far;
-    for (const auto& part : directory) {
-        so_far /= part;
-        if (::mkdir(so_far.c_str(), 0700) != 0 && errno != EEXIST) {
-            error = "cannot create " + so_far.string() + ": " + std::strerror(errno);
-            return false;
-        }
-    }
-    return true;
 }
 
 }  // namespace
