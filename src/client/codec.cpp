@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <cstdint>
 
 namespace hubchat::client {
 namespace json = boost::json;
@@ -65,6 +66,31 @@ std::uint64_t count_of(const json::object& object, std::string_view key) {
     return 0;
 }
 
+std::optional<std::uint64_t> id_of(const json::object& object, std::string_view key) {
+    const json::value* value = object.if_contains(key);
+    if (value == nullptr) return std::nullopt;
+    if (value->is_uint64()) return value->get_uint64();
+    if (value->is_int64() && value->get_int64() >= 0) {
+        return static_cast<std::uint64_t>(value->get_int64());
+    }
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> time_of(const json::object& object) {
+    const json::value* value = object.if_contains("ts");
+    if (value == nullptr) return std::nullopt;
+    if (value->is_int64()) return value->get_int64();
+    if (value->is_uint64() && value->get_uint64() <= INT64_MAX) {
+        return static_cast<std::int64_t>(value->get_uint64());
+    }
+    return std::nullopt;
+}
+
+bool flag_of(const json::object& object, std::string_view key) {
+    const json::value* value = object.if_contains(key);
+    return value != nullptr && value->is_bool() && value->get_bool();
+}
+
 // Strings of an array; objects contribute their `name` (the original's client-list).
 std::vector<std::string> names_in(const json::object& object, std::string_view key) {
     std::vector<std::string> names;
@@ -83,12 +109,32 @@ std::vector<std::string> names_in(const json::object& object, std::string_view k
 ServerEvent decode_object(const json::object& object) {
     const std::string type = text_of(object, "type");
     if (type == "message" || (type.empty() && object.contains("message"))) {
-        return event::Chat{text_of(object, "user"), text_of(object, "dest"),
-                           text_of(object, "message")};
+        return event::Chat{
+            text_of(object, "user"),   text_of(object, "dest"), text_of(object, "message"),
+            id_of(object, "id"),       time_of(object),         flag_of(object, "replay"),
+            flag_of(object, "offline")};
     }
     if (type == "welcome")
         return event::Welcome{text_of(object, "name"), text_of(object, "server")};
-    if (type == "ack") return event::Ack{ref_of(object), names_in(object, "failed")};
+    if (type == "ack") {
+        return event::Ack{ref_of(object), names_in(object, "failed"), id_of(object, "id"),
+                          names_in(object, "offline")};
+    }
+    if (type == "replayed") return event::Replayed{count_of(object, "last_id")};
+    if (type == "history") {
+        event::History history{ref_of(object), text_of(object, "with"), {}};
+        if (const json::value* messages = object.if_contains("messages");
+            messages && messages->is_array()) {
+            for (const json::value& item : messages->get_array()) {
+                if (!item.is_object()) continue;
+                const json::object& m = item.get_object();
+                history.messages.push_back({count_of(m, "id"), time_of(m).value_or(0),
+                                            text_of(m, "user"), text_of(m, "dest"),
+                                            text_of(m, "message")});
+            }
+        }
+        return history;
+    }
     if (type == "error") {
         return event::Error{text_of(object, "code"), text_of(object, "message"), ref_of(object),
                             count_of(object, "retry_after_ms")};
@@ -124,20 +170,36 @@ ServerEvent decode_object(const json::object& object) {
 
 }  // namespace
 
-std::string encode_hello(std::string_view name, const Credentials& credentials) {
+namespace {
+
+void add_resume(json::object& hello, const Resume& resume) {
+    if (resume.since) hello["since"] = *resume.since;
+    if (!resume.rooms.empty()) {
+        json::array rooms;
+        for (const auto& room : resume.rooms) rooms.emplace_back(room);
+        hello["rooms"] = std::move(rooms);
+    }
+}
+
+}  // namespace
+
+std::string encode_hello(std::string_view name, const Credentials& credentials,
+                         const Resume& resume) {
     json::object hello{{"type", "hello"}, {"name", name}, {"protocol", kProtocolVersion}};
     if (credentials.password) hello["password"] = *credentials.password;
     if (credentials.server_password) hello["server_password"] = *credentials.server_password;
+    add_resume(hello, resume);
     return frame(hello);
 }
 
-std::string encode_sign_up(std::string_view name, const Credentials& credentials,
-                           std::uint64_t ref) {
+std::string encode_sign_up(std::string_view name, const Credentials& credentials, std::uint64_t ref,
+                           const Resume& resume) {
     json::object hello{{"type", "hello"}, {"name", name}, {"protocol", kProtocolVersion}};
     hello["password"] = credentials.password.value_or("");
     if (credentials.server_password) hello["server_password"] = *credentials.server_password;
     hello["register"] = true;
     hello["ref"] = ref;
+    add_resume(hello, resume);
     return frame(hello);
 }
 
@@ -164,6 +226,14 @@ std::string encode_room_request(RoomRequest request, std::string_view room, std:
 
 std::string encode_quit() {
     return frame({{"type", "quit"}});
+}
+
+std::string encode_history(std::string_view with, std::uint32_t limit, std::uint64_t ref,
+                           std::optional<std::uint64_t> before) {
+    json::object request{{"type", "history"}, {"with", with}, {"limit", limit}};
+    if (before) request["before"] = *before;
+    request["ref"] = ref;
+    return frame(request);
 }
 
 std::optional<ServerEvent> decode_server_line(std::string_view line) {

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string>
+
+#include "core/names.hpp"
 
 namespace hubchat::client {
 namespace {
@@ -40,6 +43,31 @@ Action room_command(std::string_view command, std::string_view argument, bool jo
     if (room.front() != '#') room.insert(room.begin(), '#');
     if (join) return action::Join{std::move(room)};
     return action::Leave{std::move(room)};
+}
+
+// `/history [N] [#room|name]`, the two in either order.
+Action history_command(std::string_view arguments) {
+    const std::string usage =
+        "Usage: /history [N] [#room|name], N from 1 to " + std::to_string(action::kMaxHistory);
+    action::History history;
+    bool counted = false;
+    while (!arguments.empty()) {
+        auto [word, rest] = split_word(arguments);
+        arguments = trim(rest);
+        if (std::all_of(word.begin(), word.end(),
+                        [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+            if (counted || word.size() > 4) return action::Problem{usage};
+            history.count = static_cast<std::uint32_t>(std::stoul(std::string(word)));
+            if (history.count == 0 || history.count > action::kMaxHistory) {
+                return action::Problem{usage};
+            }
+            counted = true;
+        } else {
+            if (!history.with.empty()) return action::Problem{usage};
+            history.with = names::is_all(word) ? std::string(names::kAllRoom) : std::string(word);
+        }
+    }
+    return history;
 }
 
 }  // namespace
@@ -94,6 +122,7 @@ Action interpret(std::string_view line) {
             return action::Who{std::move(room)};
         }
         if (name == "/REGISTER") return action::Register{};
+        if (name == "/HISTORY") return history_command(argument);
         if (name == "/LOGIN") {
             if (argument.empty()) return action::Problem{"Which name? /login NAME"};
             return action::Login{std::string(argument)};

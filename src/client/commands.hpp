@@ -1,6 +1,7 @@
 // What a line typed at `You say  > ` means. Pure, so it is unit-tested without a terminal.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -34,6 +35,12 @@ struct Register {};  // `/register`: the name in use becomes this user's, with a
 struct Login {       // `/login NAME`: connect again as NAME, with its password
     std::string name;
 };
+inline constexpr std::uint32_t kDefaultHistory = 20;
+inline constexpr std::uint32_t kMaxHistory = 500;  // what the server gives at most
+struct History {  // `/history [N] [#room|name]`: the last N messages of a conversation
+    std::uint32_t count = kDefaultHistory;
+    std::string with;  // "#dev", "bob", "ALL"; empty: the current conversation
+};
 struct Problem {  // a malformed command: tell the user, send nothing
     std::string text;
 };
@@ -42,7 +49,7 @@ struct Problem {  // a malformed command: tell the user, send nothing
 using Action =
     std::variant<action::Quit, action::ListUsers, action::Help, action::Commands, action::Empty,
                  action::AskDest, action::Send, action::Join, action::Leave, action::Rooms,
-                 action::Who, action::Register, action::Login, action::Problem>;
+                 action::Who, action::Register, action::Login, action::History, action::Problem>;
 
 Action interpret(std::string_view line);
 

@@ -1,6 +1,9 @@
 #include "client/render.hpp"
 
+#include <ctime>
 #include <type_traits>
+
+#include "core/names.hpp"
 
 namespace hubchat::client {
 namespace {
@@ -13,12 +16,20 @@ bool is_room_name(std::string_view dest) {
     return !dest.empty() && dest.front() == '#';
 }
 
-std::string chat_line(const event::Chat& chat, bool color) {
+std::string in_red(std::string line, bool color) {
+    if (!color) return line;
+    return std::string(kRedOn) + " " + line + " " + std::string(kColorOff);
+}
+
+std::string live_chat_line(const event::Chat& chat, bool color) {
     std::string line = "Message from " + printable(chat.from);
     if (is_room_name(chat.dest)) line += " in " + printable(chat.dest);
     line += ": " + printable(chat.text);
-    if (!color) return line;
-    return std::string(kRedOn) + " " + line + " " + std::string(kColorOff);
+    return in_red(std::move(line), color);
+}
+
+std::string plural(std::size_t count, std::string_view word) {
+    return std::to_string(count) + " " + std::string(word) + (count == 1 ? "" : "s");
 }
 
 std::vector<std::string> client_list(std::string_view heading,
@@ -69,6 +80,8 @@ std::vector<std::string> command_lines() {
         "/join #room        join a room (created if new); /leave #room leaves it",
         "/rooms             list rooms and their sizes",
         "/who #room         list a room's members",
+        "/history [N]       the last N (default 20) messages where you last wrote, or ALL",
+        "/history N #room   ...of a room you are in, ALL, or with someone: /history 50 bob",
         "/register          make your name yours, with a password (asked twice, not shown)",
         "/login NAME        connect again as NAME, a registered name (asks its password)",
     };
@@ -79,7 +92,7 @@ std::vector<std::string> lines_for_person(const ServerEvent& event, bool color) 
         [color](const auto& e) -> std::vector<std::string> {
             using E = std::decay_t<decltype(e)>;
             if constexpr (std::is_same_v<E, event::Chat>) {
-                return {chat_line(e, color)};
+                return {live_chat_line(e, color)};
             } else if constexpr (std::is_same_v<E, event::UserList>) {
                 // The original printed an empty line before the count.
                 auto lines = client_list(std::to_string(e.users.size()) + " Client(s):", e.users);
@@ -109,6 +122,72 @@ std::vector<std::string> lines_for_person(const ServerEvent& event, bool color) 
             }
         },
         event);
+}
+
+std::string time_label(std::int64_t ts_ms, std::int64_t now_ms) {
+    // Floor division: a time before 1970 still falls in the right second.
+    const auto seconds_of = [](std::int64_t ms) {
+        return static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    };
+    const std::time_t when = seconds_of(ts_ms);
+    const std::time_t now = seconds_of(now_ms);
+    std::tm at{};
+    std::tm today{};
+    if (::localtime_r(&when, &at) == nullptr || ::localtime_r(&now, &today) == nullptr) {
+        return "[?]";
+    }
+    char text[32];
+    const bool same_day = at.tm_year == today.tm_year && at.tm_yday == today.tm_yday;
+    std::strftime(text, sizeof text, same_day ? "[%H:%M]" : "[%Y-%m-%d %H:%M]", &at);
+    return text;
+}
+
+std::string chat_line(const event::Chat& chat, bool color, std::string_view self,
+                      std::int64_t now_ms) {
+    if (!chat.replay && !chat.offline) return live_chat_line(chat, color);
+    std::string line = chat.ts ? time_label(*chat.ts, now_ms) + " " : std::string();
+    const bool own_direct = !self.empty() && names::same(chat.from, self) &&
+                            !is_room_name(chat.dest) && !names::is_all(chat.dest);
+    if (own_direct) {
+        line += "Message to " + printable(chat.dest);
+    } else {
+        line += "Message from " + printable(chat.from);
+        if (is_room_name(chat.dest)) line += " in " + printable(chat.dest);
+    }
+    if (chat.offline) line += " (while you were away)";
+    line += ": " + printable(chat.text);
+    return in_red(std::move(line), color);
+}
+
+std::optional<std::string> replay_summary_line(std::size_t shown) {
+    if (shown == 0) return std::nullopt;
+    return "-- " + plural(shown, "message") + " while you were away --";
+}
+
+std::vector<std::string> history_lines(const event::History& history, std::int64_t now_ms) {
+    const std::string with = printable(history.with);
+    const std::string where = is_room_name(history.with)    ? " in " + with
+                              : names::is_all(history.with) ? " to " + with
+                                                            : " with " + with;
+    if (history.messages.empty()) return {"-- No messages" + where + " --"};
+    std::vector<std::string> lines{"-- Last " + plural(history.messages.size(), "message") + where +
+                                   " --"};
+    for (const auto& m : history.messages) {
+        lines.push_back(time_label(m.ts, now_ms) + " " + printable(m.from) + ": " +
+                        printable(m.text));
+    }
+    return lines;
+}
+
+std::optional<std::string> kept_for_line(const event::Ack& ack) {
+    if (ack.offline.empty()) return std::nullopt;
+    std::string names;
+    for (const auto& name : ack.offline) {
+        if (!names.empty()) names += ", ";
+        names += printable(name);
+    }
+    return names + (ack.offline.size() == 1 ? " is" : " are") +
+           " not connected; kept for them until they log in.";
 }
 
 std::string listen_line(const event::Chat& chat) {

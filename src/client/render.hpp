@@ -2,6 +2,7 @@
 // lines. Pure: tested without a terminal.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,6 +29,24 @@ std::vector<std::string> command_lines();
 // Lines shown at the terminal for one server event (none for acks, pongs, welcomes).
 // `color`: chat lines in red, with the original's escape codes and spaces.
 std::vector<std::string> lines_for_person(const ServerEvent& event, bool color);
+
+// How a message that was not live is dated: `[14:02]` when `ts_ms` is today (local time,
+// as `now_ms`), `[2026-11-30 14:02]` otherwise.
+std::string time_label(std::int64_t ts_ms, std::int64_t now_ms);
+
+// A chat message at the terminal, seen by `self`. Live ones as the original printed them;
+// replayed ones (said while this client was away) dated, and a direct message kept while
+// `self` was logged out marked as such; `self`'s own direct messages, which a replay can
+// bring back, as `Message to bob: ...`. `color`: in red, as lines_for_person.
+std::string chat_line(const event::Chat& chat, bool color, std::string_view self,
+                      std::int64_t now_ms);
+// After a replay: `-- 12 messages while you were away --`; nothing when none was shown.
+std::optional<std::string> replay_summary_line(std::size_t shown);
+// The answer to /history: a heading, then `[14:02] bob: text` per message, oldest first.
+std::vector<std::string> history_lines(const event::History& history, std::int64_t now_ms);
+// An ack whose recipients were partly logged out: their copy waits for them. nullopt when
+// everyone got it now.
+std::optional<std::string> kept_for_line(const event::Ack& ack);
 
 // `--listen`: one line per chat message (`alice: hi`, `alice in #dev: hi`).
 std::string listen_line(const event::Chat& chat);

@@ -17,15 +17,15 @@ constexpr std::uint64_t kSignUpRef = 3;
 // The hello of `name`: a sign-up (with `sign_up_ref`) or a plain one. With `hidden`, as
 // --verbose shows it: passwords never reach the screen.
 std::string hello(std::string_view name, const Credentials& credentials, bool sign_up,
-                  std::uint64_t sign_up_ref, bool hidden = false) {
+                  std::uint64_t sign_up_ref, bool hidden = false, const Resume& resume = {}) {
     Credentials shown = credentials;
     if (hidden) {
         constexpr std::string_view kHidden = "********";
         if (shown.password) shown.password = std::string(kHidden);
         if (shown.server_password) shown.server_password = std::string(kHidden);
     }
-    if (sign_up) return encode_sign_up(name, shown, sign_up_ref);
-    return encode_hello(name, shown);
+    if (sign_up) return encode_sign_up(name, shown, sign_up_ref, resume);
+    return encode_hello(name, shown, resume);
 }
 
 std::string sending_line(std::string_view frame) {
@@ -136,8 +136,13 @@ ListenSession::ListenSession(Host& host, std::string name, bool json, bool verbo
 void ListenSession::connected() {
     connected_ = true;
     awaiting_welcome_ = true;
-    if (verbose_) host_.warn(sending_line(hello(name_, credentials_, sign_up_, kSignUpRef, true)));
-    host_.send(hello(name_, credentials_, sign_up_, kSignUpRef));
+    // After a reconnection, everything since the last message printed.
+    const Resume resume{stream_.last_id(), {}};
+    stream_.resume(resume.since);
+    if (verbose_) {
+        host_.warn(sending_line(hello(name_, credentials_, sign_up_, kSignUpRef, true, resume)));
+    }
+    host_.send(hello(name_, credentials_, sign_up_, kSignUpRef, false, resume));
 }
 
 void ListenSession::disconnected(std::string_view why) {
@@ -154,6 +159,7 @@ void ListenSession::received(std::string_view line) {
     const std::optional<ServerEvent> event = decode_server_line(line);
     if (!event || finished_) return;
     if (const auto* chat = std::get_if<event::Chat>(&*event)) {
+        if (!stream_.accept(*chat)) return;  // printed already
         if (json_) return host_.show(line);
         return host_.show(listen_line(*chat));
     }
@@ -178,6 +184,8 @@ void ListenSession::received(std::string_view line) {
         }
     } else if (const auto* shutdown = std::get_if<event::Shutdown>(&*event)) {
         host_.warn("hubchat: " + printable(shutdown->message));
+    } else if (std::holds_alternative<event::Replayed>(*event)) {
+        stream_.replayed();
     }
 }
 

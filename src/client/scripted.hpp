@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "client/codec.hpp"
+#include "client/message_stream.hpp"
 #include "client/session.hpp"
 
 namespace hubchat::client {
@@ -48,8 +49,10 @@ class SendSession final : public Session {
 };
 
 // Prints `alice: hi` (or `alice in #dev: hi`) per message, or with `json` each message
-// frame exactly as received. Reconnects like the chat client; Ctrl-C exits 0. `sign_up`:
-// the first hello creates the account; once welcomed, reconnections log in with it.
+// frame exactly as received. Reconnects like the chat client, resuming after the last
+// message printed (so a server restart loses nothing and repeats nothing); Ctrl-C exits
+// 0. `sign_up`: the first hello creates the account; once welcomed, reconnections log in
+// with it.
 class ListenSession final : public Session {
   public:
     ListenSession(Host& host, std::string name, bool json, bool verbose,
@@ -73,6 +76,7 @@ class ListenSession final : public Session {
     bool awaiting_welcome_ = false;
     bool loss_announced_ = false;
     bool finished_ = false;
+    MessageStream stream_;
 };
 
 }  // namespace hubchat::client

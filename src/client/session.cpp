@@ -1,6 +1,7 @@
 #include "client/session.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <type_traits>
 #include <utility>
 
@@ -75,6 +76,7 @@ void ChatSession::connected() {
 
 void ChatSession::disconnected(std::string_view why) {
     connected_ = false;
+    rooms_ping_.reset();
     if (std::exchange(expect_drop_, false)) return;  // /login's: lines wait for the welcome
     awaiting_welcome_ = false;
     // A sign-up lost before its welcome is tried again (the hello stays a sign-up); one
@@ -108,7 +110,15 @@ void ChatSession::received(std::string_view line) {
             } else if constexpr (std::is_same_v<E, event::Error>) {
                 on_error(e);
             } else if constexpr (std::is_same_v<E, event::Pong>) {
-                if (leave_ping_ && e.ref == leave_ping_) leave_now();
+                on_pong(e);
+            } else if constexpr (std::is_same_v<E, event::Chat>) {
+                on_chat(e);
+            } else if constexpr (std::is_same_v<E, event::Ack>) {
+                on_ack(e);
+            } else if constexpr (std::is_same_v<E, event::Replayed>) {
+                on_replayed();
+            } else if constexpr (std::is_same_v<E, event::History>) {
+                show_all(history_lines(e, now_ms()));
             } else if constexpr (std::is_same_v<E, event::Ping>) {
                 transmit(encode_pong(e.ref));  // the server's keepalive
             } else if constexpr (std::is_same_v<E, event::Registered>) {
@@ -139,14 +149,15 @@ void ChatSession::on_welcome(const event::Welcome& welcome) {
         } else {
             host_.show("Reconnected to the server as " + printable(name_) + ".");
         }
-        // The server forgot our rooms with the old connection.
-        for (const auto& room : rooms_) {
-            transmit(encode_room_request(RoomRequest::Join, room, next_ref()));
-        }
     } else {
         // Lost before the first welcome: the person was told, so is told it is back.
         if (loss_was_told) host_.show("Reconnected to the server as " + printable(name_) + ".");
         welcomed_once_ = true;
+    }
+    // The hello asked for our rooms again; an older server ignores that (see rooms_ping_).
+    if (!rooms_unconfirmed_.empty()) {
+        rooms_ping_ = next_ref();
+        transmit(encode_query(Query::Ping, *rooms_ping_));
     }
     // Also after a reconnection that had to ask for a name or a password again.
     if (asking_for_name()) {
@@ -271,12 +282,43 @@ void ChatSession::on_hello_refused(const event::Error& error) {
 void ChatSession::on_presence(const ServerEvent& event, std::string_view user,
                               std::string_view room, bool joined) {
     if (names::same(user, name_) && room != names::kAllRoom) {
-        auto known = std::find_if(rooms_.begin(), rooms_.end(),
-                                  [&](const std::string& r) { return names::same(r, room); });
+        const auto is_this_room = [&](const std::string& r) { return names::same(r, room); };
+        auto known = std::find_if(rooms_.begin(), rooms_.end(), is_this_room);
         if (joined && known == rooms_.end()) rooms_.emplace_back(room);
         if (!joined && known != rooms_.end()) rooms_.erase(known);
+        std::erase_if(rooms_unconfirmed_, is_this_room);
     }
     show_all(lines_for_person(event, config_.color));
+}
+
+void ChatSession::on_chat(const event::Chat& chat) {
+    if (!stream_.accept(chat)) return;  // shown already
+    if (chat.id && config_.resume_points && !name_.empty()) {
+        config_.resume_points->seen(name_, *chat.id);
+    }
+    host_.show(chat_line(chat, config_.color, name_, now_ms()));
+}
+
+void ChatSession::on_ack(const event::Ack& ack) {
+    if (ack.id) stream_.sent(*ack.id);  // a replay may bring it back: not shown then
+    if (auto line = kept_for_line(ack)) host_.show(*line);
+}
+
+void ChatSession::on_replayed() {
+    const std::optional<std::size_t> shown = stream_.replayed();
+    if (!shown) return;
+    if (auto line = replay_summary_line(*shown)) host_.show(*line);
+}
+
+void ChatSession::on_pong(const event::Pong& pong) {
+    if (leave_ping_ && pong.ref == leave_ping_) return leave_now();
+    if (rooms_ping_ && pong.ref == rooms_ping_) {
+        rooms_ping_.reset();
+        // This server did not join them as the hello asked: an older one.
+        for (const auto& room : std::exchange(rooms_unconfirmed_, {})) {
+            transmit(encode_room_request(RoomRequest::Join, room, next_ref()));
+        }
+    }
 }
 
 // ---- input --------------------------------------------------------------------------
@@ -474,11 +516,15 @@ void ChatSession::handle_chat_line(const std::string& line) {
                 start_register();
             } else if constexpr (std::is_same_v<A, action::Login>) {
                 start_login(a.name);
+            } else if constexpr (std::is_same_v<A, action::History>) {
+                show_history(a);
             } else {
                 if (!can_reach_server("Not connected to the server; try again shortly.")) return;
                 if constexpr (std::is_same_v<A, action::Join>) {
+                    conversation_ = a.room;
                     transmit(encode_room_request(RoomRequest::Join, a.room, next_ref()));
                 } else if constexpr (std::is_same_v<A, action::Leave>) {
+                    if (names::same(conversation_, a.room)) conversation_ = names::kAllRoom;
                     transmit(encode_room_request(RoomRequest::Leave, a.room, next_ref()));
                 } else if constexpr (std::is_same_v<A, action::Rooms>) {
                     transmit(encode_query(Query::Rooms, next_ref()));
@@ -544,16 +590,31 @@ void ChatSession::register_name() {
     awaiting_welcome_ = true;
     // Nothing to type until the server answers.
     if (!welcomed_once_ || asking_for_name()) host_.prompt("");
+    // Pick up after the last message this client showed; at start, after the last one
+    // the previous run showed to this name.
+    Resume resume{stream_.last_id(), rooms_};
+    if (!resume.since && config_.resume_points) {
+        resume.since = config_.resume_points->last_seen(name_);
+    }
+    stream_.resume(resume.since);
+    rooms_unconfirmed_ = rooms_;
+    rooms_ping_.reset();
     const Credentials credentials{password_, server_password_};
-    if (!password_ && !server_password_) return transmit(encode_hello(name_));
+    if (!password_ && !server_password_) return transmit(encode_hello(name_, {}, resume));
     const Credentials hidden{password_ ? std::optional<std::string>(kHidden) : std::nullopt,
                              server_password_ ? std::optional<std::string>(kHidden) : std::nullopt};
     if (sign_up_ && password_) {
         sign_up_ref_ = next_ref();
-        return transmit(encode_sign_up(name_, credentials, *sign_up_ref_),
-                        encode_sign_up(name_, hidden, *sign_up_ref_));
+        return transmit(encode_sign_up(name_, credentials, *sign_up_ref_, resume),
+                        encode_sign_up(name_, hidden, *sign_up_ref_, resume));
     }
-    transmit(encode_hello(name_, credentials), encode_hello(name_, hidden));
+    transmit(encode_hello(name_, credentials, resume), encode_hello(name_, hidden, resume));
+}
+
+void ChatSession::show_history(const action::History& history) {
+    if (!can_reach_server("Not connected to the server; try again shortly.")) return;
+    transmit(encode_history(history.with.empty() ? conversation_ : history.with, history.count,
+                            next_ref()));
 }
 
 void ChatSession::leave_after_replies() {
@@ -580,6 +641,10 @@ bool ChatSession::can_reach_server(std::string_view refusal) {
 
 void ChatSession::send_message(std::string_view dest, std::string_view text) {
     if (!can_reach_server("Not connected to the server; message not sent.")) return;
+    // One room or person is the conversation /history looks at; a list is not.
+    if (dest.find(',') == std::string_view::npos) {
+        conversation_ = names::is_all(dest) ? std::string(names::kAllRoom) : std::string(dest);
+    }
     transmit(encode_message(dest, text, next_ref()));
 }
 
@@ -594,6 +659,13 @@ void ChatSession::transmit(std::string frame, std::optional<std::string> shown) 
 
 void ChatSession::show_all(const std::vector<std::string>& lines) {
     for (const auto& line : lines) host_.show(line);
+}
+
+std::int64_t ChatSession::now_ms() const {
+    if (config_.now_ms) return config_.now_ms();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 }  // namespace hubchat::client

@@ -6,12 +6,16 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "client/codec.hpp"
+#include "client/commands.hpp"
+#include "client/last_seen.hpp"
+#include "client/message_stream.hpp"
 
 namespace hubchat::client {
 
@@ -61,6 +65,11 @@ struct ChatConfig {
     bool interactive = true;  // a person at a terminal: prompts; names are asked again
     bool color = false;       // chat lines in red, as the original
     bool verbose = false;     // show every frame, as the original's --verbose:true
+    // The last message seen per name on this server, kept between runs: the first hello
+    // resumes from it. None (pipes, tests): only reconnections resume.
+    ResumePoints* resume_points = nullptr;
+    // Now, in ms since the epoch: dates replayed messages. The system clock when empty.
+    std::function<std::int64_t()> now_ms;
 };
 
 // The chat client proper, at a terminal or fed by a pipe: the original's questions and
@@ -111,6 +120,11 @@ class ChatSession final : public Session {
     void on_registered(const event::Registered& registered);
     void on_presence(const ServerEvent& event, std::string_view user, std::string_view room,
                      bool joined);
+    void on_chat(const event::Chat& chat);
+    void on_ack(const event::Ack& ack);
+    void on_replayed();
+    void on_pong(const event::Pong& pong);
+    void show_history(const action::History& history);
 
     void ask_name();
     void ask_password();
@@ -126,6 +140,7 @@ class ChatSession final : public Session {
     // `shown`: what --verbose prints instead of the frame, when it holds a password.
     void transmit(std::string frame, std::optional<std::string> shown = std::nullopt);
     void show_all(const std::vector<std::string>& lines);
+    std::int64_t now_ms() const;
     std::uint64_t next_ref() { return next_ref_++; }
 
     Host& host_;
@@ -155,7 +170,14 @@ class ChatSession final : public Session {
     // Lines typed while the server had not yet answered the hello: they answer whatever
     // question comes next, as they would have had the answer been instant.
     std::deque<std::optional<std::string>> held_input_;
-    std::vector<std::string> rooms_;  // joined; joined again after a reconnect
+    std::vector<std::string> rooms_;  // joined; in the hello of every reconnection
+    // Rooms a hello asked for that the server has not joined yet. A server older than
+    // `rooms` in the hello ignores them: whatever is left when the pong of a ping sent after
+    // the welcome comes back (after the hello's joins) is joined the old way.
+    std::vector<std::string> rooms_unconfirmed_;
+    std::optional<std::uint64_t> rooms_ping_;
+    MessageStream stream_;              // ids seen: where the next hello resumes; no repeats
+    std::string conversation_ = "ALL";  // where /history looks: the last room or person written to
     std::uint64_t next_ref_ = 1;
 };
 

@@ -549,10 +549,11 @@ TEST_F(AccountsTest, LoginConnectsAgainAsTheOtherNameInTheSameRooms) {
     session_->disconnected("reconnecting");
     EXPECT_TRUE(host_.take_shown().empty());  // asked for: not a lost connection
     session_->connected();
-    EXPECT_EQ(host_.take_sent(), Lines{encode_hello("bob", password("bobs password"))});
+    EXPECT_EQ(host_.take_sent(), Lines{encode_hello("bob", password("bobs password"),
+                                                    Resume{std::nullopt, {"#dev"}})});
     session_->received(welcome("bob"));
     EXPECT_EQ(host_.take_shown(), Lines{"Logged in as bob."});
-    EXPECT_EQ(host_.take_sent(), (Lines{encode_room_request(RoomRequest::Join, "#dev", 1),
+    EXPECT_EQ(host_.take_sent(), (Lines{encode_query(Query::Ping, 1),
                                         encode_message("carol", "typed while switching", 2)}));
 }
 

@@ -208,11 +208,16 @@ TEST_F(ChatSessionTest, TheServerGoingAwayIsSaidOnceAndTheClientComesBackInItsRo
     EXPECT_TRUE(host_.sent.empty());
 
     session_->connected();
-    EXPECT_EQ(host_.take_sent(), Lines{encode_hello("alice")});
+    // The hello asks for the rooms back (no `since`: no message was seen to resume after).
+    EXPECT_EQ(host_.take_sent(), Lines{encode_hello("alice", {}, Resume{std::nullopt, {"#dev"}})});
     session_->received(welcome("alice"));
     EXPECT_EQ(host_.take_shown(), Lines{"Reconnected to the server as alice."});
-    EXPECT_EQ(host_.take_sent(), Lines{encode_room_request(RoomRequest::Join, "#dev", 2)});
+    EXPECT_EQ(host_.take_sent(), Lines{encode_query(Query::Ping, 2)});
     EXPECT_EQ(host_.current_prompt, "You say  > ");
+    session_->received(R"({"type":"join","room":"#dev","user":"alice"})");
+    EXPECT_EQ(host_.take_shown(), Lines{"* alice joined #dev"});
+    session_->received(R"({"type":"pong","ref":2})");
+    EXPECT_TRUE(host_.sent.empty());  // joined by the hello: nothing more to ask
 
     // A later loss is announced again, once.
     session_->disconnected("reset");
