@@ -81,6 +81,7 @@ void SendSession::received(std::string_view line) {
         if (ack->ref == kMessageRef) {
             acked_ = true;
             if (!ack->failed.empty()) refused_ = true;  // the error line says which
+            if (pong_seen_) finish(refused_ ? 1 : 0);
         }
     } else if (const auto* error = std::get_if<event::Error>(&*event)) {
         if (!welcomed_) {
@@ -88,7 +89,10 @@ void SendSession::received(std::string_view line) {
             return finish(1);  // the name was refused
         }
         host_.warn("hubchat: " + printable(error->message));
-        if (error->ref == kMessageRef) refused_ = true;
+        if (error->ref == kMessageRef) {
+            refused_ = true;
+            if (pong_seen_) finish(1);
+        }
     } else if (const auto* ping = std::get_if<event::Ping>(&*event)) {
         transmit(encode_pong(ping->ref));
     } else if (const auto* registered = std::get_if<event::Registered>(&*event)) {
@@ -96,7 +100,11 @@ void SendSession::received(std::string_view line) {
             host_.warn(registered_line(*registered, name_));
         }
     } else if (const auto* pong = std::get_if<event::Pong>(&*event)) {
-        if (pong->ref == kPingRef) finish(acked_ && !refused_ ? 0 : 1);
+        if (pong->ref != kPingRef) return;
+        // Refusals come at once, so before the pong; a server keeping history acks only
+        // once the message is stored, which may be after it.
+        pong_seen_ = true;
+        if (acked_ || refused_) finish(acked_ && !refused_ ? 0 : 1);
     } else if (const auto* chat = std::get_if<event::Chat>(&*event)) {
         // Instead of a welcome, a server turning the connection away (e.g. --require-tls)
         // says why in a notice before it closes; that reason beats "connection lost".

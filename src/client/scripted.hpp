@@ -43,6 +43,7 @@ class SendSession final : public Session {
     bool welcomed_ = false;
     bool acked_ = false;
     bool refused_ = false;
+    bool pong_seen_ = false;  // every refusal is in; the ack may still come
     bool finished_ = false;
     static constexpr std::uint64_t kMessageRef = 1;
     static constexpr std::uint64_t kPingRef = 2;  // its pong comes after every reply above

@@ -29,6 +29,29 @@ TEST(SendSession, ExitsZeroOnceTheServerAcked) {
     EXPECT_TRUE(host.shown.empty());
 }
 
+TEST(SendSession, AnAckAfterThePongStillCounts) {
+    // A server keeping history acks once the message is stored, which may be after the
+    // pong; refusals come at once.
+    RecordingHost host;
+    SendSession session(host, "bot", "bob", "done", false);
+    session.connected();
+    session.received(kWelcome);
+    session.received(R"({"type":"pong","ref":2})");
+    EXPECT_FALSE(host.exit_code);
+    session.received(R"({"type":"ack","ref":1,"id":5,"delivered":1})");
+    EXPECT_EQ(host.exit_code, 0);
+
+    RecordingHost refused;
+    SendSession some(refused, "bot", "bob,zed", "done", false);
+    some.connected();
+    some.received(kWelcome);
+    some.received(
+        R"({"type":"error","code":"unknown_recipient","message":"No such user: zed","ref":1})");
+    some.received(R"({"type":"pong","ref":2})");
+    EXPECT_EQ(refused.exit_code, 1);  // whatever the ack says later
+    EXPECT_EQ(refused.finish_calls, 1);
+}
+
 TEST(SendSession, SaysWhyWhenTheServerTurnsTheConnectionAway) {
     RecordingHost host;
     SendSession session(host, "bot", "bob", "x", false);
