@@ -8,13 +8,17 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <optional>
 
 #include "client/connection.hpp"
+#include "client/last_seen.hpp"
 #include "client/line_splitter.hpp"
 #include "client/render.hpp"
 #include "client/scripted.hpp"
@@ -23,6 +27,7 @@
 #include "client/server_trust.hpp"
 #include "client/session.hpp"
 #include "client/terminal.hpp"
+#include "core/names.hpp"
 
 namespace hubchat::client {
 namespace asio = boost::asio;
@@ -90,6 +95,68 @@ std::optional<Credentials> read_credentials(const ClientOptions& options) {
     return credentials;
 }
 
+// The last_seen file for one server, read when a hello needs it and written at most
+// every kSaveDelay while messages arrive, and at exit: a message costs no disk write,
+// and a crash loses a second or so, shown again at the next start.
+class SavedResumePoints final : public ResumePoints {
+  public:
+    static constexpr std::chrono::seconds kSaveDelay{1};
+
+    SavedResumePoints(asio::io_context& io, std::string server,
+                      std::optional<std::filesystem::path> path)
+        : server_(std::move(server)), timer_(io) {
+        if (path) file_.emplace(std::move(*path));
+    }
+    ~SavedResumePoints() override { save(); }
+
+    std::optional<std::uint64_t> last_seen(std::string_view name) override {
+        for (const auto& [pending_name, id] : pending_) {
+            if (names::same(pending_name, name)) return id;
+        }
+        if (!file_) return std::nullopt;
+        std::string error;
+        auto id = file_->find(server_, name, error);
+        if (!error.empty()) complain(error);
+        return id;
+    }
+
+    void seen(std::string_view name, std::uint64_t id) override {
+        if (!file_) return;
+        pending_[std::string(name)] = id;
+        if (timer_armed_) return;
+        timer_armed_ = true;
+        timer_.expires_after(kSaveDelay);
+        timer_.async_wait([this](boost::system::error_code ec) {
+            timer_armed_ = false;
+            if (!ec) save();
+        });
+    }
+
+    // Whatever is not written yet. Also at exit.
+    void save() {
+        if (!file_ || pending_.empty()) return;
+        std::vector<std::pair<std::string, std::uint64_t>> ids(pending_.begin(), pending_.end());
+        pending_.clear();
+        std::string error;
+        if (!file_->save(server_, ids, error)) complain(error);
+    }
+
+  private:
+    void complain(const std::string& error) {
+        if (std::exchange(complained_, true)) return;  // once: it is no reason to stop chatting
+        const std::string line = "hubchat: " + error + " (where this client resumes from)";
+        std::fwrite(line.data(), 1, line.size(), stderr);
+        std::fputc('\n', stderr);
+    }
+
+    std::string server_;
+    std::optional<LastSeenFile> file_;
+    std::map<std::string, std::uint64_t> pending_;
+    asio::steady_timer timer_;
+    bool timer_armed_ = false;
+    bool complained_ = false;
+};
+
 class Runtime final : public Host {
   public:
     Runtime(const ClientOptions& options, Credentials credentials)
@@ -104,6 +171,12 @@ class Runtime final : public Host {
                        [this](const PeerCertificate& peer) { return accept_server(peer); }}),
           stop_signals_(io_),
           terminal_signals_(io_) {
+        if (mode_ == Mode::Interactive) {
+            // A person resumes where their last run stopped; scripts and pipes only
+            // across reconnections, so their output never starts with old messages.
+            resume_points_.emplace(io_, host_port_text(options.host, options.port),
+                                   default_last_seen_path(std::getenv));
+        }
         session_ = make_session(std::move(credentials));
     }
 
@@ -133,6 +206,7 @@ class Runtime final : public Host {
         }
         if (!exit_code_) io_.run();
         if (terminal_) terminal_->close();
+        if (resume_points_) resume_points_->save();  // current at exit
         return exit_code_.value_or(0);
     }
 
@@ -196,6 +270,7 @@ class Runtime final : public Host {
         config.verbose = options_.verbose;
         config.credentials = std::move(credentials);
         config.sign_up = options_.sign_up;
+        if (resume_points_) config.resume_points = &*resume_points_;
         return std::make_unique<ChatSession>(*this, std::move(config));
     }
 
@@ -286,6 +361,7 @@ class Runtime final : public Host {
     }
 
     asio::io_context io_{1};
+    std::optional<SavedResumePoints> resume_points_;  // a person at a terminal only
     ClientOptions options_;
     Mode mode_;
     int stdin_flags_;

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -26,14 +27,16 @@ int remaining_ms(Clock::time_point deadline) {
 }
 
 // The child's environment: ours, minus what would change the client's looks, plus a
-// known terminal type and no user key bindings.
-std::vector<std::string> child_environment(const std::vector<std::string>& extra) {
+// known terminal type and no user key bindings. State (the client's last_seen file) goes
+// to `state_home` unless `extra` says where: never the real one, nor another test's.
+std::vector<std::string> child_environment(const std::vector<std::string>& extra,
+                                           const std::filesystem::path& state_home) {
     std::vector<std::string> env;
     for (char** e = environ; *e != nullptr; ++e) {
         const std::string_view entry(*e);
         if (entry.rfind("NO_COLOR=", 0) == 0 || entry.rfind("TERM=", 0) == 0 ||
             entry.rfind("EDITRC=", 0) == 0 || entry.rfind("COLUMNS=", 0) == 0 ||
-            entry.rfind("LINES=", 0) == 0) {
+            entry.rfind("LINES=", 0) == 0 || entry.rfind("XDG_STATE_HOME=", 0) == 0) {
             continue;
         }
         env.emplace_back(entry);
@@ -41,6 +44,10 @@ std::vector<std::string> child_environment(const std::vector<std::string>& extra
     env.emplace_back("TERM=xterm");
     env.emplace_back("EDITRC=/dev/null");
     env.insert(env.end(), extra.begin(), extra.end());
+    const bool state_given = std::any_of(extra.begin(), extra.end(), [](const std::string& e) {
+        return e.rfind("XDG_STATE_HOME=", 0) == 0;
+    });
+    if (!state_given) env.push_back("XDG_STATE_HOME=" + state_home.string());
     return env;
 }
 
@@ -63,7 +70,7 @@ void set_nonblocking(int fd) {
 }  // namespace
 
 Process::Process(const std::vector<std::string>& argv, const Launch& launch) {
-    const auto env = child_environment(launch.env);
+    const auto env = child_environment(launch.env, state_home_.path());
     if (launch.pty) {
         winsize size{};
         size.ws_row = launch.rows;

@@ -80,6 +80,7 @@ class Process {
     bool read_until(Done done, Clock::time_point deadline);
     bool read_available(int timeout_ms);
 
+    client::test::TempDir state_home_;  // XDG_STATE_HOME, unless the launch gives one
     pid_t pid_ = -1;
     int out_fd_ = -1;
     int err_fd_ = -1;  // -1 for a pty (stderr is the terminal)
