@@ -118,7 +118,7 @@ void check_replies(const Command& command, const std::string& user) {
             } else if constexpr (std::is_same_v<T, SendMessage>) {
                 check_chat_round_trip(cmd, user);
                 const auto ack =
-                    encode_both(Event{Ack{cmd.ref, 1, 2, 3, cmd.targets}}, user, cmd.ref);
+                    encode_both(Event{Ack{cmd.ref, 1, 2, 3, cmd.targets, {}}}, user, cmd.ref);
                 if (!cmd.targets.empty()) FUZZ_CHECK(strings_of(ack.at("failed")) == cmd.targets);
                 check_error(
                     Error{ErrorCode::UnknownRecipient, "No such user", cmd.ref, cmd.targets}, user);

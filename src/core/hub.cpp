@@ -54,6 +54,12 @@ const char* error_code_name(ErrorCode code) {
             return "login_failed";
         case ErrorCode::AccessDenied:
             return "access_denied";
+        case ErrorCode::HistoryOff:
+            return "history_off";
+        case ErrorCode::Busy:
+            return "busy";
+        case ErrorCode::StorageFailed:
+            return "storage_failed";
     }
     return "error";
 }
@@ -138,7 +144,7 @@ Hub::Hub(Clock clock, HubLimits limits) : clock_(std::move(clock)), limits_(limi
 
 ConnectionId Hub::attach(Peer& peer) {
     const ConnectionId id = next_connection_id_++;
-    connections_.emplace(id, Connection{&peer, {}, {}, nullptr});
+    connections_.emplace(id, Connection{&peer, {}, {}, nullptr, nullptr});
     return id;
 }
 
@@ -186,6 +192,31 @@ void Hub::handle(ConnectionId id, Command command) {
     auto it = connections_.find(id);
     if (it == connections_.end()) return;
     Connection& conn = it->second;
+    if (conn.storing && conn.storing->in_flight > 0 &&
+        !std::holds_alternative<SendMessage>(command)) {
+        conn.storing->waiting.push_back(std::move(command));
+        return;
+    }
+    dispatch(id, conn, command);
+}
+
+void Hub::stored(ConnectionId sender) {
+    auto it = connections_.find(sender);
+    if (it == connections_.end() || !it->second.storing) return;
+    auto& storing = *it->second.storing;
+    if (--storing.in_flight > 0) return;
+    // Commands that waited run now, in order, until one of them is a message being kept
+    // (none is: messages never wait) or the list is done.
+    auto waiting = std::move(storing.waiting);
+    storing.waiting.clear();
+    for (auto& command : waiting) {
+        auto again = connections_.find(sender);
+        if (again == connections_.end()) return;
+        dispatch(sender, again->second, command);
+    }
+}
+
+void Hub::dispatch(ConnectionId id, Connection& conn, Command& command) {
     std::visit(
         [&](auto& cmd) {
             using T = std::decay_t<decltype(cmd)>;
@@ -286,7 +317,7 @@ void Hub::on(ConnectionId id, Connection& conn, Hello& cmd) {
     broadcast_presence(*all_room_, event, id);
 }
 
-void Hub::on(ConnectionId, Connection& conn, SendMessage& cmd) {
+void Hub::on(ConnectionId id, Connection& conn, SendMessage& cmd) {
     if (cmd.text.empty()) {
         conn.peer->deliver(
             make_error(ErrorCode::EmptyMessage, "Empty messages are not sent", cmd.ref));
@@ -338,19 +369,16 @@ void Hub::on(ConnectionId, Connection& conn, SendMessage& cmd) {
         return;
     }
 
-    // Resolve every target to its members; remember the failures. One group (ALL, a
-    // room, a user) is delivered from where it lives; several are merged without repeats.
-    std::vector<const std::vector<Member>*> groups;
-    std::vector<std::vector<Member>> single_users;  // storage for user targets
-    single_users.reserve(targets.size());
+    // Resolve every target; remember the failures. Members are looked up when the message
+    // goes out (release), which may be after the store has kept it.
+    Delivery delivery;
+    delivery.sender = id;
     std::vector<std::string> accepted;
     std::vector<std::string> unknown;
     std::vector<std::string> not_in_room;
-    bool has_room = false;
-    bool has_all = false;
     for (const auto& target : targets) {
         if (names::is_all(target)) {
-            has_all = true;
+            delivery.to_all = true;
             accepted.push_back(target);
             continue;
         }
@@ -365,38 +393,25 @@ void Hub::on(ConnectionId, Connection& conn, SendMessage& cmd) {
                 not_in_room.push_back(room.name);
                 continue;
             }
-            has_room = true;
             accepted.push_back(room.name);
-            groups.push_back(&room.members);
+            delivery.room_keys.push_back(room.key);
             continue;
         }
         auto user_it = users_by_key_.find(target);
         if (user_it == users_by_key_.end()) {
+            // A registered user who is away gets it when they next log in.
+            if (store_ != nullptr && registry_ != nullptr && registry_->is_registered(target)) {
+                accepted.push_back(target);
+                delivery.offline.push_back(target);
+                continue;
+            }
             unknown.push_back(target);
             continue;
         }
-        const Connection& to = connections_.at(user_it->second);
-        accepted.push_back(to.name);
-        single_users.push_back({Member{user_it->second, to.peer}});
-        groups.push_back(&single_users.back());
-    }
-    std::vector<Member> merged;
-    const std::vector<Member>* recipients = &merged;
-    if (has_all) {
-        recipients = &all_room_->members;  // everyone, registration order, sender included
-    } else if (groups.size() == 1) {
-        recipients = groups.front();
-    } else if (!groups.empty()) {
-        std::unordered_set<ConnectionId> chosen;
-        for (const auto* group : groups) {
-            for (const auto& m : *group) {
-                if (chosen.insert(m.id).second) merged.push_back(m);
-            }
-        }
+        accepted.push_back(connections_.at(user_it->second).name);
+        delivery.users.push_back(user_it->second);
     }
 
-    std::vector<std::string> failed = unknown;
-    failed.insert(failed.end(), not_in_room.begin(), not_in_room.end());
     if (!unknown.empty()) {
         conn.peer->deliver(
             make_error(ErrorCode::UnknownRecipient, describe_unknown(unknown), cmd.ref, unknown));
@@ -407,27 +422,118 @@ void Hub::on(ConnectionId, Connection& conn, SendMessage& cmd) {
             cmd.ref, not_in_room));
     }
     if (accepted.empty()) return;
+    delivery.failed = std::move(unknown);
+    delivery.failed.insert(delivery.failed.end(), not_in_room.begin(), not_in_room.end());
+    delivery.ref = cmd.ref;
 
     auto chat = std::make_shared<ChatMessage>();
-    chat->id = next_message_id_++;
     chat->ts = clock_();
     chat->from = conn.name;
     for (const auto& a : accepted) {
         if (!chat->dest.empty()) chat->dest += ',';
         chat->dest += a;
     }
-    if (has_all) {
+    if (delivery.to_all) {
         chat->kind = DestKind::All;
     } else if (accepted.size() > 1) {
         chat->kind = DestKind::Multi;
     } else {
-        chat->kind = has_room ? DestKind::Room : DestKind::Direct;
+        chat->kind = delivery.room_keys.empty() ? DestKind::Direct : DestKind::Room;
     }
     chat->text = std::move(cmd.text);
 
-    const Event event{ChatPtr(chat)};
-    for (const auto& m : *recipients) m.peer->deliver(event);
-    conn.peer->deliver(Ack{cmd.ref, chat->id, chat->ts, recipients->size(), std::move(failed)});
+    if (store_ == nullptr) {
+        chat->id = next_message_id_++;
+        delivery.chat = std::move(chat);
+        release(delivery);
+        return;
+    }
+    auto pending = std::make_shared<Delivery>(std::move(delivery));
+    const auto stored_id =
+        store_->append(*chat, accepted, pending->offline, [this, pending](bool kept) {
+            if (kept) {
+                release(*pending);
+            } else if (auto it = connections_.find(pending->sender); it != connections_.end()) {
+                it->second.peer->deliver(make_error(ErrorCode::StorageFailed,
+                                                    "Your message could not be stored, so nobody "
+                                                    "got it; send it again",
+                                                    pending->ref));
+            }
+            stored(pending->sender);
+        });
+    if (!stored_id) {
+        Error error = make_error(
+            ErrorCode::Busy, "The server is busy storing messages: wait a moment and send again",
+            pending->ref);
+        error.retry_after_ms = 100;
+        conn.peer->deliver(std::move(error));
+        return;
+    }
+    chat->id = *stored_id;  // before `stored` can run: never from inside append()
+    pending->chat = std::move(chat);
+    if (!conn.storing) conn.storing = std::make_unique<Storing>();
+    ++conn.storing->in_flight;
+}
+
+void Hub::release(const Delivery& d) {
+    const Event event{d.chat};
+    std::size_t delivered = 0;
+    auto deliver_all = [&](const std::vector<Member>& members) {
+        for (const auto& m : members) m.peer->deliver(event);
+        delivered += members.size();
+    };
+    if (d.to_all) {
+        deliver_all(all_room_->members);  // everyone, registration order, sender included
+    } else if (d.room_keys.size() == 1 && d.users.empty()) {
+        if (auto it = rooms_.find(d.room_keys.front()); it != rooms_.end()) {
+            deliver_all(it->second.members);
+        }
+    } else if (d.room_keys.empty() && d.users.size() <= 1) {
+        if (d.users.empty()) {  // only to users who are away
+        } else if (auto it = connections_.find(d.users.front()); it != connections_.end()) {
+            it->second.peer->deliver(event);
+            ++delivered;
+        }
+    } else {
+        // Several groups, merged without repeats.
+        std::unordered_set<ConnectionId> chosen;
+        for (const auto& key : d.room_keys) {
+            auto it = rooms_.find(key);
+            if (it == rooms_.end()) continue;
+            for (const auto& m : it->second.members) {
+                if (chosen.insert(m.id).second) {
+                    m.peer->deliver(event);
+                    ++delivered;
+                }
+            }
+        }
+        for (const ConnectionId user : d.users) {
+            auto it = connections_.find(user);
+            if (it == connections_.end() || !chosen.insert(user).second) continue;
+            it->second.peer->deliver(event);
+            ++delivered;
+        }
+    }
+    if (auto it = connections_.find(d.sender); it != connections_.end()) {
+        it->second.peer->deliver(
+            Ack{d.ref, d.chat->id, d.chat->ts, delivered, d.failed, d.offline});
+    }
+}
+
+std::vector<std::string> Hub::rooms_of(ConnectionId id) const {
+    std::vector<std::string> rooms;
+    if (auto it = connections_.find(id); it != connections_.end()) {
+        for (const Room* room : it->second.rooms) rooms.push_back(room->name);
+    }
+    return rooms;
+}
+
+bool Hub::in_room(ConnectionId id, std::string_view room) const {
+    auto conn = connections_.find(id);
+    if (conn == connections_.end()) return false;
+    if (names::is_all(room)) return !conn->second.name.empty();
+    auto it = rooms_.find(names::fold(room));
+    return it != rooms_.end() && is_member(conn->second, it->second);
 }
 
 void Hub::on(ConnectionId, Connection& conn, ListUsers& cmd) {

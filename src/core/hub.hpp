@@ -39,6 +39,22 @@ class NameRegistry {
     virtual bool accounts_only() const = 0;
 };
 
+// Where accepted messages are kept (history). The hub hands each message over before
+// anyone sees it, and delivers it and acknowledges it only once the store says it is
+// kept: a crash then loses whole unacknowledged messages, never half-delivered ones.
+class MessageStore {
+  public:
+    virtual ~MessageStore() = default;
+    using Stored = std::function<void(bool stored)>;  // on the hub's thread, in append order
+    // Takes `message` (its id not yet set) addressed to `targets` (user names, "#room",
+    // "ALL"), kept also for `offline` (registered users not connected). Returns the id it
+    // gets, or nullopt when the store cannot take more right now (nothing is kept).
+    virtual std::optional<MessageId> append(const ChatMessage& message,
+                                            const std::vector<std::string>& targets,
+                                            const std::vector<std::string>& offline,
+                                            Stored stored) = 0;
+};
+
 struct HubLimits {
     std::size_t max_message = 64 * 1024;  // announced in the welcome; enforced by codecs
     // Rooms larger than this stop announcing other members' joins and leaves: in a crowd
@@ -81,6 +97,12 @@ class Hub {
 
     // Registered names then need Hello::authenticated. Null (the default): no accounts.
     void set_name_registry(const NameRegistry* registry) { registry_ = registry; }
+    // Null (the default): messages are delivered at once and kept nowhere.
+    void set_message_store(MessageStore* store) { store_ = store; }
+
+    // The rooms a connection is in besides ALL, as spelled; empty if unknown.
+    std::vector<std::string> rooms_of(ConnectionId id) const;
+    bool in_room(ConnectionId id, std::string_view room) const;
 
     // Sends a shutdown notice to every connection, registered or not.
     void announce_shutdown(std::string_view text);
@@ -100,12 +122,21 @@ class Hub {
         std::optional<TokenBucket> messages;  // none: unlimited
         std::optional<TokenBucket> requests;  // joins, leaves, listings
     };
+    // Messages of one connection still being stored, and the commands that came after
+    // them: those wait, so replies keep the order of requests (a ping sent after a message
+    // is answered after its ack, as clients expect). Messages themselves never wait.
+    struct Storing {
+        std::size_t in_flight = 0;
+        std::vector<Command> waiting;
+    };
     struct Connection {
         Peer* peer = nullptr;
         std::string name;          // empty until registered
         std::vector<Room*> rooms;  // joined rooms besides ALL; empty (no allocation) for most
         // Made at the first metered command: an idle connection (most of them) holds none.
         std::unique_ptr<Budgets> budgets;
+        // With a message store: made at the first message kept.
+        std::unique_ptr<Storing> storing;
     };
     struct Member {
         ConnectionId id;
@@ -116,6 +147,23 @@ class Hub {
         std::string name;             // as first spelled
         std::vector<Member> members;  // join order
     };
+
+    // A message accepted and waiting to go out: release() delivers it and acks its
+    // sender, at once or once the store has kept it. Recipients are looked up again then,
+    // so nobody who left in between is written to.
+    struct Delivery {
+        ChatPtr chat;
+        ConnectionId sender = 0;
+        Ref ref;
+        bool to_all = false;
+        std::vector<std::string> room_keys;  // folded
+        std::vector<ConnectionId> users;
+        std::vector<std::string> failed;
+        std::vector<std::string> offline;  // registered, not connected: kept for them
+    };
+    void release(const Delivery& delivery);
+    void stored(ConnectionId sender);  // one of its messages is out: run what waited
+    void dispatch(ConnectionId id, Connection& conn, Command& command);
 
     void on(ConnectionId id, Connection& conn, Hello& cmd);
     void on(ConnectionId id, Connection& conn, SendMessage& cmd);
@@ -149,6 +197,7 @@ class Hub {
     std::unordered_map<std::string, Room> rooms_;  // keyed by folded name; "all" is ALL
     Room* all_room_ = nullptr;
     const NameRegistry* registry_ = nullptr;
+    MessageStore* store_ = nullptr;
 };
 
 }  // namespace hubchat

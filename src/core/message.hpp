@@ -74,6 +74,9 @@ struct FrameCache {
 };
 
 enum class DestKind : std::uint8_t { Direct, Multi, Room, All };
+// How a message reaches a connection: as it is sent, replayed from history for a client
+// resuming after an id, or delivered from the inbox of a user who was offline.
+enum class ChatOrigin : std::uint8_t { Live, Replay, Offline };
 
 struct ChatMessage : FrameCache {
     MessageId id = 0;
@@ -82,6 +85,7 @@ struct ChatMessage : FrameCache {
     std::string
         dest;  // normalised target list as shown to recipients: "bob", "bob,carol", "#dev", "ALL"
     DestKind kind = DestKind::Direct;
+    ChatOrigin origin = ChatOrigin::Live;
     std::string text;
 };
 
@@ -104,6 +108,8 @@ struct Ack {
     TimestampMs ts = 0;
     std::size_t delivered = 0;
     std::vector<std::string> failed;
+    // Registered recipients who were offline: stored, delivered when they log in.
+    std::vector<std::string> offline;
 };
 
 enum class ErrorCode : std::uint8_t {
@@ -128,6 +134,9 @@ enum class ErrorCode : std::uint8_t {
     AccountRequired,    // a guest on a server that takes only accounts
     LoginFailed,        // wrong name or password (never says which)
     AccessDenied,       // the server password is missing or wrong
+    HistoryOff,         // a history request to a server running without history
+    Busy,               // history storage is behind: the message was not taken; retry
+    StorageFailed,      // the message could not be stored, so it was not delivered
 };
 const char* error_code_name(ErrorCode code);
 

@@ -12,6 +12,7 @@
 #include "core/names.hpp"
 #include "net/account_service.hpp"
 #include "net/endpoint_text.hpp"
+#include "net/history_log.hpp"
 #include "proto/json_write.hpp"
 #include "store/login_throttle.hpp"
 
@@ -91,7 +92,8 @@ JsonSession::JsonSession(Transport transport, const SessionContext& context)
       accounts_(context.accounts),
       id_(hub_.attach(*this)),
       framer_(config_.max_message),
-      outbox_(config_.max_queue) {
+      outbox_(config_.max_queue),
+      history_(context.history) {
     tracker_.add(this);
     if (config_.verbose) spdlog::debug("{} speaks json", label());
 }
@@ -331,13 +333,18 @@ void JsonSession::on_decoded(proto::InboundFrame& frame) {
                       frame.ref,
                       {hello.name}});
         }
+        Resume resume{frame.since, std::move(frame.rooms)};
         if (frame.password && frame.create_account) {
-            return sign_up(std::move(hello.name), std::move(*frame.password), std::move(frame.ref));
+            return sign_up(std::move(hello.name), std::move(*frame.password), std::move(frame.ref),
+                           std::move(resume));
         }
         if (frame.password) {
-            return log_in(std::move(hello.name), std::move(*frame.password), std::move(frame.ref));
+            return log_in(std::move(hello.name), std::move(*frame.password), std::move(frame.ref),
+                          std::move(resume));
         }
+        frame.rooms = std::move(resume.rooms);
     }
+    if (frame.history) return answer_history(std::move(*frame.history), std::move(frame.ref));
     if (!frame.command) {
         if (dialect_ == Dialect::Hubchat) {
             reply_error(ErrorCode::BadRequest, "A frame needs a 'type'");
@@ -345,7 +352,11 @@ void JsonSession::on_decoded(proto::InboundFrame& frame) {
         return;
     }
     if (std::holds_alternative<Quit>(*frame.command)) return close_gracefully("quit");
+    const bool was_registered = name != nullptr;
     hub_.handle(id_, std::move(*frame.command));
+    if (frame.hello && !was_registered && hub_.name_of(id_) != nullptr) {
+        after_welcome(Resume{frame.since, std::move(frame.rooms)}, false);
+    }
 }
 
 void JsonSession::reply_error(ErrorCode code, std::string text, Ref ref) {
@@ -354,15 +365,18 @@ void JsonSession::reply_error(ErrorCode code, std::string text, Ref ref) {
 
 // ---- accounts ----------------------------------------------------------------------
 
-void JsonSession::log_in(std::string name, std::string password, Ref ref) {
+void JsonSession::log_in(std::string name, std::string password, Ref ref, Resume resume) {
     awaiting_account_ = true;
     accounts_->login(name, std::move(password), throttle_address(),
-                     [self = shared_from_this(), name,
-                      ref = std::move(ref)](AccountService::LoginResult result) {
+                     [self = shared_from_this(), name, ref = std::move(ref),
+                      resume = std::move(resume)](AccountService::LoginResult result) mutable {
                          if (self->phase_ != Phase::Open)
                              return;  // gone while the password was checked
                          if (result.accepted) {
                              self->hub_.handle(self->id_, Hello{name, true});
+                             if (self->hub_.name_of(self->id_) != nullptr) {
+                                 self->after_welcome(std::move(resume), true);
+                             }
                          } else {
                              Error error{result.retry_after.count() > 0 ? ErrorCode::RateLimited
                                                                         : ErrorCode::LoginFailed,
@@ -384,6 +398,7 @@ void JsonSession::register_name(const std::string& name, std::string password, R
         [self = shared_from_this(), name, ref](const AccountService::RegisterResult& result) {
             if (self->phase_ != Phase::Open) return;
             if (result.error.empty()) {
+                self->authenticated_ = true;  // the name is the user's own from now on
                 self->deliver(Registered{name, ref});
             } else {
                 self->reply_error(
@@ -396,28 +411,29 @@ void JsonSession::register_name(const std::string& name, std::string password, R
 
 // A hello with "register":true: the account is made, then the name taken with it, the
 // one way to join a server that takes only registered users.
-void JsonSession::sign_up(std::string name, std::string password, Ref ref) {
+void JsonSession::sign_up(std::string name, std::string password, Ref ref, Resume resume) {
     if (auto error = hub_.check_new_name(name)) {
         error->ref = std::move(ref);
         return deliver(*error);
     }
     awaiting_account_ = true;
-    accounts_->register_name(
-        name, std::move(password),
-        [self = shared_from_this(), name, ref](const AccountService::RegisterResult& result) {
-            if (self->phase_ != Phase::Open) return;
-            if (!result.error.empty()) {
-                self->reply_error(
-                    result.name_taken ? ErrorCode::NameRegistered : ErrorCode::BadRequest,
-                    result.error, ref);
-            } else {
-                self->hub_.handle(self->id_, Hello{name, true});
-                if (self->hub_.name_of(self->id_) != nullptr) {
-                    self->deliver(Registered{name, ref});
-                }
-            }
-            self->resume_input();
-        });
+    accounts_->register_name(name, std::move(password),
+                             [self = shared_from_this(), name, ref, resume = std::move(resume)](
+                                 const AccountService::RegisterResult& result) mutable {
+                                 if (self->phase_ != Phase::Open) return;
+                                 if (!result.error.empty()) {
+                                     self->reply_error(result.name_taken ? ErrorCode::NameRegistered
+                                                                         : ErrorCode::BadRequest,
+                                                       result.error, ref);
+                                 } else {
+                                     self->hub_.handle(self->id_, Hello{name, true});
+                                     if (self->hub_.name_of(self->id_) != nullptr) {
+                                         self->deliver(Registered{name, ref});
+                                         self->after_welcome(std::move(resume), true);
+                                     }
+                                 }
+                                 self->resume_input();
+                             });
 }
 
 void JsonSession::resume_input() {
@@ -442,10 +458,173 @@ std::string JsonSession::throttle_address() const {
     return asio::ip::address_v6(bytes).to_string() + "/64";
 }
 
+// ---- history -----------------------------------------------------------------------
+
+struct JsonSession::Replay {
+    std::optional<MessageId> since;  // the client resumes after this id
+    MessageId last_id = 0;           // the newest message sent in the replay
+    std::vector<MessageId> sent;     // ids sent, ascending: held live copies are dropped
+    MessageId inbox_through = 0;     // the newest offline message sent
+    std::vector<Event> held;         // live events that came meanwhile
+    // The next page, asked for once the output queue has drained (a long replay must
+    // not overflow it).
+    std::function<void()> next_page;
+};
+
+namespace {
+
+ChatMessage chat_from_history(store::HistoryMessage& m, ChatOrigin origin) {
+    ChatMessage chat;
+    chat.id = static_cast<MessageId>(m.id);
+    chat.ts = m.ts_ms;
+    chat.from = std::move(m.sender);
+    chat.dest = std::move(m.dest);
+    chat.origin = origin;
+    chat.text = std::move(m.text);
+    return chat;
+}
+
+}  // namespace
+
+void JsonSession::after_welcome(Resume resume, bool authenticated) {
+    authenticated_ = authenticated;
+    for (auto& room : resume.rooms) hub_.handle(id_, JoinRoom{std::move(room), {}});
+    if (history_ == nullptr || dialect_ != Dialect::Hubchat) return;
+    if (!resume.since && !authenticated) return;  // nothing waits for a fresh guest
+    replay_ = std::make_unique<Replay>();
+    replay_->since = resume.since;
+    replay_->last_id = resume.since.value_or(0);
+    if (resume.since) return replay_page(*resume.since);
+    replay_inbox(0);
+}
+
+// Sends one page; true when it was full (there may be more).
+bool JsonSession::take_replay_page(std::vector<store::HistoryMessage>& page, ChatOrigin origin) {
+    for (auto& m : page) {
+        const auto chat = chat_from_history(m, origin);
+        replay_->sent.push_back(chat.id);
+        replay_->last_id = std::max(replay_->last_id, chat.id);
+        if (origin == ChatOrigin::Offline) replay_->inbox_through = chat.id;
+        enqueue(std::make_shared<const std::string>(proto::hubchat_history_message(chat)));
+    }
+    return page.size() == proto::kMaxHistoryPage;
+}
+
+void JsonSession::replay_page(MessageId after) {
+    // Guests see ALL and their rooms; direct messages only reach a name that is its user's.
+    const std::string user = authenticated_ ? std::string(name()) : std::string();
+    history_->visible_after(
+        user, hub_.rooms_of(id_), static_cast<std::int64_t>(after), proto::kMaxHistoryPage,
+        [self = shared_from_this()](HistoryLog::Answer answer) {
+            if (self->phase_ != Phase::Open || !self->replay_) return;
+            if (!answer.error.empty()) {
+                spdlog::warn("{}: history replay failed: {}", self->label(), answer.error);
+                return self->finish_replay();
+            }
+            if (self->take_replay_page(answer.messages, ChatOrigin::Replay)) {
+                return self->continue_replay([self] { self->replay_page(self->replay_->last_id); });
+            }
+            // What waited in the inbox is in the replay already (it was sent to them).
+            if (self->authenticated_) self->replay_->inbox_through = self->replay_->last_id;
+            self->finish_replay();
+        });
+}
+
+void JsonSession::replay_inbox(MessageId after) {
+    history_->inbox(std::string(name()), static_cast<std::int64_t>(after), proto::kMaxHistoryPage,
+                    [self = shared_from_this()](HistoryLog::Answer answer) {
+                        if (self->phase_ != Phase::Open || !self->replay_) return;
+                        if (!answer.error.empty()) {
+                            spdlog::warn("{}: offline messages not read: {}", self->label(),
+                                         answer.error);
+                            return self->finish_replay();
+                        }
+                        if (self->take_replay_page(answer.messages, ChatOrigin::Offline)) {
+                            return self->continue_replay(
+                                [self] { self->replay_inbox(self->replay_->inbox_through); });
+                        }
+                        self->finish_replay();
+                    });
+}
+
+void JsonSession::continue_replay(std::function<void()> next_page) {
+    if (outbox_.bytes() <= outbox_.max_bytes() / 4) return next_page();
+    replay_->next_page = std::move(next_page);  // on_written() asks for it
+}
+
+void JsonSession::finish_replay() {
+    const auto replay = std::move(replay_);  // from here on, deliver() sends at once
+    if (replay->since) {
+        enqueue(std::make_shared<const std::string>(proto::hubchat_replayed(replay->last_id)));
+    }
+    for (const auto& event : replay->held) {
+        if (const auto* chat = std::get_if<ChatPtr>(&event)) {
+            const MessageId id = (*chat)->id;
+            if (std::binary_search(replay->sent.begin(), replay->sent.end(), id)) continue;
+        }
+        deliver(event);
+    }
+    // Queued, not yet written: a crash now delivers them again at the next login (the
+    // client drops repeats by id), never loses them.
+    if (authenticated_ && replay->inbox_through > 0) {
+        history_->mark_delivered(std::string(name()),
+                                 static_cast<std::int64_t>(replay->inbox_through));
+    }
+}
+
+void JsonSession::answer_history(proto::InboundFrame::HistoryRequest request, Ref ref) {
+    if (hub_.name_of(id_) == nullptr) {
+        return reply_error(ErrorCode::NotRegistered, "Say hello with your name first", ref);
+    }
+    if (history_ == nullptr) {
+        return reply_error(ErrorCode::HistoryOff,
+                           "This server keeps no history (it runs with --no-history)", ref);
+    }
+    const auto before =
+        request.before ? static_cast<std::int64_t>(*request.before) : store::HistoryStore::kLatest;
+    auto answered = [self = shared_from_this(), ref,
+                     with = request.with](HistoryLog::Answer answer) {
+        if (self->phase_ != Phase::Open) return;
+        if (!answer.error.empty()) {
+            return self->reply_error(ErrorCode::StorageFailed,
+                                     "History could not be read: " + answer.error, ref);
+        }
+        std::vector<ChatMessage> messages;
+        messages.reserve(answer.messages.size());
+        for (auto& m : answer.messages) messages.push_back(chat_from_history(m, ChatOrigin::Live));
+        self->enqueue(
+            std::make_shared<const std::string>(proto::hubchat_history_page(ref, with, messages)));
+    };
+    if (names::is_all(request.with)) {
+        return history_->room_before(std::string(names::kAllRoom), before, request.limit,
+                                     std::move(answered));
+    }
+    if (names::is_room(request.with)) {
+        if (!hub_.in_room(id_, request.with)) {
+            return reply_error(ErrorCode::NotInRoom,
+                               "You are not in " + request.with + "; join it to read its history",
+                               ref);
+        }
+        return history_->room_before(request.with, before, request.limit, std::move(answered));
+    }
+    if (!authenticated_) {
+        return reply_error(ErrorCode::AccessDenied,
+                           "Only the owner of a registered name can read its direct messages: "
+                           "log in (or /register) first",
+                           ref);
+    }
+    history_->conversation(std::string(name()), request.with, before, request.limit,
+                           std::move(answered));
+}
+
 // ---- writing -----------------------------------------------------------------------
 
 void JsonSession::deliver(const Event& event) {
     if (phase_ != Phase::Open) return;
+    if (replay_) {  // after the replay, in order
+        replay_->held.push_back(event);
+        return;
+    }
 
     if (Frame frame = encode(event)) enqueue(std::move(frame));
 }
@@ -516,6 +695,9 @@ void JsonSession::on_written(boost::system::error_code ec) {
     if (phase_ == Phase::Closed) return;
     if (ec) return abort("write failed: " + ec.message());
     if (outbox_.empty()) std::vector<asio::const_buffer>().swap(gather_);
+    if (replay_ && replay_->next_page && outbox_.bytes() <= outbox_.max_bytes() / 4) {
+        std::exchange(replay_->next_page, nullptr)();
+    }
     if (read_paused_ && outbox_.bytes() <= outbox_.max_bytes() / 4) {
         read_paused_ = false;
         wait_readable();
@@ -573,6 +755,7 @@ void JsonSession::finish_close() {
     disarm();
     if (pacing_timer_) pacing_timer_->cancel();
     if (close_timer_) close_timer_->cancel();
+    replay_.reset();  // its pending page holds a reference to us
     if (config_.verbose) spdlog::debug("{} closed", label());
     transport_.close();
 }

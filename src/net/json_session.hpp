@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -18,10 +19,12 @@
 #include "net/transport.hpp"
 #include "proto/json_codec.hpp"
 #include "proto/json_framer.hpp"
+#include "store/history.hpp"
 
 namespace hubchat::net {
 
 class AccountService;
+class HistoryLog;
 
 // What every session shares: the hub, the settings and the loop-wide helpers.
 struct SessionContext {
@@ -30,6 +33,7 @@ struct SessionContext {
     ConnectionTracker& tracker;
     FlushScheduler& flusher;
     AccountService* accounts = nullptr;  // null: no accounts on this server
+    HistoryLog* history = nullptr;       // null: --no-history
 };
 
 class JsonSession final : public Peer,
@@ -67,11 +71,28 @@ class JsonSession final : public Peer,
     void reply_error(ErrorCode code, std::string text, Ref ref = {});
     // Accounts: the password check runs on a worker thread; input waits meanwhile, so
     // frames after a hello are handled as from the logged-in user.
-    void sign_up(std::string name, std::string password, Ref ref);
-    void log_in(std::string name, std::string password, Ref ref);
+    // What a hello asks for once it is welcomed: rooms to join, messages to replay.
+    struct Resume {
+        std::optional<MessageId> since;
+        std::vector<std::string> rooms;
+    };
+    void sign_up(std::string name, std::string password, Ref ref, Resume resume);
+    void log_in(std::string name, std::string password, Ref ref, Resume resume);
     void register_name(const std::string& name, std::string password, Ref ref);
     void resume_input();
     std::string throttle_address() const;
+
+    // History: after a welcome, the rooms asked for are joined, then what the client
+    // missed (since) or what waited for a registered user (inbox) is sent before any live
+    // event, which is held meanwhile and sent after, without repeats.
+    struct Replay;
+    void after_welcome(Resume resume, bool authenticated);
+    void replay_page(MessageId after);
+    void replay_inbox(MessageId after);
+    bool take_replay_page(std::vector<store::HistoryMessage>& page, ChatOrigin origin);
+    void continue_replay(std::function<void()> next_page);
+    void finish_replay();
+    void answer_history(proto::InboundFrame::HistoryRequest request, Ref ref);
 
     // The frame this connection's dialect gets for `event`; null when it gets none.
     Frame encode(const Event& event) const;
@@ -112,7 +133,10 @@ class JsonSession final : public Peer,
     bool flush_scheduled_ = false;
     bool pacing_ = false;
     bool awaiting_account_ = false;  // a login or registration is on the worker
+    bool authenticated_ = false;     // logged in to the name's account (or registered it)
     std::string held_input_;         // bytes read while awaiting_account_
+    HistoryLog* history_;
+    std::unique_ptr<Replay> replay_;  // only while replaying
 };
 
 }  // namespace hubchat::net

@@ -53,6 +53,12 @@ struct ServerConfig {
     // Accounts (in data_dir's database): guests refused; a password for the whole server.
     bool accounts_only = false;
     std::string server_password_file;
+    // History (in data_dir's database): every message stored before it is delivered;
+    // kept this many days (0: forever) and this many per room (0: no limit).
+    bool history = true;
+    std::uint32_t history_days = 365;
+    std::size_t history_per_room = 0;
+    bool export_history = false;  // --export: print the history as JSON lines and exit
 };
 
 }  // namespace hubchat::net

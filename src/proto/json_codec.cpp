@@ -124,8 +124,49 @@ DecodeResult decode_object(const json::object& obj) {
             if (frame.create_account && !frame.password) {
                 return bad_request("'register' needs the new account's 'password'", ref);
             }
+            if (auto s = obj.find("since"); s != obj.end()) {
+                if (!s->value().is_uint64() &&
+                    !(s->value().is_int64() && s->value().get_int64() >= 0)) {
+                    return bad_request("'since' must be a message id (an integer, 0 or more)", ref);
+                }
+                frame.since = s->value().to_number<MessageId>();
+            }
+            if (auto r = obj.find("rooms"); r != obj.end()) {
+                if (!r->value().is_array())
+                    return bad_request("'rooms' must be an array of room names", ref);
+                for (const auto& room : r->value().get_array()) {
+                    if (!room.is_string())
+                        return bad_request("'rooms' must be an array of room names", ref);
+                    frame.rooms.emplace_back(room.get_string());
+                }
+            }
             frame.ref = ref;
             frame.command = Hello{std::move(name)};
+            return frame;
+        }
+        if (type == "history") {
+            HUBCHAT_REQUIRE(with, "with");
+            InboundFrame::HistoryRequest request;
+            request.with = std::move(with);
+            if (auto l = obj.find("limit"); l != obj.end()) {
+                if (!l->value().is_uint64() &&
+                    !(l->value().is_int64() && l->value().get_int64() > 0)) {
+                    return bad_request("'limit' must be a positive integer", ref);
+                }
+                const auto limit = l->value().to_number<std::uint64_t>();
+                if (limit == 0) return bad_request("'limit' must be a positive integer", ref);
+                request.limit =
+                    static_cast<std::size_t>(std::min<std::uint64_t>(limit, kMaxHistoryPage));
+            }
+            if (auto b = obj.find("before"); b != obj.end()) {
+                if (!b->value().is_uint64() &&
+                    !(b->value().is_int64() && b->value().get_int64() > 0)) {
+                    return bad_request("'before' must be a message id", ref);
+                }
+                request.before = b->value().to_number<MessageId>();
+            }
+            frame.history = std::move(request);
+            frame.ref = ref;
             return frame;
         }
         if (type == "register") {
@@ -239,6 +280,10 @@ struct HubchatEncoder {
         if (!e.failed.empty()) {
             key(out, "failed");
             string_array(out, e.failed);
+        }
+        if (!e.offline.empty()) {
+            key(out, "offline");
+            string_array(out, e.offline);
         }
     }
     void operator()(const Error& e) {
@@ -376,6 +421,60 @@ std::shared_ptr<const std::string> hubchat_frame(const ChatMessage& chat) {
         out.append("}\n");
         return out;
     });
+}
+
+namespace {
+
+void append_chat_fields(std::string& out, const ChatMessage& chat) {
+    out.append("\"id\":");
+    append_json_uint(out, chat.id);
+    out.append(",\"ts\":");
+    append_json_int(out, chat.ts);
+    out.append(",\"user\":");
+    append_json_string(out, chat.from, JsonStyle::Compact);
+    out.append(",\"dest\":");
+    append_json_string(out, chat.dest, JsonStyle::Compact);
+    out.append(",\"message\":");
+    append_json_string(out, chat.text, JsonStyle::Compact);
+}
+
+}  // namespace
+
+std::string hubchat_history_message(const ChatMessage& chat) {
+    std::string out;
+    out.reserve(112 + chat.from.size() + chat.dest.size() + chat.text.size());
+    out.append("{\"type\":\"message\",");
+    append_chat_fields(out, chat);
+    if (chat.origin == ChatOrigin::Replay) out.append(",\"replay\":true");
+    if (chat.origin == ChatOrigin::Offline) out.append(",\"offline\":true");
+    out.append("}\n");
+    return out;
+}
+
+std::string hubchat_replayed(MessageId last_id) {
+    std::string out = "{\"type\":\"replayed\",\"last_id\":";
+    append_json_uint(out, last_id);
+    out.append("}\n");
+    return out;
+}
+
+std::string hubchat_history_page(const Ref& ref, std::string_view with,
+                                 const std::vector<ChatMessage>& messages) {
+    std::string out;
+    open_typed(out, "history");
+    ref_field(out, ref);
+    key(out, "with");
+    append_json_string(out, with, JsonStyle::Compact);
+    key(out, "messages");
+    out.push_back('[');
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        if (i != 0) out.push_back(',');
+        out.push_back('{');
+        append_chat_fields(out, messages[i]);
+        out.push_back('}');
+    }
+    out.append("]}\n");
+    return out;
 }
 
 std::shared_ptr<const std::string> hubchat_frame(const Presence& presence) {

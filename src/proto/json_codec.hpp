@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "core/message.hpp"
 
@@ -27,8 +28,22 @@ struct InboundFrame {
     // hello with "register":true: create the name's account with `password`, then log in.
     bool create_account = false;
     bool register_account = false;  // {"type":"register","password":..}: `password` is the new one
-    Ref ref;                        // the frame's ref, for replies the adapter makes itself
+    // hello: resume after this message id (replay what was missed), joining `rooms` first.
+    std::optional<MessageId> since;
+    std::vector<std::string> rooms;
+    // {"type":"history","with":..,"limit":..,"before":..}: answered by the adapter from
+    // the message store, not by the hub.
+    struct HistoryRequest {
+        std::string with;  // "ALL", "#room" or a user name
+        std::size_t limit = 50;
+        std::optional<MessageId> before;
+    };
+    std::optional<HistoryRequest> history;
+    Ref ref;  // the frame's ref, for replies the adapter makes itself
 };
+
+// The most messages one history request or one page of a replay returns.
+inline constexpr std::size_t kMaxHistoryPage = 500;
 
 struct DecodeError {
     ErrorCode code = ErrorCode::BadRequest;
@@ -46,6 +61,14 @@ std::string encode_hubchat(const Event& event);
 // The shared, cached hubchat frame of a broadcast event.
 std::shared_ptr<const std::string> hubchat_frame(const ChatMessage& chat);
 std::shared_ptr<const std::string> hubchat_frame(const Presence& presence);
+
+// A message out of history for one connection: `origin` Replay or Offline is marked.
+std::string hubchat_history_message(const ChatMessage& chat);
+// Ends a replay: everything up to `last_id` has been sent.
+std::string hubchat_replayed(MessageId last_id);
+// The answer to a history request: `messages` oldest first.
+std::string hubchat_history_page(const Ref& ref, std::string_view with,
+                                 const std::vector<ChatMessage>& messages);
 
 // Original dialect: only the two shapes the original client parses, Python formatting,
 // no newline. Events it has no use for give nullopt. `self` is the connection's name.

@@ -18,10 +18,14 @@
 #include "net/account_service.hpp"
 #include "net/connection_tracker.hpp"
 #include "net/endpoint_text.hpp"
+#include "net/history_log.hpp"
 #include "net/json_session.hpp"
 #include "net/listener.hpp"
+#include "net/message_history.hpp"
 #include "net/tls.hpp"
 #include "server/options.hpp"
+#include "store/database.hpp"
+#include "store/history.hpp"
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -29,6 +33,7 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kShutdownDeadline = std::chrono::seconds(3);
+constexpr auto kPruneInterval = std::chrono::minutes(5);
 
 // Accepts a literal address or a host name (the original took either).
 std::optional<std::string> resolve_host(asio::io_context& io, const std::string& host) {
@@ -106,6 +111,19 @@ int main(int argc, char** argv) {
     spdlog::set_pattern("%H:%M:%S.%e %^%l%$ %v");
     spdlog::set_level(config.verbose ? spdlog::level::debug : spdlog::level::warn);
 
+    if (config.export_history) {
+        try {
+            hubchat::store::Database db(config.data_dir);
+            hubchat::store::HistoryStore store(db);
+            store.export_json_lines(std::cout);
+            std::cout.flush();
+            return std::cout ? 0 : 1;
+        } catch (const std::exception& e) {
+            std::cerr << "hubchat-server: cannot export the history: " << e.what() << "\n";
+            return 1;
+        }
+    }
+
     // Declared before the io_context so it outlives every session the loop destroys.
     hubchat::Hub hub(
         [] {
@@ -136,8 +154,41 @@ int main(int argc, char** argv) {
     }
     hub.set_name_registry(accounts.get());
 
+    std::unique_ptr<hubchat::net::HistoryLog> history;
+    std::unique_ptr<hubchat::net::MessageHistory> message_history;
+    if (config.history) {
+        try {
+            history = std::make_unique<hubchat::net::HistoryLog>(
+                io, hubchat::net::HistoryLogSettings{config.data_dir});
+        } catch (const std::exception& e) {
+            std::cerr << "hubchat-server: cannot open the history: " << e.what() << "\n";
+            return 1;
+        }
+        message_history = std::make_unique<hubchat::net::MessageHistory>(*history);
+        hub.set_message_store(message_history.get());
+    }
+    // Retention: pruned in small steps on the worker, a few minutes apart.
+    hubchat::net::Retention retention;
+    if (config.history_days > 0) {
+        retention.max_age = std::chrono::hours(24) * config.history_days;
+    }
+    retention.max_per_room = config.history_per_room;
+    asio::steady_timer prune_timer(io);
+    std::function<void()> prune_later = [&] {
+        if (!history || (!retention.max_age && retention.max_per_room == 0)) return;
+        prune_timer.expires_after(kPruneInterval);
+        prune_timer.async_wait([&](boost::system::error_code ec) {
+            if (ec) return;
+            history->prune(retention, [&](const hubchat::net::PruneResult& result) {
+                if (!result.error.empty()) spdlog::warn("history pruning: {}", result.error);
+                prune_later();
+            });
+        });
+    };
+
     hubchat::net::FlushScheduler flusher(io.get_executor());
-    const hubchat::net::SessionContext sessions{hub, config, tracker, flusher, accounts.get()};
+    const hubchat::net::SessionContext sessions{hub,     config,         tracker,
+                                                flusher, accounts.get(), history.get()};
     hubchat::net::Listener listener(io, config, tracker);
     listener.set_adapter(hubchat::proto::Protocol::Json, [&](hubchat::net::Transport transport,
                                                              std::string_view first_bytes) {
@@ -198,14 +249,22 @@ int main(int argc, char** argv) {
             });
             signals.async_wait(on_signal);
             tracker.close_all([&] {
-                deadline.cancel();
-                signals.cancel();
-                reload_signal.cancel();
-                accounts->stop();
+                // Messages still being stored are kept (and their senders acked, if still
+                // there) before the loop is let go.
+                auto finish = [&] {
+                    deadline.cancel();
+                    signals.cancel();
+                    reload_signal.cancel();
+                    prune_timer.cancel();
+                    accounts->stop();
+                };
+                if (history) return history->stop(finish);
+                finish();
             });
         };
     signals.async_wait(on_signal);
 
+    prune_later();
     listener.start();
     print_banner(config, listener.local_endpoint());
     if (tls) {

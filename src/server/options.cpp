@@ -127,6 +127,19 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                  "Refuse connections that do not use TLS; implies --tls");
     app.add_flag("--allow-plain-loopback", config.allow_plain_loopback,
                  "With --require-tls, still take plain connections from this machine");
+    bool no_history = false;
+    app.add_flag("--no-history", no_history,
+                 "Keep no history: messages are delivered and forgotten, nothing is replayed");
+    app.add_option("--history-days", config.history_days,
+                   "Days a message is kept in history (0: forever)")
+        ->check(CLI::Range(std::uint32_t{0}, std::uint32_t{100 * 365}))
+        ->capture_default_str();
+    app.add_option("--history-per-room", config.history_per_room,
+                   "Newest messages kept per room and for ALL (0: no limit)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_flag("--export", config.export_history,
+                 "Print the history in the data directory as JSON lines, then exit");
     app.add_flag("--accounts-only", config.accounts_only,
                  "Refuse guests: only registered names may log in");
     app.add_option("--server-password-file", config.server_password_file,
@@ -156,6 +169,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     config.frame_timeout = std::chrono::seconds(frame_timeout);
     config.idle_timeout = std::chrono::seconds(idle_timeout);
     if (!config.tls_certificate.empty() || config.require_tls) config.tls = true;
+    config.history = !no_history;
     if (config.data_dir.empty()) config.data_dir = default_data_dir();
     return parsed;
 }

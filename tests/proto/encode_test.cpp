@@ -73,7 +73,7 @@ TEST(EncodeHubchat, TheProtocolDocumentsExamplesExactly) {
         R"({"type":"message","id":17,"ts":1764052800123,"user":"alice","dest":"bob","message":"Hello Bob"})"
         "\n");
     EXPECT_EQ(
-        encode_hubchat(Ack{R"("c1")", 17, 1764052800123, 1, {"zed"}}),
+        encode_hubchat(Ack{R"("c1")", 17, 1764052800123, 1, {"zed"}, {}}),
         R"({"type":"ack","ref":"c1","id":17,"ts":1764052800123,"delivered":1,"failed":["zed"]})"
         "\n");
     EXPECT_EQ(
@@ -125,14 +125,14 @@ TEST(EncodeHubchat, WelcomeParsesBack) {
 }
 
 TEST(EncodeHubchat, AckParsesBackAndOmitsEmptyFields) {
-    auto a = parse_line(encode_hubchat(Ack{"7", 5, 9, 2, {"zed", "#dev"}}));
+    auto a = parse_line(encode_hubchat(Ack{"7", 5, 9, 2, {"zed", "#dev"}, {}}));
     EXPECT_EQ(a.at("type"), "ack");
     EXPECT_EQ(a.at("ref"), 7);
     EXPECT_EQ(a.at("id"), 5);
     EXPECT_EQ(a.at("ts"), 9);
     EXPECT_EQ(a.at("delivered"), 2);
     EXPECT_EQ(strings(a.at("failed")), (std::vector<std::string>{"zed", "#dev"}));
-    auto bare = parse_line(encode_hubchat(Ack{"", 5, 9, 0, {}}));
+    auto bare = parse_line(encode_hubchat(Ack{"", 5, 9, 0, {}, {}}));
     EXPECT_FALSE(bare.contains("failed"));
     EXPECT_FALSE(bare.contains("ref"));
     EXPECT_EQ(bare.at("delivered"), 0);
@@ -298,7 +298,7 @@ TEST(EncodeOriginal, ClientListIsByteExact) {
 
 TEST(EncodeOriginal, EventsTheOriginalClientCannotTakeAreNotSent) {
     EXPECT_FALSE(encode_original(Welcome{"a", 1}, "a"));
-    EXPECT_FALSE(encode_original(Ack{"1", 2, 3, 4, {"x"}}, "a"));
+    EXPECT_FALSE(encode_original(Ack{"1", 2, 3, 4, {"x"}, {}}, "a"));
     EXPECT_FALSE(encode_original(Pong{"1"}, "a"));
     EXPECT_FALSE(encode_original(presence(PresenceKind::Join, "ALL", "b", "", 1), "a"));
     EXPECT_FALSE(encode_original(presence(PresenceKind::Leave, "ALL", "b", "quit", 1), "a"));
