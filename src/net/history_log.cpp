@@ -47,6 +47,12 @@ HistoryLog::HistoryLog(boost::asio::io_context& io, HistoryLogSettings settings)
     if (settings_.batch_size == 0) settings_.batch_size = 1;
     try {
         db_ = std::make_unique<store::Database>(settings_.data_dir);
+        // This connection writes every message: a page cache big enough for the indexes'
+        // hot pages, pages read through a memory map rather than copied by read(), and
+        // fewer, larger checkpoints (each one syncs the file). Durability is unchanged.
+        db_->execute(
+            "PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456; "
+            "PRAGMA wal_autocheckpoint = 8192;");
         store_ = std::make_unique<store::HistoryStore>(*db_);
         // Read here, before any job: the worker thread touches the store only through
         // jobs, and submitting one orders it after this.
