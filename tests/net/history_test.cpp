@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <set>
 
@@ -260,6 +261,34 @@ TEST(History, NoHistoryKeepsNothingAndSaysSo) {
     auto frames = alice.sync();
     ASSERT_TRUE(frames);
     for (const auto& f : *frames) EXPECT_FALSE(has_type(f, "replayed")) << to_text(f);
+}
+
+TEST(History, ExportPrintsEveryMessageAsAJsonLine) {
+    ScratchDir data;
+    {
+        ServerProcess server({"--data-dir", data.path()});
+        TestClient alice(server.host(), server.port());
+        ASSERT_TRUE(alice.hello("alice"));
+        send_and_ack(alice, "ALL", "first \"quoted\"", "1");
+        send_and_ack(alice, "alice", "second", "2");
+        ASSERT_EQ(server.terminate(), 0);
+    }
+    const auto result = run_program({HUBCHAT_SERVER_BIN, "--export", "--data-dir", data.path()});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    std::vector<json::object> lines;
+    std::size_t start = 0;
+    while (start < result.out.size()) {
+        const auto end = result.out.find('\n', start);
+        ASSERT_NE(end, std::string::npos) << "unterminated line";
+        lines.push_back(json::parse(result.out.substr(start, end - start)).as_object());
+        start = end + 1;
+    }
+    ASSERT_EQ(lines.size(), 2u) << result.out;
+    EXPECT_EQ(field(lines[0], "text"), "first \"quoted\"");
+    EXPECT_EQ(field(lines[0], "from"), "alice");
+    EXPECT_EQ(field(lines[1], "dest"), "alice");
+    EXPECT_LT(lines[0].at("id").to_number<std::int64_t>(),
+              lines[1].at("id").to_number<std::int64_t>());
 }
 
 TEST(History, KillNineUnderLoadLosesNoAcknowledgedMessage) {
