@@ -404,25 +404,6 @@ std::string encode_hubchat(const Event& event) {
     return out;
 }
 
-std::shared_ptr<const std::string> hubchat_frame(const ChatMessage& chat) {
-    return cached(chat, kHubchatJson, [&] {
-        std::string out;
-        out.reserve(96 + chat.from.size() + chat.dest.size() + chat.text.size());
-        out.append("{\"type\":\"message\",\"id\":");
-        append_json_uint(out, chat.id);
-        out.append(",\"ts\":");
-        append_json_int(out, chat.ts);
-        out.append(",\"user\":");
-        append_json_string(out, chat.from, JsonStyle::Compact);
-        out.append(",\"dest\":");
-        append_json_string(out, chat.dest, JsonStyle::Compact);
-        out.append(",\"message\":");
-        append_json_string(out, chat.text, JsonStyle::Compact);
-        out.append("}\n");
-        return out;
-    });
-}
-
 namespace {
 
 void append_chat_fields(std::string& out, const ChatMessage& chat) {
@@ -439,6 +420,17 @@ void append_chat_fields(std::string& out, const ChatMessage& chat) {
 }
 
 }  // namespace
+
+std::shared_ptr<const std::string> hubchat_frame(const ChatMessage& chat) {
+    return cached(chat, kHubchatJson, [&] {
+        std::string out;
+        out.reserve(96 + chat.from.size() + chat.dest.size() + chat.text.size());
+        out.append("{\"type\":\"message\",");
+        append_chat_fields(out, chat);
+        out.append("}\n");
+        return out;
+    });
+}
 
 std::string hubchat_history_message(const ChatMessage& chat) {
     std::string out;
