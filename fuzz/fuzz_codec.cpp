@@ -182,7 +182,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto obj = parse_object(frame);
     if (inbound.user) FUZZ_CHECK(string_at(obj, "user") == *inbound.user);
     if (!inbound.command) {
-        FUZZ_CHECK(inbound.user.has_value());
+        // The original's bare {"user": ...}, or a request the adapter answers itself.
+        FUZZ_CHECK(inbound.user.has_value() || inbound.register_account ||
+                   inbound.history.has_value());
+        FUZZ_CHECK(!inbound.register_account || inbound.password.has_value());
+        if (inbound.history) {
+            FUZZ_CHECK(inbound.history->limit >= 1 &&
+                       inbound.history->limit <= proto::kMaxHistoryPage);
+        }
         return 0;
     }
     const std::string user = inbound.user.value_or("alice");
