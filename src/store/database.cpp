@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <utility>
 
 namespace hubchat::store {
@@ -166,6 +167,10 @@ void Statement::reset() {
 
 Database::Database(const std::filesystem::path& data_dir, std::span<const Migration> migrations)
     : file_(data_dir / kFileName) {
+    // No memory statistics: keeping them takes a global mutex on every allocation SQLite
+    // makes, and every stored message makes several. Must come before SQLite starts.
+    static std::once_flag configured;
+    std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
     create_data_dir(data_dir);
     create_private_file(file_);
     // NOMUTEX: each connection is used by one thread at a time (see the header), so
