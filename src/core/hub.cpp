@@ -205,8 +205,8 @@ void Hub::stored(ConnectionId sender) {
     if (it == connections_.end() || !it->second.storing) return;
     auto& storing = *it->second.storing;
     if (--storing.in_flight > 0) return;
-    // Commands that waited run now, in order, until one of them is a message being kept
-    // (none is: messages never wait) or the list is done.
+    // Commands that waited run now, in order. None is a message (messages never wait), so
+    // none of them puts another one in flight.
     auto waiting = std::move(storing.waiting);
     storing.waiting.clear();
     for (auto& command : waiting) {
@@ -488,14 +488,13 @@ void Hub::release(const Delivery& d) {
         if (auto it = rooms_.find(d.room_keys.front()); it != rooms_.end()) {
             deliver_all(it->second.members);
         }
-    } else if (d.room_keys.empty() && d.users.size() <= 1) {
-        if (d.users.empty()) {  // only to users who are away
-        } else if (auto it = connections_.find(d.users.front()); it != connections_.end()) {
+    } else if (d.room_keys.empty() && d.users.size() == 1) {
+        if (auto it = connections_.find(d.users.front()); it != connections_.end()) {
             it->second.peer->deliver(event);
             ++delivered;
         }
     } else {
-        // Several groups, merged without repeats.
+        // Several groups, merged without repeats (or none: only users who are away).
         std::unordered_set<ConnectionId> chosen;
         for (const auto& key : d.room_keys) {
             auto it = rooms_.find(key);

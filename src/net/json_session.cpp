@@ -333,16 +333,15 @@ void JsonSession::on_decoded(proto::InboundFrame& frame) {
                       frame.ref,
                       {hello.name}});
         }
-        Resume resume{frame.since, std::move(frame.rooms)};
-        if (frame.password && frame.create_account) {
-            return sign_up(std::move(hello.name), std::move(*frame.password), std::move(frame.ref),
-                           std::move(resume));
-        }
         if (frame.password) {
+            Resume resume{frame.since, std::move(frame.rooms)};
+            if (frame.create_account) {
+                return sign_up(std::move(hello.name), std::move(*frame.password),
+                               std::move(frame.ref), std::move(resume));
+            }
             return log_in(std::move(hello.name), std::move(*frame.password), std::move(frame.ref),
                           std::move(resume));
         }
-        frame.rooms = std::move(resume.rooms);
     }
     if (frame.history) return answer_history(std::move(*frame.history), std::move(frame.ref));
     if (!frame.command) {
