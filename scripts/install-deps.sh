@@ -8,6 +8,7 @@ build_pkgs=(
   cmake ninja-build g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libcli11-dev libspdlog-dev libfmt-dev
   libssl-dev libsqlite3-dev libsodium-dev libedit-dev
+  esbuild
 )
 test_pkgs=(
   clang clang-format libclang-rt-14-dev libgtest-dev libgmock-dev libbenchmark-dev python3
