@@ -1,0 +1,96 @@
+// IRC lines (RFC 1459/2812, the Modern IRC Client Protocol, IRCv3 message-tags): a pure
+// parser and serializer, and a splitter that cuts a byte stream into lines with a bounded
+// buffer. No sockets, no hub: the IRC adapter (net/irc_session) and the fuzz target use it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hubchat::proto::irc {
+
+// Limits of the Modern IRC Client Protocol: the part after the tags is at most 512 bytes
+// with its CRLF; the tags (with '@' and the space after them) at most 8191 bytes.
+inline constexpr std::size_t kMaxBodyBytes = 510;  // without CRLF
+inline constexpr std::size_t kMaxTagBytes = 8191;
+inline constexpr std::size_t kMaxLineBytes = kMaxBodyBytes + kMaxTagBytes;
+
+struct Tag {
+    std::string key;    // may start with '+' (client-only) and hold a vendor prefix
+    std::string value;  // unescaped; empty for a tag without a value
+    friend bool operator==(const Tag&, const Tag&) = default;
+};
+
+struct Message {
+    std::vector<Tag> tags;
+    std::string source;               // without the ':'; empty when the line has none
+    std::string command;              // as sent (callers compare case-insensitively)
+    std::vector<std::string> params;  // the trailing parameter, if any, last
+    friend bool operator==(const Message&, const Message&) = default;
+};
+
+enum class ParseError : std::uint8_t {
+    None,
+    Empty,        // nothing but spaces
+    TooLong,      // the part after the tags is over kMaxBodyBytes (ERR_INPUTTOOLONG 417)
+    TagsTooLong,  // the tags are over kMaxTagBytes (ERR_INPUTTOOLONG 417)
+    BadTags,      // '@' with no tag, or tags with no command after them
+    NoCommand,    // a source with nothing after it
+    BadCommand,   // not letters, and not three digits
+    BadByte,      // NUL, CR or LF inside the line
+};
+const char* parse_error_text(ParseError error);
+
+struct ParseResult {
+    std::optional<Message> message;  // set when error is None
+    ParseError error = ParseError::None;
+};
+
+// Parses one line, given without its line ending (a trailing CR or LF is ignored).
+ParseResult parse_line(std::string_view line);
+
+// The line for `message`, with CRLF. The last parameter gets a ':' when it needs one
+// (empty, holds a space, or starts with ':'); CR, LF and NUL anywhere are replaced by
+// spaces so the result is always exactly one line. Tags are escaped.
+std::string serialize(const Message& message);
+
+std::string escape_tag_value(std::string_view value);
+std::string unescape_tag_value(std::string_view value);
+
+// Decodes standard base64 (RFC 4648 with padding, as AUTHENTICATE uses); nullopt when
+// malformed.
+std::optional<std::string> decode_base64(std::string_view text);
+std::string encode_base64(std::string_view bytes);
+
+// Cuts a byte stream into lines at LF, CR or CRLF, skipping empty lines. A line longer
+// than the limit is reported once (TooLong) and skipped to its end; the buffer never
+// holds more than the limit.
+class LineSplitter {
+  public:
+    enum class Kind : std::uint8_t { NeedMore, Line, TooLong };
+    struct Step {
+        Kind kind = Kind::NeedMore;
+        std::size_t consumed = 0;  // bytes of the input used by this step
+        std::string_view line;     // without its ending; valid until the next call
+    };
+
+    explicit LineSplitter(std::size_t max_line = kMaxLineBytes) : max_line_(max_line) {}
+
+    // Call repeatedly, dropping `consumed` bytes each time, until NeedMore.
+    Step next(std::string_view input);
+
+    bool idle() const { return pending_.empty() && !skipping_; }
+    std::size_t buffered() const { return pending_.size(); }
+    void release_memory() { std::string().swap(pending_); }
+
+  private:
+    std::size_t max_line_;
+    std::string pending_;  // the start of a line that spans reads
+    std::string held_;     // a completed spanning line, handed out by next()
+    bool skipping_ = false;
+};
+
+}  // namespace hubchat::proto::irc
