@@ -22,6 +22,12 @@ case "$profile" in
   bench) pkgs+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
   *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
 esac
+if [[ "$profile" != build ]]; then
+  # The browser tests (tests/web): Debian's chromium, driven by playwright-core from npm.
+  # Node 18 (Debian's) or newer; a node installed another way is used as it is.
+  pkgs+=(chromium)
+  command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds, and runs every test:
 #   1. g++, warnings as errors: unit, integration (real server over loopback) and
-#      end-to-end (real client through a pseudo-terminal) tests;
+#      end-to-end (real client through a pseudo-terminal) tests; then the web page's
+#      type check and logic tests;
 #   2. clang with AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors:
 #      the same test suite again;
 #   3. a short smoke run of the load generator (fails on lost/duplicated/reordered
@@ -26,6 +27,11 @@ CXX=g++ scripts/build.sh build-ci-gcc -DHUBCHAT_WERROR=ON
 
 step "g++ tests"
 ctest --test-dir build-ci-gcc --output-on-failure -j2 --timeout 120
+
+step "web page: type check and logic unit tests"
+(cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
+tests/web/node_modules/.bin/tsc -p web/tsconfig.json
+tests/web/unit-tests
 
 step "load generator smoke (correctness only)"
 bench/smoke build-ci-gcc
