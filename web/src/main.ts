@@ -693,6 +693,7 @@ ui.groupSend.addEventListener('click', () => {
 ui.panelToggle.addEventListener('click', () => {
   const open = !ui.chat.classList.contains('panel-open');
   setPanel(open);
+  if (open) sendFrame(roomsFrame()); // rooms others created since: nobody announces them
   if (open) (ui.panel.querySelector('button') as HTMLElement | null)?.focus();
 });
 document.addEventListener('keydown', (event) => {
@@ -703,6 +704,11 @@ document.addEventListener('keydown', (event) => {
 });
 
 ui.bannerClose.addEventListener('click', hideBanner);
+ui.joinRoom.addEventListener('focus', () => sendFrame(roomsFrame()));
+// New rooms are not announced: refresh the list of rooms to join now and then.
+window.setInterval(() => {
+  if (welcomed) sendFrame(roomsFrame());
+}, 30000);
 
 ui.logout.addEventListener('click', () => {
   credentials = null;
