@@ -233,6 +233,22 @@ test('browser users chat with each other, a terminal user and an original client
     await ana.page.getByRole('button', { name: '#garden', exact: true }).waitFor();
   });
 
+  await t.test('history: a newcomer sees what was said before, in ALL and in a room she joins', async () => {
+    const cleo = await openUser(browser, server, { width: 1024, height: 700 });
+    await cleo.page.getByLabel('Your name').fill('cleo');
+    await cleo.page.keyboard.press('Enter');
+    await line(cleo.page, 'Hello from the original client').waitFor();
+    await line(cleo.page, 'Hello from ana').waitFor();
+    await cleo.page.getByLabel('Room to join or create').fill('garden');
+    await cleo.page.keyboard.press('Enter');
+    await line(cleo.page, 'roses are red').waitFor();
+    await line(cleo.page, 'sugar is sweet').waitFor();
+    const shown = await shownMessages(cleo.page);
+    assert.deepEqual(shown.texts, ['roses are red', 'violets are blue', 'sugar is sweet']);
+    assert.deepEqual(cleo.problems, []);
+    await cleo.context.close();
+  });
+
   await t.test('screenshots at desktop and phone sizes, light and dark', async () => {
     await ana.page.screenshot({ path: path.join(outDir, 'desktop.png') });
     await ana.page.emulateMedia({ colorScheme: 'dark' });
@@ -317,6 +333,45 @@ test('browser users chat with each other, a terminal user and an original client
     await sendFromComposer(ana.page, 'and so did ALL');
     await openConversation(ben.page, ALL);
     await line(ben.page, 'and so did ALL').waitFor();
+  });
+
+  await t.test('page weight and load time (written to metrics.json)', async () => {
+    const metrics = {};
+    for (const [label, network] of [
+      ['loopback', null],
+      // Chromium's "Fast 3G" preset: 150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up.
+      ['fast 3G', { latency: 150, downloadThroughput: (1.6e6 / 8) * 0.9, uploadThroughput: (750e3 / 8) * 0.9 }],
+    ]) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const page = await context.newPage();
+      if (network) {
+        const cdp = await context.newCDPSession(page);
+        await cdp.send('Network.enable');
+        await cdp.send('Network.emulateNetworkConditions', { offline: false, ...network });
+      }
+      await page.goto(server.url, { waitUntil: 'load' });
+      await page.getByLabel('Your name').waitFor();
+      metrics[label] = await page.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0];
+        const resources = performance.getEntriesByType('resource');
+        return {
+          domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd),
+          loadMs: Math.round(nav.loadEventEnd),
+          files: [nav, ...resources].map((e) => ({
+            url: new URL(e.name).pathname,
+            transferBytes: e.transferSize,
+            bodyBytes: e.encodedBodySize,
+            decodedBytes: e.decodedBodySize,
+          })),
+        };
+      });
+      await context.close();
+    }
+    fs.writeFileSync(path.join(outDir, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+    console.log(JSON.stringify(metrics));
+    const bytes = metrics.loopback.files.reduce((n, f) => n + f.decodedBytes, 0);
+    // A budget, so that the page stays small: everything it loads, uncompressed.
+    assert.ok(bytes < 64 * 1024, `the page loads ${bytes} bytes; keep it under 64 KiB`);
   });
 
   await t.test('no script errors and no Content-Security-Policy violations', () => {
