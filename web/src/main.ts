@@ -166,6 +166,8 @@ function handle(f: ServerFrame): void {
       const change = f.ref !== undefined ? state.acknowledge(String(f.ref), f.id, f.ts) : null;
       if (change) changed(change);
       if (f.failed && f.failed.length > 0) showBanner(`Not delivered to ${f.failed.join(', ')}.`);
+      else if (f.offline && f.offline.length > 0)
+        showBanner(`${f.offline.join(', ')} ${f.offline.length > 1 ? 'are' : 'is'} not connected: kept for them until they log in.`, 'info');
       return;
     }
     case 'error':
@@ -327,6 +329,8 @@ function sendText(key: string, text: string): void {
 
 function requestHistory(c: Conversation): void {
   if (c.historyRequested || (c.kind === 'room' && !c.joined) || c.kind === 'group') return;
+  // The server keeps direct conversations for registered names only: a guest would be refused.
+  if (c.kind === 'direct' && !credentials?.password) return;
   if (sendFrame(historyFrame(c.dest, `h:${c.key}`))) c.historyRequested = true;
 }
 
@@ -336,6 +340,7 @@ function openConversation(key: string): void {
   ui.input.placeholder = `Message ${c.title}`;
   ui.composerLabel.textContent = `Message to ${c.title}`;
   closePanelOnPhone();
+  ui.input.focus();
   scheduleRender(true);
 }
 
@@ -349,6 +354,7 @@ function backToLogin(message?: string): void {
   clearTimeout(reconnectTimer);
   clearInterval(countdownTimer);
   everWelcomed = false;
+  welcomed = false;
   state = new ChatState();
   selected.clear();
   ui.chat.hidden = true;

@@ -38,14 +38,23 @@ async function openUser(browser, server, viewport, extra = {}) {
     if (m.type() === 'error' && !/WebSocket connection to .* failed/.test(m.text())) problems.push(m.text());
   });
   const replayed = [];
-  page.on('websocket', (ws) =>
+  const sockets = { welcomes: 0, pongs: 0 };
+  sockets.ponged = new Promise((resolve) => (sockets.onPong = resolve));
+  page.on('websocket', (ws) => {
     ws.on('framereceived', (f) => {
+      if (typeof f.payload === 'string' && f.payload.includes('"type":"welcome"')) sockets.welcomes++;
       if (typeof f.payload === 'string' && f.payload.includes('"replay":true')) replayed.push(JSON.parse(f.payload));
-    }),
-  );
+    });
+    ws.on('framesent', (f) => {
+      if (typeof f.payload === 'string' && f.payload.includes('"type":"pong"')) {
+        sockets.pongs++;
+        sockets.onPong();
+      }
+    });
+  });
   const response = await page.goto(server.url);
   assert.equal(response.status(), 200);
-  return { context, page, problems, replayed, headers: response.headers() };
+  return { context, page, problems, replayed, sockets, headers: response.headers() };
 }
 
 const log = (page) => page.getByRole('log');
@@ -91,7 +100,9 @@ function countOf(texts, text) {
 test('browser users chat with each other, a terminal user and an original client; survive a server restart', async (t) => {
   const dataDir = scratchDir('hubchat-web-data.');
   const homes = scratchDir('hubchat-web-home.');
-  const server = await new Server(buildDir, dataDir).start();
+  // Keepalive after 2 s of silence (instead of 120 s): the pages must answer the server's
+  // pings all through the run, or be cut off (and counted below as extra connections).
+  const server = await new Server(buildDir, dataDir, ['--idle-timeout', '2']).start();
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const people = [];
   let tess;
@@ -376,5 +387,17 @@ test('browser users chat with each other, a terminal user and an original client
 
   await t.test('no script errors and no Content-Security-Policy violations', () => {
     for (const { problems } of people) assert.deepEqual(problems, []);
+  });
+
+  await t.test("the pages answered the server's keepalive pings: one session each before and after the restart", async () => {
+    for (const { sockets } of people) {
+      // Silent for 2 s, a page is pinged (within a second more): wait for its answer.
+      await Promise.race([
+        sockets.ponged,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no pong within 10 s')), 10000).unref()),
+      ]);
+      // Attempts refused while the server was down do not count: only welcomed sessions.
+      assert.equal(sockets.welcomes, 2);
+    }
   });
 });

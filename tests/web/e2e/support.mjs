@@ -34,17 +34,18 @@ function waitUntil(emitter, event, check, what, timeoutMs = TIMEOUT_MS) {
 
 /** hubchat-server from the build directory, with its own data directory. */
 export class Server {
-  constructor(buildDir, dataDir, port = 0) {
+  constructor(buildDir, dataDir, extraArgs = []) {
     this.bin = path.join(buildDir, 'src/hubchat-server');
     this.dataDir = dataDir;
-    this.port = port;
+    this.extraArgs = extraArgs;
+    this.port = 0;
     this.log = '';
   }
 
   async start() {
     this.log = ''; // a restart must not take the previous run's banner for its own
     // Flood control stays on (the defaults people run): the tests send far below it.
-    this.child = spawn(this.bin, ['--data-dir', this.dataDir, '--host', '127.0.0.1', '--port', String(this.port)], {
+    this.child = spawn(this.bin, ['--data-dir', this.dataDir, '--host', '127.0.0.1', '--port', String(this.port), ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout.setEncoding('utf8');
