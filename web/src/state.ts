@@ -267,8 +267,11 @@ export class ChatState {
       const room = m.dest.split(',').find((t) => t.trim().startsWith('#'))!.trim();
       return this.openRoom(room);
     }
-    const names = m.dest.split(',').map((t) => t.trim()).concat(m.user);
-    return this.openPeople(names);
+    // A direct or group conversation (or a note to myself): named as the message spells them.
+    const folded = key.slice(1).split(',');
+    const spelled = [m.user, ...m.dest.split(',').map((t) => t.trim())];
+    const display = folded.map((f) => this.online.get(f) ?? spelled.find((n) => fold(n) === f) ?? f);
+    return this.ensure(key, folded.length === 1 ? 'direct' : 'group', display.join(', '), display.join(','));
   }
 
   private ensure(key: string, kind: ConversationKind, title: string, dest: string): Conversation {

@@ -165,3 +165,21 @@ test('insertById keeps messages in id order around events', () => {
   assert.equal(insertById(entries, m(1) as never), false);
   assert.deepEqual(ids(entries), [1, 2, 'event', 5]);
 });
+
+test('a message to myself gets its own conversation, with me as the destination', () => {
+  const s = chat('Alice');
+  s.addMessage(msg(1, 'Alice', 'alice', 'note to self'), 'live');
+  const c = s.conversation('@alice')!;
+  assert.equal(c.dest, 'Alice');
+  assert.deepEqual(ids(c.entries), [1]);
+  assert.equal(s.conversation('ALL')!.entries.length, 0);
+});
+
+test('a conversation first opened by an incoming message is titled as the sender spells the names', () => {
+  const s = chat();
+  s.addMessage(msg(1, 'Bob', 'alice,Carol'), 'live');
+  const c = s.conversation('@bob,carol')!;
+  assert.equal(c.title, 'Bob, Carol');
+  assert.equal(c.dest, 'Bob,Carol');
+  assert.equal(c.unread, 1);
+});
