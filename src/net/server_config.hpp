@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/admission.hpp"
 #include "core/hub.hpp"
@@ -59,6 +60,11 @@ struct ServerConfig {
     std::uint32_t history_days = 365;
     std::size_t history_per_room = 0;
     bool export_history = false;  // --export: print the history as JSON lines and exit
+    // The browser page, its WebSocket and /healthz on the same port (off: HTTP is refused).
+    bool web = true;
+    // Origins besides the server's own whose pages may open its WebSocket
+    // ("https://chat.example.org"); see docs/SECURITY.md.
+    std::vector<std::string> web_origins;
 };
 
 }  // namespace hubchat::net

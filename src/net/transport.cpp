@@ -7,6 +7,7 @@
 
 #include "net/endpoint_text.hpp"
 #include "net/tls_layer.hpp"
+#include "net/websocket_layer.hpp"
 
 namespace hubchat::net {
 namespace asio = boost::asio;
@@ -47,16 +48,28 @@ struct ExactSizeAllocator {
 
 Transport::Transport(Socket socket) : layer_(std::move(socket)) {}
 Transport::Transport(std::unique_ptr<TlsLayer> tls) : layer_(std::move(tls)) {}
+Transport::Transport(std::unique_ptr<WebSocketLayer> websocket) : layer_(std::move(websocket)) {}
 Transport::Transport(Transport&&) noexcept = default;
 Transport& Transport::operator=(Transport&&) noexcept = default;
 Transport::~Transport() = default;
 
+bool Transport::secure() const {
+    if (const auto* ws = std::get_if<std::unique_ptr<WebSocketLayer>>(&layer_)) {
+        return (*ws)->secure();
+    }
+    return std::holds_alternative<std::unique_ptr<TlsLayer>>(layer_);
+}
+
 Socket& Transport::socket() {
+    if (auto* ws = std::get_if<std::unique_ptr<WebSocketLayer>>(&layer_)) return (*ws)->socket();
     if (auto* tls = std::get_if<std::unique_ptr<TlsLayer>>(&layer_)) return (*tls)->socket();
     return std::get<Socket>(layer_);
 }
 
 const Socket& Transport::socket() const {
+    if (const auto* ws = std::get_if<std::unique_ptr<WebSocketLayer>>(&layer_)) {
+        return (*ws)->socket();
+    }
     if (const auto* tls = std::get_if<std::unique_ptr<TlsLayer>>(&layer_)) {
         return (*tls)->socket();
     }
@@ -68,6 +81,9 @@ std::string Transport::peer_text() const {
 }
 
 void Transport::read(std::shared_ptr<StreamUser> user) {
+    if (auto* ws = std::get_if<std::unique_ptr<WebSocketLayer>>(&layer_)) {
+        return (*ws)->read(std::move(user));
+    }
     if (auto* tls = std::get_if<std::unique_ptr<TlsLayer>>(&layer_)) {
         TlsLayer& layer = **tls;
         layer.stream().async_read_some(
@@ -106,6 +122,9 @@ void Transport::read(std::shared_ptr<StreamUser> user) {
 
 void Transport::write(std::span<const asio::const_buffer> buffers,
                       std::shared_ptr<StreamUser> user) {
+    if (auto* ws = std::get_if<std::unique_ptr<WebSocketLayer>>(&layer_)) {
+        return (*ws)->write(buffers, std::move(user));
+    }
     auto done = [user = std::move(user)](boost::system::error_code ec, std::size_t) {
         user->on_written(ec);
     };
@@ -117,6 +136,9 @@ void Transport::write(std::span<const asio::const_buffer> buffers,
 }
 
 void Transport::finish(std::shared_ptr<StreamUser> user) {
+    if (auto* ws = std::get_if<std::unique_ptr<WebSocketLayer>>(&layer_)) {
+        return (*ws)->finish(std::move(user));
+    }
     if (auto* tls = std::get_if<std::unique_ptr<TlsLayer>>(&layer_)) {
         // Sends close_notify and waits for the peer's; a peer that just closes ends it too,
         // and the caller's linger timer bounds a peer that does neither.
@@ -135,6 +157,10 @@ void Transport::finish(std::shared_ptr<StreamUser> user) {
 
 Socket Transport::take_plain_socket() {
     return std::move(std::get<Socket>(layer_));
+}
+
+std::unique_ptr<TlsLayer> Transport::take_tls() {
+    return std::move(std::get<std::unique_ptr<TlsLayer>>(layer_));
 }
 
 void Transport::close() {

@@ -1,7 +1,8 @@
-// The byte stream under a protocol adapter: a plain TCP socket, or TLS over one. Adapters
-// (JSON, and later HTTP/WebSocket and IRC) speak to this one type, so each of them works
-// over TLS without knowing it. The TLS machinery lives behind a pointer, so this header
-// stays free of OpenSSL, and a plain connection pays one pointer for it.
+// The byte stream under a protocol adapter: a plain TCP socket, TLS over one, or a
+// WebSocket over either. Adapters (JSON, HTTP, IRC) speak to this one type, so each of them
+// works over TLS, and the JSON adapter over a WebSocket, without knowing it. The TLS and
+// WebSocket machinery lives behind pointers, so this header stays free of OpenSSL and
+// Beast, and a plain connection pays one pointer for them.
 #pragma once
 
 #include <boost/asio/buffer.hpp>
@@ -18,6 +19,7 @@
 namespace hubchat::net {
 
 class TlsLayer;
+class WebSocketLayer;
 
 // Whoever reads from or writes to a Transport. Every call happens on the event loop, after
 // the operation that asked for it; the Transport holds a shared_ptr to its user meanwhile.
@@ -39,11 +41,16 @@ class Transport {
   public:
     explicit Transport(Socket socket);
     explicit Transport(std::unique_ptr<TlsLayer> tls);
+    explicit Transport(std::unique_ptr<WebSocketLayer> websocket);
     Transport(Transport&&) noexcept;
     Transport& operator=(Transport&&) noexcept;
     ~Transport();
 
-    bool secure() const { return std::holds_alternative<std::unique_ptr<TlsLayer>>(layer_); }
+    // Encrypted: TLS, or a WebSocket over TLS.
+    bool secure() const;
+    bool websocket() const {
+        return std::holds_alternative<std::unique_ptr<WebSocketLayer>>(layer_);
+    }
     // The TCP socket at the bottom, for addresses and socket options.
     Socket& socket();
     const Socket& socket() const;
@@ -51,26 +58,32 @@ class Transport {
     std::string peer_text() const;  // "127.0.0.1:50412", "?" once gone
 
     // Waits for input and hands what is there to user->on_bytes, then calls on_read_done.
-    // One read at a time. A plain socket is read into a buffer shared by every connection
-    // on this thread, so an idle connection owns no read buffer.
+    // One read at a time. A WebSocket hands over text messages' payloads, each followed
+    // by a newline, the frame separator of the JSON protocol. A plain socket is read into a buffer
+    // shared by every connection on this thread, so an idle connection owns no read buffer.
     void read(std::shared_ptr<StreamUser> user);
-    // Writes all of `buffers` (which must stay valid), then calls user->on_written.
+    // Writes all of `buffers` (which must stay valid), then calls user->on_written. A
+    // WebSocket sends each buffer as one text message, without its trailing newline.
     void write(std::span<const boost::asio::const_buffer> buffers,
                std::shared_ptr<StreamUser> user);
-    // Ends politely once everything is written: TLS close_notify, TCP half-close, unread
+    // Ends politely once everything is written: a WebSocket close frame, TLS close_notify,
+    // TCP half-close, unread
     // input discarded (closing with unread bytes would send a reset that can destroy our
     // last frames before the peer reads them); then user->on_finished.
     void finish(std::shared_ptr<StreamUser> user);
     void close();
-    // The plain socket, for wrapping in TLS; the Transport is empty afterwards.
+    // The plain socket, for wrapping in TLS or a WebSocket; the Transport is empty
+    // afterwards.
     Socket take_plain_socket();
+    // The TLS stream, for wrapping in a WebSocket; the Transport is empty afterwards.
+    std::unique_ptr<TlsLayer> take_tls();
 
     // The connection's admission slot rides along, given back when the Transport dies.
     void hold(AdmissionSlot slot) { slot_ = std::move(slot); }
     AdmissionSlot take_slot() { return std::move(slot_); }
 
   private:
-    std::variant<Socket, std::unique_ptr<TlsLayer>> layer_;
+    std::variant<Socket, std::unique_ptr<TlsLayer>, std::unique_ptr<WebSocketLayer>> layer_;
     AdmissionSlot slot_;
 };
 

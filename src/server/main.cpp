@@ -19,6 +19,7 @@
 #include "net/connection_tracker.hpp"
 #include "net/endpoint_text.hpp"
 #include "net/history_log.hpp"
+#include "net/http_session.hpp"
 #include "net/json_session.hpp"
 #include "net/listener.hpp"
 #include "net/message_history.hpp"
@@ -195,6 +196,17 @@ int main(int argc, char** argv) {
         std::make_shared<hubchat::net::JsonSession>(std::move(transport), sessions)
             ->start(first_bytes);
     });
+    // The browser page and its WebSocket, which carries the same JSON sessions.
+    const hubchat::net::HttpContext web{
+        config, tracker, [&](hubchat::net::Transport transport) {
+            std::make_shared<hubchat::net::JsonSession>(std::move(transport), sessions)->start({});
+        }};
+    if (config.web) {
+        listener.set_adapter(hubchat::proto::Protocol::Http,
+                             [&](hubchat::net::Transport transport, std::string_view first_bytes) {
+                                 hubchat::net::serve_http(std::move(transport), first_bytes, web);
+                             });
+    }
     std::shared_ptr<hubchat::net::TlsServer> tls;
     if (config.tls) {
         tls = start_tls(config);

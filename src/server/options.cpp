@@ -146,10 +146,27 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                    "File whose first line is a password every client must send (private hubs)")
         ->check(CLI::ExistingFile);
 
+    bool no_web = false;
+    app.add_flag("--no-web", no_web,
+                 "Serve no browser page, WebSocket or /healthz: HTTP requests are closed");
+
     // As in the original, a repeated option's last value wins.
     for (CLI::Option* option : app.get_options()) {
         option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     }
+    // ...except here, where each one adds to the list.
+    app.add_option("--web-origin", config.web_origins,
+                   "Also let pages from this origin (scheme://host[:port]) open the WebSocket; "
+                   "repeatable. The server's own origin is always allowed")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->check(
+            [](const std::string& origin) -> std::string {
+                if (!origin.starts_with("http://") && !origin.starts_with("https://")) {
+                    return "an origin is scheme://host[:port], e.g. https://chat.example.org";
+                }
+                return {};
+            },
+            "ORIGIN");
 
     std::vector<std::string> args = cli::rewrite_seed_args(argc, argv);
     std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
@@ -170,6 +187,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     config.idle_timeout = std::chrono::seconds(idle_timeout);
     if (!config.tls_certificate.empty() || config.require_tls) config.tls = true;
     config.history = !no_history;
+    config.web = !no_web;
     if (config.data_dir.empty()) config.data_dir = default_data_dir();
     return parsed;
 }
