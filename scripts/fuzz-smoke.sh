@@ -8,11 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${1:-build-fuzz}"
 seconds="${2:-60}"
-targets=(fuzz_framer fuzz_codec fuzz_hub)
+targets=(fuzz_framer fuzz_codec fuzz_hub fuzz_irc)
 # Longer than any seed, long enough for oversize frames and long hub programs, short
 # enough that every run tries many inputs.
-declare -A max_len=([fuzz_framer]=4096 [fuzz_codec]=2048 [fuzz_hub]=4096)
-declare -A dict=([fuzz_framer]=fuzz/json.dict [fuzz_codec]=fuzz/json.dict [fuzz_hub]=fuzz/hub.dict)
+declare -A max_len=([fuzz_framer]=4096 [fuzz_codec]=2048 [fuzz_hub]=4096 [fuzz_irc]=9000)
+declare -A dict=([fuzz_framer]=fuzz/json.dict [fuzz_codec]=fuzz/json.dict [fuzz_hub]=fuzz/hub.dict [fuzz_irc]=fuzz/irc.dict)
 
 CXX=clang++ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHUBCHAT_FUZZ=ON \
   -DHUBCHAT_TESTS=OFF -DHUBCHAT_BENCH=OFF -DHUBCHAT_WERROR=ON >/dev/null
