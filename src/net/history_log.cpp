@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <span>
 #include <stdexcept>
 #include <utility>
 
@@ -66,6 +67,14 @@ HistoryLog::HistoryLog(boost::asio::io_context& io, HistoryLogSettings settings)
 HistoryLog::~HistoryLog() = default;
 
 std::optional<std::int64_t> HistoryLog::append(store::NewMessage message, Committed on_committed) {
+    return enqueue(std::move(message), Pending{0, std::move(on_committed), {}, 0});
+}
+
+std::optional<std::int64_t> HistoryLog::append_stored(store::NewMessage message, Stored on_stored) {
+    return enqueue(std::move(message), Pending{0, {}, std::move(on_stored), 0});
+}
+
+std::optional<std::int64_t> HistoryLog::enqueue(store::NewMessage message, Pending callbacks) {
     const std::size_t bytes = size_of(message);
     // An empty queue takes any one message, so a single large one cannot be refused for
     // ever.
@@ -78,7 +87,10 @@ std::optional<std::int64_t> HistoryLog::append(store::NewMessage message, Commit
     if (message.ts_ms == 0) message.ts_ms = unix_ms_now();
     queued_bytes_ += bytes;
     ++stats_.appended;
-    pending_.push_back(Pending{id, std::move(message), std::move(on_committed), bytes});
+    callbacks.id = id;
+    callbacks.bytes = bytes;
+    pending_.messages.push_back(std::move(message));
+    pending_.pending.push_back(std::move(callbacks));
     if (write_in_flight_) return id;  // goes in the next transaction, when this one ends
     if (pending_.size() >= settings_.batch_size) {
         flush();
@@ -104,15 +116,14 @@ void HistoryLog::flush() {
         timer_armed_ = false;
         timer_.cancel();
     }
-    std::vector<store::NewMessage> batch;
-    batch.reserve(pending_.size());
-    for (auto& item : pending_) batch.push_back(std::move(item.message));
-    writing_ = std::move(pending_);
-    pending_.clear();
+    std::swap(writing_, pending_);  // pending_ takes the empty vectors writing_ had
     write_in_flight_ = true;
     ++stats_.transactions;
-    stats_.largest_batch = std::max(stats_.largest_batch, batch.size());
-    submit([this, batch = std::move(batch)]() -> BlockingWorker::Continuation {
+    stats_.largest_batch = std::max(stats_.largest_batch, writing_.size());
+    // The worker reads writing_.messages in place: the loop leaves writing_ alone until
+    // on_written, which runs after the job.
+    submit([this, batch = std::span<const store::NewMessage>(
+                      writing_.messages)]() -> BlockingWorker::Continuation {
         bool ok = true;
         std::string error;
         try {
@@ -131,21 +142,30 @@ void HistoryLog::flush() {
 
 void HistoryLog::on_written(bool ok, const std::string& error) {
     write_in_flight_ = false;
-    auto written = std::move(writing_);
+    // Callbacks may append and even start the next write, which takes writing_: work on
+    // the batch from a local, and give writing_ the spare vectors meanwhile.
+    Queue written = std::move(writing_);
+    writing_ = std::move(spare_);
     writing_.clear();
     if (!ok) {
         spdlog::error("history: a batch of {} message(s) was not stored: {}", written.size(),
                       error);
     }
-    for (auto& item : written) {
+    for (auto& item : written.pending) {
         queued_bytes_ -= item.bytes;
         if (ok) {
             ++stats_.committed;
         } else {
             ++stats_.failed;
         }
-        if (item.on_committed) item.on_committed(item.id, ok);
+        if (item.on_committed) {
+            item.on_committed(item.id, ok);
+        } else if (item.on_stored) {
+            item.on_stored(ok);
+        }
     }
+    written.clear();
+    spare_ = std::move(written);
     // What was appended during the write has waited at least that long: write it now.
     // (A callback above may already have started the next write.)
     if (!write_in_flight_ && !pending_.empty()) flush();

@@ -110,6 +110,10 @@ class HistoryLog {
     // back from inside append(). A message with no target is a caller's bug: it fails
     // its whole batch (stored = false for all of them).
     std::optional<std::int64_t> append(store::NewMessage message, Committed on_committed);
+    // The same, for a caller that needs only `stored` (the hub's MessageStore): one
+    // std::function fewer to build per message.
+    using Stored = std::function<void(bool stored)>;
+    std::optional<std::int64_t> append_stored(store::NewMessage message, Stored on_stored);
 
     // Queries, answered on the loop (see HistoryStore for what each returns). Called
     // after stop(), they answer at once with an error.
@@ -143,12 +147,27 @@ class HistoryLog {
   private:
     struct Pending {
         std::int64_t id = 0;
-        store::NewMessage message;  // moved to the worker when written
-        Committed on_committed;
+        Committed on_committed;  // one of these two
+        Stored on_stored;
         std::size_t bytes = 0;
+    };
+    // Messages and their callbacks, side by side so that the worker can be handed the
+    // messages as they are. The worker only reads them; they are destroyed on the loop
+    // (memory freed on the thread that allocated it stays in that thread's malloc
+    // caches), and the vectors are reused, not reallocated, batch after batch.
+    struct Queue {
+        std::vector<store::NewMessage> messages;
+        std::vector<Pending> pending;
+        std::size_t size() const { return pending.size(); }
+        bool empty() const { return pending.empty(); }
+        void clear() {
+            messages.clear();
+            pending.clear();
+        }
     };
     struct PruneRun;
 
+    std::optional<std::int64_t> enqueue(store::NewMessage message, Pending callbacks);
     void submit(BlockingWorker::Job job);
     void submit_after_appends(BlockingWorker::Job job);
     void query(std::function<std::vector<store::HistoryMessage>(store::HistoryStore&)> work,
@@ -164,8 +183,9 @@ class HistoryLog {
     std::unique_ptr<store::HistoryStore> store_;  // likewise
     boost::asio::steady_timer timer_;
     bool timer_armed_ = false;
-    std::vector<Pending> pending_;  // appended, not yet handed to the worker
-    std::vector<Pending> writing_;  // in the transaction in flight (messages moved out)
+    Queue pending_;  // appended, not yet handed to the worker
+    Queue writing_;  // in the transaction in flight: read by the worker until it ends
+    Queue spare_;    // empty, keeping its capacity for the next turn
     bool write_in_flight_ = false;
     std::vector<BlockingWorker::Job> parked_;  // to submit right after the next write
     std::size_t queued_bytes_ = 0;

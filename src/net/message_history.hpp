@@ -22,8 +22,7 @@ class MessageHistory final : public MessageStore {
         record.targets = targets;
         record.text = message.text;
         record.offline_recipients = offline;
-        auto id = log_.append(std::move(record),
-                              [stored = std::move(stored)](std::int64_t, bool ok) { stored(ok); });
+        auto id = log_.append_stored(std::move(record), std::move(stored));
         if (!id) return std::nullopt;
         return static_cast<MessageId>(*id);
     }

@@ -110,6 +110,14 @@ Statement& Statement::bind(int index, std::string_view text) {
     return *this;
 }
 
+Statement& Statement::bind_unowned(int index, std::string_view text) {
+    const char* data = text.data() != nullptr ? text.data() : "";
+    int code =
+        sqlite3_bind_text64(statement_, index, data, text.size(), SQLITE_STATIC, SQLITE_UTF8);
+    if (code != SQLITE_OK) fail("cannot bind parameter " + std::to_string(index) + " of", code);
+    return *this;
+}
+
 Statement& Statement::bind(int index, std::int64_t value) {
     int code = sqlite3_bind_int64(statement_, index, value);
     if (code != SQLITE_OK) fail("cannot bind parameter " + std::to_string(index) + " of", code);

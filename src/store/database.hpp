@@ -60,6 +60,9 @@ class Statement {
 
     // The text is copied into SQLite, so temporaries are fine.
     Statement& bind(int index, std::string_view text);
+    // Not copied: SQLite reads `text` in place, so it must stay as it is until reset().
+    // For hot paths binding text that outlives the statement's use.
+    Statement& bind_unowned(int index, std::string_view text);
     Statement& bind(int index, std::int64_t value);
     Statement& bind_null(int index);
 

@@ -7,6 +7,8 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
+#include <iterator>
 #include <ostream>
 #include <stdexcept>
 
@@ -72,37 +74,109 @@ class ReadSnapshot {
     Database& db_;
 };
 
+// Target keys inline in messages.targets: sorted, distinct, joined by ',', with '\' and
+// ',' escaped by '\'. A message always has a target, so "" is the one empty key.
+std::string encode_targets(const std::vector<std::string>& keys) {
+    std::string out;
+    for (const auto& key : keys) {
+        if (&key != &keys.front()) out += ',';
+        for (char c : key) {
+            if (c == '\\' || c == ',') out += '\\';
+            out += c;
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> decode_targets(std::string_view encoded) {
+    std::vector<std::string> keys(1);
+    for (std::size_t i = 0; i < encoded.size(); ++i) {
+        if (encoded[i] == ',') {
+            keys.emplace_back();
+        } else {
+            if (encoded[i] == '\\' && i + 1 < encoded.size()) ++i;
+            keys.back() += encoded[i];
+        }
+    }
+    // Sorted when written; sorted again for rows written by the migration's SQL.
+    std::sort(keys.begin(), keys.end());
+    return keys;
+}
+
+std::string join_ids(const std::vector<std::int64_t>& ids) {
+    std::string out;
+    out.reserve(ids.size() * 8);
+    char buffer[24];
+    for (std::int64_t id : ids) {
+        if (!out.empty()) out += ',';
+        auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, id);
+        out.append(buffer, end);
+    }
+    return out;
+}
+
+std::vector<std::int64_t> split_ids(std::string_view text) {
+    std::vector<std::int64_t> ids;
+    const char* p = text.data();
+    const char* end = text.data() + text.size();
+    while (p < end) {
+        std::int64_t id = 0;
+        auto [next, ec] = std::from_chars(p, end, id);
+        if (ec != std::errc()) throw StoreError("history: a damaged user_postings row", 0);
+        ids.push_back(id);
+        p = next < end ? next + 1 : next;  // skip the ','
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+constexpr int kRowsPerInsert = 32;
+constexpr int kColumnsPerRow = 7;
+
+// One INSERT of `rows` messages: a statement's fixed cost (and, with AUTOINCREMENT, its
+// sqlite_sequence update) is paid once per kRowsPerInsert messages.
+std::string insert_messages_sql(int rows) {
+    std::string sql =
+        "INSERT INTO messages (id, ts, sender, sender_key, dest, targets, text) VALUES ";
+    for (int row = 0; row < rows; ++row) {
+        if (row > 0) sql += ',';
+        sql += '(';
+        for (int column = 1; column <= kColumnsPerRow; ++column) {
+            if (column > 1) sql += ',';
+            sql += '?' + std::to_string(row * kColumnsPerRow + column);
+        }
+        sql += ')';
+    }
+    return sql;
+}
+
 // The statements, by name, so that tests can check the plans of the read ones.
-constexpr std::string_view kInsertMessage =
-    "INSERT INTO messages (id, ts, sender, sender_key, dest, text) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
-// Folded duplicates ("bob,Bob") are one target.
-constexpr std::string_view kInsertTarget =
-    "INSERT INTO message_targets (message_id, target, kind, sender_key) "
-    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING";
+constexpr std::string_view kInsertRoom =
+    "INSERT INTO room_messages (room_key, message_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
 constexpr std::string_view kInsertInbox =
     "INSERT INTO inbox (recipient_key, message_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
 constexpr std::string_view kSelectLastId =
     "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0), "
     "coalesce((SELECT max(id) FROM messages), 0))";
 constexpr std::string_view kSelectCount = "SELECT count(*) FROM messages";
+constexpr std::string_view kSelectFirstId = "SELECT coalesce(min(id), 0) FROM messages";
 constexpr std::string_view kSelectMessage =
-    "SELECT id, ts, sender, sender_key, dest, text FROM messages WHERE id = ?1";
-constexpr std::string_view kSelectTargets =
-    "SELECT target FROM message_targets WHERE message_id = ?1 ORDER BY target";
-constexpr std::string_view kIdsToTargetAfter =
-    "SELECT message_id FROM message_targets WHERE target = ?1 AND message_id > ?2 "
+    "SELECT id, ts, sender, sender_key, dest, targets, text FROM messages WHERE id = ?1";
+constexpr std::string_view kSelectExists = "SELECT 1 FROM messages WHERE id = ?1";
+constexpr std::string_view kSelectAfter =
+    "SELECT id, sender_key, targets FROM messages WHERE id > ?1 ORDER BY id";
+constexpr std::string_view kSelectWrittenChunk = "SELECT max(chunk) FROM user_postings";
+constexpr std::string_view kSelectPostings =
+    "SELECT ids FROM user_postings WHERE chunk = ?1 AND key = ?2";
+constexpr std::string_view kInsertPostings =
+    "INSERT OR REPLACE INTO user_postings (chunk, key, ids) VALUES (?1, ?2, ?3)";
+constexpr std::string_view kDeletePostingsBelow = "DELETE FROM user_postings WHERE chunk < ?1";
+constexpr std::string_view kIdsRoomAfter =
+    "SELECT message_id FROM room_messages WHERE room_key = ?1 AND message_id > ?2 "
     "ORDER BY message_id LIMIT ?3";
-constexpr std::string_view kIdsFromSenderAfter =
-    "SELECT id FROM messages WHERE sender_key = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
-constexpr std::string_view kIdsToTargetBefore =
-    "SELECT message_id FROM message_targets WHERE target = ?1 AND message_id < ?2 "
+constexpr std::string_view kIdsRoomBefore =
+    "SELECT message_id FROM room_messages WHERE room_key = ?1 AND message_id < ?2 "
     "ORDER BY message_id DESC LIMIT ?3";
-// kind = 2 spelled out so that the planner may use the partial index.
-constexpr std::string_view kIdsDirectBefore =
-    "SELECT message_id FROM message_targets "
-    "WHERE kind = 2 AND target = ?1 AND sender_key = ?2 AND message_id < ?3 "
-    "ORDER BY message_id DESC LIMIT ?4";
 constexpr std::string_view kIdsInboxAfter =
     "SELECT message_id FROM inbox WHERE recipient_key = ?1 AND message_id > ?2 "
     "ORDER BY message_id LIMIT ?3";
@@ -111,47 +185,68 @@ constexpr std::string_view kDeleteInboxThrough =
     "DELETE FROM inbox WHERE recipient_key = ?1 AND message_id <= ?2";
 constexpr std::string_view kSelectOldest = "SELECT id, ts FROM messages ORDER BY id LIMIT ?1";
 constexpr std::string_view kDeleteMessagesThrough = "DELETE FROM messages WHERE id <= ?1";
+constexpr std::string_view kDeleteRoomThrough =
+    "DELETE FROM room_messages WHERE room_key = ?1 AND message_id <= ?2";
+constexpr std::string_view kDeleteInboxOfMessagesThrough =
+    "DELETE FROM inbox WHERE message_id <= ?1";
 // The id of the newest message past those to keep; OFFSET walks `keep` index entries.
 constexpr std::string_view kSelectRoomCutoff =
-    "SELECT message_id FROM message_targets WHERE target = ?1 "
+    "SELECT message_id FROM room_messages WHERE room_key = ?1 "
     "ORDER BY message_id DESC LIMIT 1 OFFSET ?2";
 constexpr std::string_view kIdsRoomThrough =
-    "SELECT message_id FROM message_targets WHERE target = ?1 AND message_id <= ?2 "
+    "SELECT message_id FROM room_messages WHERE room_key = ?1 AND message_id <= ?2 "
     "ORDER BY message_id LIMIT ?3";
-constexpr std::string_view kDeleteTarget =
-    "DELETE FROM message_targets WHERE message_id = ?1 AND target = ?2";
-constexpr std::string_view kDeleteIfOrphan =
-    "DELETE FROM messages WHERE id = ?1 "
-    "AND NOT EXISTS (SELECT 1 FROM message_targets WHERE message_id = ?1)";
+constexpr std::string_view kDeleteRoomRow =
+    "DELETE FROM room_messages WHERE room_key = ?1 AND message_id = ?2";
+constexpr std::string_view kSelectTargets = "SELECT targets FROM messages WHERE id = ?1";
+constexpr std::string_view kUpdateTargets = "UPDATE messages SET targets = ?2 WHERE id = ?1";
+constexpr std::string_view kDeleteMessage = "DELETE FROM messages WHERE id = ?1";
+constexpr std::string_view kDeleteInboxOfMessage = "DELETE FROM inbox WHERE message_id = ?1";
 // A loose index scan: each step seeks the next distinct key after the previous one, so
 // the cost is one seek per room, not one step per message. Room keys start with '#'
 // (0x23); '$' (0x24) bounds them.
 constexpr std::string_view kSelectRooms =
     "WITH RECURSIVE rooms(key) AS ("
-    " SELECT (SELECT min(target) FROM message_targets WHERE target >= '#' AND target < '$')"
+    " SELECT (SELECT min(room_key) FROM room_messages WHERE room_key >= '#' AND room_key < '$')"
     " UNION ALL"
-    " SELECT (SELECT min(target) FROM message_targets WHERE target > rooms.key AND target < '$')"
+    " SELECT (SELECT min(room_key) FROM room_messages WHERE room_key > rooms.key"
+    " AND room_key < '$')"
     " FROM rooms WHERE rooms.key IS NOT NULL)"
     " SELECT key FROM rooms WHERE key IS NOT NULL"
     " UNION ALL"
-    " SELECT 'ALL' WHERE EXISTS (SELECT 1 FROM message_targets WHERE target = 'ALL')";
+    " SELECT 'ALL' WHERE EXISTS (SELECT 1 FROM room_messages WHERE room_key = 'ALL')";
 constexpr std::string_view kSelectAll =
-    "SELECT id, ts, sender, sender_key, dest, text FROM messages ORDER BY id";
+    "SELECT id, ts, sender, dest, targets, text FROM messages ORDER BY id";
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kReadQueries{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 15> kReadQueries{{
     {"last_id", kSelectLastId},
+    {"first_id", kSelectFirstId},
     {"message", kSelectMessage},
-    {"targets", kSelectTargets},
-    {"to_target_after", kIdsToTargetAfter},
-    {"from_sender_after", kIdsFromSenderAfter},
-    {"to_target_before", kIdsToTargetBefore},
-    {"direct_before", kIdsDirectBefore},
+    {"exists", kSelectExists},
+    {"after", kSelectAfter},
+    {"written_chunk", kSelectWrittenChunk},
+    {"postings", kSelectPostings},
+    {"room_after", kIdsRoomAfter},
+    {"room_before", kIdsRoomBefore},
     {"inbox_after", kIdsInboxAfter},
     {"inbox_size", kSelectInboxSize},
     {"room_cutoff", kSelectRoomCutoff},
     {"room_through", kIdsRoomThrough},
+    {"targets", kSelectTargets},
     {"rooms", kSelectRooms},
 }};
+
+std::int64_t chunk_of(std::int64_t id, int bits) {
+    return id >> bits;
+}
+
+std::string to_key(std::string_view user_key) {
+    return "t" + std::string(user_key);
+}
+
+std::string from_key(std::string_view user_key) {
+    return "s" + std::string(user_key);
+}
 
 }  // namespace
 
@@ -162,26 +257,36 @@ std::string history_target_key(std::string_view target) {
 
 HistoryStore::HistoryStore(Database& db)
     : db_(db),
-      insert_message_(db, kInsertMessage),
-      insert_target_(db, kInsertTarget),
+      insert_message_(db, insert_messages_sql(1)),
+      insert_messages_(db, insert_messages_sql(kRowsPerInsert)),
+      insert_room_(db, kInsertRoom),
       insert_inbox_(db, kInsertInbox),
       select_last_id_(db, kSelectLastId),
       select_count_(db, kSelectCount),
+      select_first_id_(db, kSelectFirstId),
       select_message_(db, kSelectMessage),
-      select_targets_(db, kSelectTargets),
-      ids_to_target_after_(db, kIdsToTargetAfter),
-      ids_from_sender_after_(db, kIdsFromSenderAfter),
-      ids_to_target_before_(db, kIdsToTargetBefore),
-      ids_direct_before_(db, kIdsDirectBefore),
+      select_exists_(db, kSelectExists),
+      select_after_(db, kSelectAfter),
+      select_written_chunk_(db, kSelectWrittenChunk),
+      select_postings_(db, kSelectPostings),
+      insert_postings_(db, kInsertPostings),
+      delete_postings_below_(db, kDeletePostingsBelow),
+      ids_room_after_(db, kIdsRoomAfter),
+      ids_room_before_(db, kIdsRoomBefore),
       ids_inbox_after_(db, kIdsInboxAfter),
       select_inbox_size_(db, kSelectInboxSize),
       delete_inbox_through_(db, kDeleteInboxThrough),
       select_oldest_(db, kSelectOldest),
       delete_messages_through_(db, kDeleteMessagesThrough),
+      delete_room_through_(db, kDeleteRoomThrough),
+      delete_inbox_of_messages_through_(db, kDeleteInboxOfMessagesThrough),
       select_room_cutoff_(db, kSelectRoomCutoff),
       ids_room_through_(db, kIdsRoomThrough),
-      delete_target_(db, kDeleteTarget),
-      delete_if_orphan_(db, kDeleteIfOrphan),
+      delete_room_row_(db, kDeleteRoomRow),
+      select_targets_(db, kSelectTargets),
+      update_targets_(db, kUpdateTargets),
+      delete_message_(db, kDeleteMessage),
+      delete_inbox_of_message_(db, kDeleteInboxOfMessage),
       select_rooms_(db, kSelectRooms),
       select_all_(db, kSelectAll) {}
 
@@ -199,92 +304,209 @@ std::size_t HistoryStore::count() {
     return select_count_.step() ? static_cast<std::size_t>(select_count_.integer(0)) : 0;
 }
 
+std::int64_t HistoryStore::first_id() {
+    auto in_use = select_first_id_.use();
+    return select_first_id_.step() ? select_first_id_.integer(0) : 0;
+}
+
+bool HistoryStore::exists(std::int64_t id) {
+    auto in_use = select_exists_.use();
+    select_exists_.bind(1, id);
+    return select_exists_.step();
+}
+
+// What append() writes for one message, worked out before the transaction.
+struct HistoryStore::Prepared {
+    std::string sender_key;
+    std::vector<std::string> keys;  // sorted, distinct
+    std::string targets;            // keys, encoded
+    std::string dest;               // only when the message gave none
+};
+
+HistoryStore::~HistoryStore() = default;
+
 std::vector<std::int64_t> HistoryStore::append(std::span<const NewMessage> batch) {
     std::vector<std::int64_t> ids;
     if (batch.empty()) return ids;
-    ids.reserve(batch.size());
-    Transaction transaction(db_);
-    std::int64_t previous = last_id();
     for (const NewMessage& message : batch) {
         if (message.targets.empty()) {
             throw std::invalid_argument("a history message needs at least one target");
         }
+    }
+    // Elements are reused, not cleared away, so that their strings keep their buffers.
+    if (prepared_.size() < batch.size()) prepared_.resize(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        const NewMessage& message = batch[i];
+        Prepared& p = prepared_[i];
+        p.sender_key = names::fold(message.sender);
+        p.keys.clear();
+        for (const auto& target : message.targets) p.keys.push_back(history_target_key(target));
+        std::sort(p.keys.begin(), p.keys.end());
+        p.keys.erase(std::unique(p.keys.begin(), p.keys.end()), p.keys.end());
+        p.targets = encode_targets(p.keys);
+        p.dest.clear();
+        if (message.dest.empty()) {
+            for (const auto& target : message.targets) {
+                if (!p.dest.empty()) p.dest += ',';
+                p.dest += target;
+            }
+        }
+    }
+    const auto& prepared = prepared_;
+
+    ensure_tail();
+    ids.reserve(batch.size());
+    Transaction transaction(db_);
+    catch_up();  // rows another connection wrote since
+    std::int64_t previous = last_id();
+    // Every id below the next one is used or never will be: those chunks are complete.
+    const std::int64_t new_floor = write_chunks_below(chunk_of(previous + 1, kChunkBits));
+    for (const NewMessage& message : batch) {
         if (message.id != 0 && message.id <= previous) {
             throw std::invalid_argument("history id " + std::to_string(message.id) +
                                         " is not above the last one, " + std::to_string(previous));
         }
-        previous = insert(message);
+        previous = message.id != 0 ? message.id : previous + 1;
         ids.push_back(previous);
     }
+
+    std::size_t row = 0;
+    auto bind_row = [&](Statement& statement, int first, std::size_t i) {
+        const NewMessage& message = batch[i];
+        const Prepared& p = prepared[i];
+        statement.bind(first + 1, ids[i])
+            .bind(first + 2, message.ts_ms)
+            .bind(first + 3, message.sender)
+            .bind(first + 4, p.sender_key)
+            .bind(first + 5,
+                  message.dest.empty() ? std::string_view(p.dest) : std::string_view(message.dest))
+            .bind(first + 6, p.targets)
+            .bind(first + 7, message.text);
+    };
+    for (; row + kRowsPerInsert <= batch.size(); row += kRowsPerInsert) {
+        for (int r = 0; r < kRowsPerInsert; ++r) {
+            bind_row(insert_messages_, r * kColumnsPerRow, row + static_cast<std::size_t>(r));
+        }
+        insert_messages_.execute();
+    }
+    for (; row < batch.size(); ++row) {
+        bind_row(insert_message_, 0, row);
+        insert_message_.execute();
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        for (const auto& key : prepared[i].keys) {
+            if (kind_of_key(key) == TargetKind::user) continue;
+            insert_room_.bind(1, key).bind(2, ids[i]);
+            insert_room_.execute();
+        }
+        for (const auto& recipient : batch[i].offline_recipients) {
+            insert_inbox_.bind(1, names::fold(recipient)).bind(2, ids[i]);
+            insert_inbox_.execute();
+        }
+    }
     transaction.commit();
+
+    // Only now: a batch that failed must not be in the tail.
+    for (auto it = tail_.begin(); it != tail_.end() && it->first < new_floor;) it = tail_.erase(it);
+    tail_floor_ = std::max(tail_floor_, new_floor);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        add_to_tail(ids[i], prepared[i].sender_key, prepared[i].keys);
+    }
     return ids;
 }
 
-std::int64_t HistoryStore::insert(const NewMessage& message) {
-    const std::int64_t id = message.id;
-    const std::string sender_key = names::fold(message.sender);
-    std::string dest = message.dest;
-    if (dest.empty()) {
-        for (const auto& target : message.targets) {
-            if (!dest.empty()) dest += ',';
-            dest += target;
-        }
-    }
-    std::int64_t stored_id = 0;
+void HistoryStore::ensure_tail() {
+    if (tail_ready_) return;
     {
-        auto in_use = insert_message_.use();
-        if (id != 0) {
-            insert_message_.bind(1, id);
-        } else {
-            insert_message_.bind_null(1);
-        }
-        insert_message_.bind(2, message.ts_ms)
-            .bind(3, message.sender)
-            .bind(4, sender_key)
-            .bind(5, dest)
-            .bind(6, message.text);
-        if (!insert_message_.step()) throw StoreError("INSERT ... RETURNING returned no id", 0);
-        stored_id = insert_message_.integer(0);
-        // Step to the end so the insert is complete before the next statement.
-        while (insert_message_.step()) {
+        auto in_use = select_written_chunk_.use();
+        if (select_written_chunk_.step() && !select_written_chunk_.is_null(0)) {
+            tail_floor_ = select_written_chunk_.integer(0) + 1;
         }
     }
-    for (const auto& target : message.targets) {
-        const std::string key = history_target_key(target);
-        insert_target_.bind(1, stored_id)
-            .bind(2, key)
-            .bind(3, static_cast<std::int64_t>(kind_of_key(key)))
-            .bind(4, sender_key);
-        insert_target_.execute();
+    tail_last_id_ = std::max<std::int64_t>((tail_floor_ << kChunkBits) - 1, 0);
+    tail_ready_ = true;
+    catch_up();
+    // After an upgrade from the schema without postings (or a run that never filled a
+    // chunk), write what is complete now rather than keep it all in memory.
+    const std::int64_t complete_below = chunk_of(tail_last_id_, kChunkBits);
+    if (!tail_.empty() && tail_.begin()->first < complete_below) {
+        Transaction transaction(db_);
+        const std::int64_t new_floor = write_chunks_below(complete_below);
+        transaction.commit();
+        for (auto it = tail_.begin(); it != tail_.end() && it->first < new_floor;) {
+            it = tail_.erase(it);
+        }
+        tail_floor_ = std::max(tail_floor_, new_floor);
     }
-    for (const auto& recipient : message.offline_recipients) {
-        insert_inbox_.bind(1, names::fold(recipient)).bind(2, stored_id);
-        insert_inbox_.execute();
+}
+
+void HistoryStore::catch_up() {
+    auto in_use = select_after_.use();
+    select_after_.bind(1, tail_last_id_);
+    while (select_after_.step()) {
+        const std::int64_t id = select_after_.integer(0);
+        add_to_tail(id, select_after_.text(1), decode_targets(select_after_.text(2)));
     }
-    return stored_id;
+}
+
+void HistoryStore::add_to_tail(std::int64_t id, std::string_view sender_key,
+                               const std::vector<std::string>& keys) {
+    tail_last_id_ = std::max(tail_last_id_, id);
+    const std::int64_t chunk = chunk_of(id, kChunkBits);
+    if (chunk < tail_floor_) return;  // written already, by another connection
+    Postings& postings = tail_[chunk];
+    postings[from_key(sender_key)].push_back(id);
+    for (const auto& key : keys) {
+        if (kind_of_key(key) == TargetKind::user) postings[to_key(key)].push_back(id);
+    }
+}
+
+std::int64_t HistoryStore::write_chunks_below(std::int64_t chunk) {
+    if (chunk <= tail_floor_) return tail_floor_;
+    for (auto it = tail_.begin(); it != tail_.end() && it->first < chunk; ++it) {
+        std::vector<const Postings::value_type*> sorted;
+        sorted.reserve(it->second.size());
+        for (const auto& entry : it->second) sorted.push_back(&entry);
+        std::sort(sorted.begin(), sorted.end(),
+                  [](const auto* a, const auto* b) { return a->first < b->first; });
+        for (const auto* entry : sorted) {
+            insert_postings_.bind(1, it->first)
+                .bind(2, entry->first)
+                .bind(3, join_ids(entry->second));
+            insert_postings_.execute();
+        }
+    }
+    return chunk;
+}
+
+std::vector<std::int64_t> HistoryStore::postings(std::int64_t chunk, const std::string& key) {
+    if (chunk >= tail_floor_) {
+        auto in_chunk = tail_.find(chunk);
+        if (in_chunk == tail_.end()) return {};
+        auto ids = in_chunk->second.find(key);
+        return ids == in_chunk->second.end() ? std::vector<std::int64_t>{} : ids->second;
+    }
+    auto in_use = select_postings_.use();
+    select_postings_.bind(1, chunk).bind(2, key);
+    return select_postings_.step() ? split_ids(select_postings_.text(0))
+                                   : std::vector<std::int64_t>{};
 }
 
 std::vector<HistoryMessage> HistoryStore::load(const std::vector<std::int64_t>& ids) {
     std::vector<HistoryMessage> messages;
     messages.reserve(ids.size());
     for (std::int64_t id : ids) {
+        auto in_use = select_message_.use();
+        select_message_.bind(1, id);
+        if (!select_message_.step()) continue;  // deleted meanwhile by another connection
         HistoryMessage message;
-        {
-            auto in_use = select_message_.use();
-            select_message_.bind(1, id);
-            if (!select_message_.step()) continue;  // deleted meanwhile by another connection
-            message.id = select_message_.integer(0);
-            message.ts_ms = select_message_.integer(1);
-            message.sender = select_message_.text(2);
-            message.sender_key = select_message_.text(3);
-            message.dest = select_message_.text(4);
-            message.text = select_message_.text(5);
-        }
-        {
-            auto in_use = select_targets_.use();
-            select_targets_.bind(1, id);
-            while (select_targets_.step()) message.targets.push_back(select_targets_.text(0));
-        }
+        message.id = select_message_.integer(0);
+        message.ts_ms = select_message_.integer(1);
+        message.sender = select_message_.text(2);
+        message.sender_key = select_message_.text(3);
+        message.dest = select_message_.text(4);
+        message.targets = decode_targets(select_message_.text(5));
+        message.text = select_message_.text(6);
         messages.push_back(std::move(message));
     }
     return messages;
@@ -311,28 +533,59 @@ void keep_ids(std::vector<std::int64_t>& ids, std::size_t limit, bool oldest) {
     }
 }
 
+std::vector<std::int64_t> united(const std::vector<std::int64_t>& a,
+                                 const std::vector<std::int64_t>& b) {
+    std::vector<std::int64_t> out;
+    out.reserve(a.size() + b.size());
+    std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+    return out;
+}
+
+std::vector<std::int64_t> common(const std::vector<std::int64_t>& a,
+                                 const std::vector<std::int64_t>& b) {
+    std::vector<std::int64_t> out;
+    std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+    return out;
+}
+
 }  // namespace
 
 std::vector<HistoryMessage> HistoryStore::visible_after(std::string_view user,
                                                         std::span<const std::string> rooms,
                                                         std::int64_t after_id, std::size_t limit) {
     if (limit == 0) return {};
-    std::vector<std::string> keys{std::string(names::kAllRoom), names::fold(user)};
+    std::vector<std::string> keys{std::string(names::kAllRoom)};
     for (const auto& room : rooms) keys.push_back(history_target_key(room));
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    const std::string user_key = names::fold(user);
 
-    // One bounded index range per key, merged: each yields at most `limit` ids, so the
-    // work is (keys + 1) * limit however long ago after_id was. A read transaction makes
-    // the ranges and the loads one snapshot.
+    ensure_tail();
+    // A read transaction makes the ranges, the postings and the loads one snapshot.
     ReadSnapshot snapshot(db_);
+    catch_up();
+    // Rooms: one bounded index range per key, each at most `limit` ids.
     std::vector<std::int64_t> ids;
     for (const auto& key : keys) {
-        ids_to_target_after_.bind(1, key).bind(2, after_id).bind(3, as_limit(limit));
-        collect_ids(ids_to_target_after_, ids);
+        ids_room_after_.bind(1, key).bind(2, after_id).bind(3, as_limit(limit));
+        collect_ids(ids_room_after_, ids);
     }
-    ids_from_sender_after_.bind(1, names::fold(user)).bind(2, after_id).bind(3, as_limit(limit));
-    collect_ids(ids_from_sender_after_, ids);
+    // The user's own: chunk by chunk from after_id until `limit` are found. Postings may
+    // name a message that retention deleted since; only those still there count.
+    const std::int64_t first = std::max(first_id(), after_id + 1);
+    if (first > 0 && first <= tail_last_id_) {
+        const std::string to = to_key(user_key);
+        const std::string from = from_key(user_key);
+        std::size_t found = 0;
+        for (std::int64_t chunk = chunk_of(first, kChunkBits);
+             chunk <= chunk_of(tail_last_id_, kChunkBits) && found < limit; ++chunk) {
+            for (std::int64_t id : united(postings(chunk, to), postings(chunk, from))) {
+                if (id <= after_id || !exists(id)) continue;
+                ids.push_back(id);
+                if (++found == limit) break;
+            }
+        }
+    }
     keep_ids(ids, limit, true);
     return load(ids);
 }
@@ -340,11 +593,10 @@ std::vector<HistoryMessage> HistoryStore::visible_after(std::string_view user,
 std::vector<HistoryMessage> HistoryStore::room_before(std::string_view room, std::int64_t before_id,
                                                       std::size_t limit) {
     if (limit == 0) return {};
+    ReadSnapshot snapshot(db_);
     std::vector<std::int64_t> ids;
-    ids_to_target_before_.bind(1, history_target_key(room))
-        .bind(2, before_id)
-        .bind(3, as_limit(limit));
-    collect_ids(ids_to_target_before_, ids);
+    ids_room_before_.bind(1, history_target_key(room)).bind(2, before_id).bind(3, as_limit(limit));
+    collect_ids(ids_room_before_, ids);
     keep_ids(ids, limit, false);
     return load(ids);
 }
@@ -354,15 +606,24 @@ std::vector<HistoryMessage> HistoryStore::conversation(std::string_view a, std::
     if (limit == 0) return {};
     const std::string key_a = names::fold(a);
     const std::string key_b = names::fold(b);
+    ensure_tail();
+    ReadSnapshot snapshot(db_);
+    catch_up();
     std::vector<std::int64_t> ids;
-    ids_direct_before_.bind(1, key_b).bind(2, key_a).bind(3, before_id).bind(4, as_limit(limit));
-    collect_ids(ids_direct_before_, ids);
-    if (key_a != key_b) {
-        ids_direct_before_.bind(1, key_a)
-            .bind(2, key_b)
-            .bind(3, before_id)
-            .bind(4, as_limit(limit));
-        collect_ids(ids_direct_before_, ids);
+    const std::int64_t first = first_id();
+    const std::int64_t top = std::min(before_id - 1, tail_last_id_);
+    if (first == 0 || top < first) return {};
+    // Newest chunk first, until `limit` are found: messages to b from a, and to a from b.
+    for (std::int64_t chunk = chunk_of(top, kChunkBits);
+         chunk >= chunk_of(first, kChunkBits) && ids.size() < limit; --chunk) {
+        auto candidates = common(postings(chunk, to_key(key_b)), postings(chunk, from_key(key_a)));
+        if (key_a != key_b) {
+            candidates = united(candidates, common(postings(chunk, to_key(key_a)),
+                                                   postings(chunk, from_key(key_b))));
+        }
+        for (auto it = candidates.rbegin(); it != candidates.rend() && ids.size() < limit; ++it) {
+            if (*it < before_id && exists(*it)) ids.push_back(*it);
+        }
     }
     keep_ids(ids, limit, false);
     return load(ids);
@@ -371,6 +632,7 @@ std::vector<HistoryMessage> HistoryStore::conversation(std::string_view a, std::
 std::vector<HistoryMessage> HistoryStore::inbox(std::string_view user, std::int64_t after_id,
                                                 std::size_t limit) {
     if (limit == 0) return {};
+    ReadSnapshot snapshot(db_);
     std::vector<std::int64_t> ids;
     ids_inbox_after_.bind(1, names::fold(user)).bind(2, after_id).bind(3, as_limit(limit));
     collect_ids(ids_inbox_after_, ids);
@@ -403,6 +665,17 @@ std::size_t HistoryStore::prune_older_than(std::int64_t cutoff_ms, std::size_t m
         }
     }
     if (removed > 0) {
+        // What refers to the messages goes with them: room rows room by room (one range
+        // each), inbox rows, and the postings of chunks now wholly deleted. Postings of
+        // the chunk cut in two stay; readers check that a message is still there.
+        for (const auto& room : rooms()) {
+            delete_room_through_.bind(1, room).bind(2, through);
+            delete_room_through_.execute();
+        }
+        delete_inbox_of_messages_through_.bind(1, through);
+        delete_inbox_of_messages_through_.execute();
+        delete_postings_below_.bind(1, chunk_of(through + 1, kChunkBits));
+        delete_postings_below_.execute();
         delete_messages_through_.bind(1, through);
         delete_messages_through_.execute();
     }
@@ -426,10 +699,25 @@ std::size_t HistoryStore::prune_room(std::string_view room, std::size_t keep,
     ids_room_through_.bind(1, key).bind(2, cutoff).bind(3, as_limit(max_rows));
     collect_ids(ids_room_through_, ids);
     for (std::int64_t id : ids) {
-        delete_target_.bind(1, id).bind(2, key);
-        delete_target_.execute();
-        delete_if_orphan_.bind(1, id);
-        delete_if_orphan_.execute();
+        delete_room_row_.bind(1, key).bind(2, id);
+        delete_room_row_.execute();
+        std::vector<std::string> keys;
+        {
+            auto in_use = select_targets_.use();
+            select_targets_.bind(1, id);
+            if (!select_targets_.step()) continue;
+            keys = decode_targets(select_targets_.text(0));
+        }
+        keys.erase(std::remove(keys.begin(), keys.end(), key), keys.end());
+        if (keys.empty()) {
+            delete_message_.bind(1, id);
+            delete_message_.execute();
+            delete_inbox_of_message_.bind(1, id);
+            delete_inbox_of_message_.execute();
+        } else {
+            update_targets_.bind(1, id).bind(2, encode_targets(keys));
+            update_targets_.execute();
+        }
     }
     transaction.commit();
     return ids.size();
@@ -444,23 +732,18 @@ std::vector<std::string> HistoryStore::rooms() {
 
 std::size_t HistoryStore::export_json_lines(std::ostream& out) {
     std::size_t lines = 0;
-    ReadSnapshot snapshot(db_);  // one snapshot for the messages and their targets
+    ReadSnapshot snapshot(db_);
     auto in_use = select_all_.use();
     while (select_all_.step()) {
-        const std::int64_t id = select_all_.integer(0);
         boost::json::array targets;
-        {
-            auto targets_in_use = select_targets_.use();
-            select_targets_.bind(1, id);
-            while (select_targets_.step()) {
-                targets.emplace_back(valid_utf8(select_targets_.text(0)));
-            }
+        for (const auto& key : decode_targets(select_all_.text(4))) {
+            targets.emplace_back(valid_utf8(key));
         }
         boost::json::object line;
-        line["id"] = id;
+        line["id"] = select_all_.integer(0);
         line["ts"] = select_all_.integer(1);
         line["from"] = valid_utf8(select_all_.text(2));
-        line["dest"] = valid_utf8(select_all_.text(4));
+        line["dest"] = valid_utf8(select_all_.text(3));
         line["targets"] = std::move(targets);
         line["text"] = valid_utf8(select_all_.text(5));
         out << boost::json::serialize(line) << '\n';

@@ -25,9 +25,11 @@
 #include <cstdint>
 #include <iosfwd>
 #include <limits>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -71,6 +73,9 @@ class HistoryStore {
     // Prepares its statements on `db`, which must outlive the store and have the history
     // schema (Database::schema_migrations()).
     explicit HistoryStore(Database& db);
+    ~HistoryStore();
+    HistoryStore(const HistoryStore&) = delete;
+    HistoryStore& operator=(const HistoryStore&) = delete;
 
     // Writes `batch` in one transaction (group commit: one WAL append and sync for the
     // lot) and returns the ids, in order. All or nothing: on StoreError nothing is kept.
@@ -126,32 +131,68 @@ class HistoryStore {
     static std::span<const std::pair<std::string_view, std::string_view>> read_queries();
 
   private:
+    // Message ids concerning users ('t' + key: to them, 's' + key: from them), by chunk
+    // of kChunkBits ids; see user_postings in schema.cpp.
+    static constexpr int kChunkBits = 14;
+    using Postings = std::unordered_map<std::string, std::vector<std::int64_t>>;
+
     std::vector<HistoryMessage> load(const std::vector<std::int64_t>& ids);
-    std::int64_t insert(const NewMessage& message);
+    // The open chunks: built on first use from `messages` past the written chunks, then
+    // kept up to date by append() and by catch_up() for rows other connections wrote.
+    void ensure_tail();
+    void catch_up();
+    void add_to_tail(std::int64_t id, std::string_view sender_key,
+                     const std::vector<std::string>& keys);
+    // Writes the tail's chunks below `chunk` to user_postings, in the caller's
+    // transaction, and returns the floor to set (and the chunks to drop from memory)
+    // once that commits.
+    std::int64_t write_chunks_below(std::int64_t chunk);
+    // Ids of one posting key in `chunk`, ascending, from memory or the table.
+    std::vector<std::int64_t> postings(std::int64_t chunk, const std::string& key);
+    bool exists(std::int64_t id);
+    std::int64_t first_id();
 
     Database& db_;
     Statement insert_message_;
-    Statement insert_target_;
+    Statement insert_messages_;  // kRowsPerInsert rows at once
+    Statement insert_room_;
     Statement insert_inbox_;
     Statement select_last_id_;
     Statement select_count_;
+    Statement select_first_id_;
     Statement select_message_;
-    Statement select_targets_;
-    Statement ids_to_target_after_;
-    Statement ids_from_sender_after_;
-    Statement ids_to_target_before_;
-    Statement ids_direct_before_;
+    Statement select_exists_;
+    Statement select_after_;
+    Statement select_written_chunk_;
+    Statement select_postings_;
+    Statement insert_postings_;
+    Statement delete_postings_below_;
+    Statement ids_room_after_;
+    Statement ids_room_before_;
     Statement ids_inbox_after_;
     Statement select_inbox_size_;
     Statement delete_inbox_through_;
     Statement select_oldest_;
     Statement delete_messages_through_;
+    Statement delete_room_through_;
+    Statement delete_inbox_of_messages_through_;
     Statement select_room_cutoff_;
     Statement ids_room_through_;
-    Statement delete_target_;
-    Statement delete_if_orphan_;
+    Statement delete_room_row_;
+    Statement select_targets_;
+    Statement update_targets_;
+    Statement delete_message_;
+    Statement delete_inbox_of_message_;
     Statement select_rooms_;
     Statement select_all_;
+
+    struct Prepared;
+    std::vector<Prepared> prepared_;  // append()'s work space, reused batch after batch
+
+    bool tail_ready_ = false;
+    std::int64_t tail_floor_ = 0;    // chunks below are in user_postings
+    std::int64_t tail_last_id_ = 0;  // the highest id the tail has seen
+    std::map<std::int64_t, Postings> tail_;
 };
 
 }  // namespace hubchat::store

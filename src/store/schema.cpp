@@ -75,6 +75,84 @@ CREATE TABLE inbox (
 CREATE INDEX inbox_by_message ON inbox (message_id);
 )sql",
     },
+    Migration{
+        "history: one row per message",
+        // Storing a message was an insert into messages and one into message_targets per
+        // target, each feeding secondary indexes keyed by a name (sender, target, pair):
+        // every message dirtied a different page in each, and each commit wrote those
+        // pages to the WAL whole. Now a message is one row, appended at the end of
+        // `messages` (its id is the key), with its target keys inline.
+        //
+        // messages.targets: the distinct target keys, sorted, joined by ',' with '\' and
+        // ',' escaped by '\' ("#dev,bob"). AUTOINCREMENT still keeps the highest id ever
+        // used, carried over below.
+        //
+        // room_messages: one row per room (or ALL) target, for room history, replay of
+        // rooms and per-room retention. Direct messages do not pay for it, and a busy
+        // room's messages go to the end of one key range.
+        //
+        // user_postings: which messages concern each user, for replay and conversations,
+        // one row per 16384 ids (a "chunk") and key: 't' + user key for messages to the
+        // user, 's' + user key for messages from them; `ids` the ascending ids, joined by
+        // ','. HistoryStore writes a chunk once all its ids are used and keeps the open
+        // chunk in memory, rebuilding it from `messages` when opened. Rows sort by chunk,
+        // so writing a chunk appends; a user's lookup is one seek per chunk.
+        //
+        // inbox is unchanged but without foreign keys: HistoryStore deletes an inbox
+        // row when it deletes its message, so writes need no foreign-key checks.
+        // Children are dropped before `messages`, whose DROP would otherwise cascade.
+        R"sql(
+CREATE TABLE messages_v3 (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts         INTEGER NOT NULL,
+    sender     TEXT    NOT NULL,
+    sender_key TEXT    NOT NULL,
+    dest       TEXT    NOT NULL,
+    targets    TEXT    NOT NULL,
+    text       TEXT    NOT NULL
+) STRICT;
+INSERT INTO messages_v3 (id, ts, sender, sender_key, dest, targets, text)
+SELECT m.id, m.ts, m.sender, m.sender_key, m.dest,
+       coalesce((SELECT group_concat(replace(replace(t.target, '\', '\\'), ',', '\,'), ',')
+                 FROM (SELECT target FROM message_targets WHERE message_id = m.id
+                       ORDER BY target) AS t), ''),
+       m.text
+FROM messages AS m ORDER BY m.id;
+DELETE FROM sqlite_sequence WHERE name = 'messages_v3';
+INSERT INTO sqlite_sequence (name, seq)
+SELECT 'messages_v3', max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0),
+                          coalesce((SELECT max(id) FROM messages_v3), 0));
+
+CREATE TABLE room_messages (
+    room_key   TEXT    NOT NULL,
+    message_id INTEGER NOT NULL,
+    PRIMARY KEY (room_key, message_id)
+) STRICT, WITHOUT ROWID;
+INSERT INTO room_messages (room_key, message_id)
+SELECT target, message_id FROM message_targets WHERE kind IN (0, 1) ORDER BY target, message_id;
+
+CREATE TABLE inbox_v3 (
+    recipient_key TEXT    NOT NULL,
+    message_id    INTEGER NOT NULL,
+    PRIMARY KEY (recipient_key, message_id)
+) STRICT, WITHOUT ROWID;
+INSERT INTO inbox_v3 (recipient_key, message_id) SELECT recipient_key, message_id FROM inbox;
+
+DROP TABLE inbox;
+DROP TABLE message_targets;
+DROP TABLE messages;
+ALTER TABLE messages_v3 RENAME TO messages;
+ALTER TABLE inbox_v3 RENAME TO inbox;
+CREATE INDEX inbox_by_message ON inbox (message_id);
+
+CREATE TABLE user_postings (
+    chunk INTEGER NOT NULL,
+    key   TEXT    NOT NULL,
+    ids   TEXT    NOT NULL,
+    PRIMARY KEY (chunk, key)
+) STRICT, WITHOUT ROWID;
+)sql",
+    },
 };
 
 }  // namespace
