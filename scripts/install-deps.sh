@@ -10,8 +10,10 @@ build_pkgs=(
   libssl-dev libsqlite3-dev libsodium-dev libedit-dev
   esbuild
 )
+# irssi and tmux: tests/irc/irssi_test.py drives a real IRC client against the server.
 test_pkgs=(
   clang clang-format libclang-rt-14-dev libgtest-dev libgmock-dev libbenchmark-dev python3
+  irssi tmux
 )
 bench_pkgs=(libbenchmark-dev inspircd ngircd gnuplot-nox)
 
