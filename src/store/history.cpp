@@ -315,14 +315,6 @@ bool HistoryStore::exists(std::int64_t id) {
     return select_exists_.step();
 }
 
-// What append() writes for one message, worked out before the transaction.
-struct HistoryStore::Prepared {
-    std::string sender_key;
-    std::vector<std::string> keys;  // sorted, distinct
-    std::string targets;            // keys, encoded
-    std::string dest;               // only when the message gave none
-};
-
 HistoryStore::~HistoryStore() = default;
 
 std::vector<std::int64_t> HistoryStore::append(std::span<const NewMessage> batch) {
@@ -374,14 +366,15 @@ std::vector<std::int64_t> HistoryStore::append(std::span<const NewMessage> batch
     auto bind_row = [&](Statement& statement, int first, std::size_t i) {
         const NewMessage& message = batch[i];
         const Prepared& p = prepared[i];
+        // Unowned: the batch and prepared_ stay as they are until execute() has reset.
         statement.bind(first + 1, ids[i])
             .bind(first + 2, message.ts_ms)
-            .bind(first + 3, message.sender)
-            .bind(first + 4, p.sender_key)
-            .bind(first + 5,
-                  message.dest.empty() ? std::string_view(p.dest) : std::string_view(message.dest))
-            .bind(first + 6, p.targets)
-            .bind(first + 7, message.text);
+            .bind_unowned(first + 3, message.sender)
+            .bind_unowned(first + 4, p.sender_key)
+            .bind_unowned(first + 5, message.dest.empty() ? std::string_view(p.dest)
+                                                          : std::string_view(message.dest))
+            .bind_unowned(first + 6, p.targets)
+            .bind_unowned(first + 7, message.text);
     };
     for (; row + kRowsPerInsert <= batch.size(); row += kRowsPerInsert) {
         for (int r = 0; r < kRowsPerInsert; ++r) {
@@ -454,40 +447,46 @@ void HistoryStore::add_to_tail(std::int64_t id, std::string_view sender_key,
     tail_last_id_ = std::max(tail_last_id_, id);
     const std::int64_t chunk = chunk_of(id, kChunkBits);
     if (chunk < tail_floor_) return;  // written already, by another connection
-    Postings& postings = tail_[chunk];
-    postings[from_key(sender_key)].push_back(id);
+    ChunkPostings& postings = tail_[chunk];
+    auto add = [id](PostingMap& map, std::string_view key) {
+        auto it = map.find(key);
+        if (it == map.end()) it = map.emplace(std::string(key), std::vector<std::int64_t>()).first;
+        it->second.push_back(id);
+    };
+    add(postings.from, sender_key);
     for (const auto& key : keys) {
-        if (kind_of_key(key) == TargetKind::user) postings[to_key(key)].push_back(id);
+        if (kind_of_key(key) == TargetKind::user) add(postings.to, key);
     }
 }
 
 std::int64_t HistoryStore::write_chunks_below(std::int64_t chunk) {
     if (chunk <= tail_floor_) return tail_floor_;
     for (auto it = tail_.begin(); it != tail_.end() && it->first < chunk; ++it) {
-        std::vector<const Postings::value_type*> sorted;
-        sorted.reserve(it->second.size());
-        for (const auto& entry : it->second) sorted.push_back(&entry);
-        std::sort(sorted.begin(), sorted.end(),
-                  [](const auto* a, const auto* b) { return a->first < b->first; });
-        for (const auto* entry : sorted) {
-            insert_postings_.bind(1, it->first)
-                .bind(2, entry->first)
-                .bind(3, join_ids(entry->second));
+        // In key order, so that the rows go in sorted, as the table keeps them.
+        std::vector<std::pair<std::string, const std::vector<std::int64_t>*>> sorted;
+        sorted.reserve(it->second.to.size() + it->second.from.size());
+        for (const auto& [key, ids] : it->second.to) sorted.emplace_back(to_key(key), &ids);
+        for (const auto& [key, ids] : it->second.from) sorted.emplace_back(from_key(key), &ids);
+        std::sort(sorted.begin(), sorted.end());
+        for (const auto& [key, ids] : sorted) {
+            insert_postings_.bind(1, it->first).bind(2, key).bind(3, join_ids(*ids));
             insert_postings_.execute();
         }
     }
     return chunk;
 }
 
-std::vector<std::int64_t> HistoryStore::postings(std::int64_t chunk, const std::string& key) {
+std::vector<std::int64_t> HistoryStore::postings(std::int64_t chunk, bool to,
+                                                 std::string_view user_key) {
     if (chunk >= tail_floor_) {
         auto in_chunk = tail_.find(chunk);
         if (in_chunk == tail_.end()) return {};
-        auto ids = in_chunk->second.find(key);
-        return ids == in_chunk->second.end() ? std::vector<std::int64_t>{} : ids->second;
+        const PostingMap& map = to ? in_chunk->second.to : in_chunk->second.from;
+        auto ids = map.find(user_key);
+        return ids == map.end() ? std::vector<std::int64_t>{} : ids->second;
     }
     auto in_use = select_postings_.use();
-    select_postings_.bind(1, chunk).bind(2, key);
+    select_postings_.bind(1, chunk).bind(2, to ? to_key(user_key) : from_key(user_key));
     return select_postings_.step() ? split_ids(select_postings_.text(0))
                                    : std::vector<std::int64_t>{};
 }
@@ -574,12 +573,11 @@ std::vector<HistoryMessage> HistoryStore::visible_after(std::string_view user,
     // name a message that retention deleted since; only those still there count.
     const std::int64_t first = std::max(first_id(), after_id + 1);
     if (first > 0 && first <= tail_last_id_) {
-        const std::string to = to_key(user_key);
-        const std::string from = from_key(user_key);
         std::size_t found = 0;
         for (std::int64_t chunk = chunk_of(first, kChunkBits);
              chunk <= chunk_of(tail_last_id_, kChunkBits) && found < limit; ++chunk) {
-            for (std::int64_t id : united(postings(chunk, to), postings(chunk, from))) {
+            for (std::int64_t id :
+                 united(postings(chunk, true, user_key), postings(chunk, false, user_key))) {
                 if (id <= after_id || !exists(id)) continue;
                 ids.push_back(id);
                 if (++found == limit) break;
@@ -616,10 +614,10 @@ std::vector<HistoryMessage> HistoryStore::conversation(std::string_view a, std::
     // Newest chunk first, until `limit` are found: messages to b from a, and to a from b.
     for (std::int64_t chunk = chunk_of(top, kChunkBits);
          chunk >= chunk_of(first, kChunkBits) && ids.size() < limit; --chunk) {
-        auto candidates = common(postings(chunk, to_key(key_b)), postings(chunk, from_key(key_a)));
+        auto candidates = common(postings(chunk, true, key_b), postings(chunk, false, key_a));
         if (key_a != key_b) {
-            candidates = united(candidates, common(postings(chunk, to_key(key_a)),
-                                                   postings(chunk, from_key(key_b))));
+            candidates = united(
+                candidates, common(postings(chunk, true, key_a), postings(chunk, false, key_b)));
         }
         for (auto it = candidates.rbegin(); it != candidates.rend() && ids.size() < limit; ++it) {
             if (*it < before_id && exists(*it)) ids.push_back(*it);

@@ -23,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <limits>
 #include <map>
@@ -131,10 +132,29 @@ class HistoryStore {
     static std::span<const std::pair<std::string_view, std::string_view>> read_queries();
 
   private:
-    // Message ids concerning users ('t' + key: to them, 's' + key: from them), by chunk
-    // of kChunkBits ids; see user_postings in schema.cpp.
+    // Message ids concerning users, by chunk of kChunkBits ids: to them and from them,
+    // by user key (see user_postings in schema.cpp, where the keys are 't' + key and
+    // 's' + key).
     static constexpr int kChunkBits = 14;
-    using Postings = std::unordered_map<std::string, std::vector<std::int64_t>>;
+    struct KeyHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view key) const {
+            return std::hash<std::string_view>{}(key);
+        }
+    };
+    using PostingMap =
+        std::unordered_map<std::string, std::vector<std::int64_t>, KeyHash, std::equal_to<>>;
+    struct ChunkPostings {
+        PostingMap to;
+        PostingMap from;
+    };
+    // What append() writes for one message, worked out before the transaction.
+    struct Prepared {
+        std::string sender_key;
+        std::vector<std::string> keys;  // sorted, distinct
+        std::string targets;            // keys, encoded
+        std::string dest;               // only when the message gave none
+    };
 
     std::vector<HistoryMessage> load(const std::vector<std::int64_t>& ids);
     // The open chunks: built on first use from `messages` past the written chunks, then
@@ -147,8 +167,8 @@ class HistoryStore {
     // transaction, and returns the floor to set (and the chunks to drop from memory)
     // once that commits.
     std::int64_t write_chunks_below(std::int64_t chunk);
-    // Ids of one posting key in `chunk`, ascending, from memory or the table.
-    std::vector<std::int64_t> postings(std::int64_t chunk, const std::string& key);
+    // Ids of messages to (or from) a user in `chunk`, ascending, from memory or the table.
+    std::vector<std::int64_t> postings(std::int64_t chunk, bool to, std::string_view user_key);
     bool exists(std::int64_t id);
     std::int64_t first_id();
 
@@ -186,13 +206,12 @@ class HistoryStore {
     Statement select_rooms_;
     Statement select_all_;
 
-    struct Prepared;
     std::vector<Prepared> prepared_;  // append()'s work space, reused batch after batch
 
     bool tail_ready_ = false;
     std::int64_t tail_floor_ = 0;    // chunks below are in user_postings
     std::int64_t tail_last_id_ = 0;  // the highest id the tail has seen
-    std::map<std::int64_t, Postings> tail_;
+    std::map<std::int64_t, ChunkPostings> tail_;
 };
 
 }  // namespace hubchat::store
