@@ -123,7 +123,8 @@ constexpr Budget budget_of() {
         return Budget::Messages;
     } else if constexpr (std::is_same_v<T, JoinRoom> || std::is_same_v<T, LeaveRoom> ||
                          std::is_same_v<T, ListUsers> || std::is_same_v<T, ListRooms> ||
-                         std::is_same_v<T, ListMembers>) {
+                         std::is_same_v<T, ListMembers> || std::is_same_v<T, SetTopic> ||
+                         std::is_same_v<T, SetAway>) {
         return Budget::Requests;
     } else {
         return Budget::None;
@@ -139,12 +140,15 @@ Hub::Hub(Clock clock, HubLimits limits) : clock_(std::move(clock)), limits_(limi
     auto [it, _] = rooms_.emplace(names::fold(names::kAllRoom), Room{});
     it->second.key = it->first;
     it->second.name = std::string(names::kAllRoom);
+    it->second.created_ts = clock_();
     all_room_ = &it->second;  // unordered_map nodes are stable
 }
 
 ConnectionId Hub::attach(Peer& peer) {
     const ConnectionId id = next_connection_id_++;
-    connections_.emplace(id, Connection{&peer, {}, {}, nullptr, nullptr});
+    Connection conn;
+    conn.peer = &peer;
+    connections_.emplace(id, std::move(conn));
     return id;
 }
 
@@ -305,6 +309,7 @@ void Hub::on(ConnectionId id, Connection& conn, Hello& cmd) {
         }
     }
     conn.name = std::move(cmd.name);
+    conn.authenticated = cmd.authenticated;
     users_by_key_.emplace(conn.name, id);
     all_room_->members.push_back(Member{id, conn.peer});
     conn.peer->deliver(Welcome{conn.name, limits_.max_message});
@@ -441,6 +446,8 @@ void Hub::on(ConnectionId id, Connection& conn, SendMessage& cmd) {
         chat->kind = delivery.room_keys.empty() ? DestKind::Direct : DestKind::Room;
     }
     chat->text = std::move(cmd.text);
+    chat->notice = cmd.notice;
+    if (conn.authenticated) chat->account = conn.name;
 
     if (store_ == nullptr) {
         chat->id = next_message_id_++;
@@ -540,16 +547,7 @@ void Hub::on(ConnectionId, Connection& conn, ListUsers& cmd) {
 }
 
 void Hub::on(ConnectionId, Connection& conn, ListRooms& cmd) {
-    RoomList list{cmd.ref, {}};
-    list.rooms.push_back(RoomInfo{all_room_->name, all_room_->members.size()});
-    std::map<std::string, const Room*> sorted;  // others alphabetically
-    for (const auto& [key, room] : rooms_) {
-        if (&room != all_room_) sorted.emplace(key, &room);
-    }
-    for (const auto& [key, room] : sorted) {
-        list.rooms.push_back(RoomInfo{room->name, room->members.size()});
-    }
-    conn.peer->deliver(std::move(list));
+    conn.peer->deliver(RoomList{cmd.ref, room_list()});
 }
 
 void Hub::on(ConnectionId id, Connection& conn, JoinRoom& cmd) {
@@ -582,6 +580,7 @@ void Hub::on(ConnectionId id, Connection& conn, JoinRoom& cmd) {
     if (created) {
         room.key = it->first;
         room.name = cmd.room;
+        room.created_ts = clock_();
     }
     room.members.push_back(Member{id, conn.peer});
     conn.rooms.push_back(&room);
@@ -632,6 +631,96 @@ void Hub::on(ConnectionId, Connection& conn, Ping& cmd) {
 void Hub::on(ConnectionId id, Connection&, Quit&) {
     // The session closes the transport; detach says goodbye to the rooms.
     detach(id, "quit");
+}
+
+void Hub::on(ConnectionId, Connection& conn, SetTopic& cmd) {
+    auto room_it =
+        rooms_.find(names::is_all(cmd.room) ? names::fold(names::kAllRoom) : names::fold(cmd.room));
+    if (room_it == rooms_.end()) {
+        conn.peer->deliver(make_error(ErrorCode::UnknownRecipient, "No such room: " + cmd.room,
+                                      cmd.ref, {cmd.room}));
+        return;
+    }
+    Room& room = room_it->second;
+    if (&room != all_room_ && !is_member(conn, room)) {
+        conn.peer->deliver(make_error(ErrorCode::NotInRoom,
+                                      "You are not in " + room.name + "; join it first", cmd.ref,
+                                      {room.name}));
+        return;
+    }
+    if (cmd.text.size() > limits_.max_topic_bytes) {
+        conn.peer->deliver(make_error(
+            ErrorCode::TooLarge,
+            "A topic is at most " + std::to_string(limits_.max_topic_bytes) + " bytes", cmd.ref));
+        return;
+    }
+    if (!names::utf8_length(cmd.text)) {
+        conn.peer->deliver(
+            make_error(ErrorCode::BadRequest, "A topic must be valid UTF-8", cmd.ref));
+        return;
+    }
+    room.topic = std::move(cmd.text);
+    room.topic_setter = conn.name;
+    room.topic_ts = clock_();
+    auto event = std::make_shared<TopicChange>();
+    event->room = room.name;
+    event->text = room.topic;
+    event->setter = conn.name;
+    event->ts = room.topic_ts;
+    const Event wrapped{TopicPtr(std::move(event))};
+    for (const auto& m : room.members) m.peer->deliver(wrapped);
+}
+
+void Hub::on(ConnectionId id, Connection& conn, SetAway& cmd) {
+    if (cmd.text.size() > limits_.max_away_bytes) {
+        cmd.text.resize(limits_.max_away_bytes);
+        // Cut at a character boundary: drop continuation bytes of a cut character.
+        while (!cmd.text.empty() && !names::utf8_length(cmd.text)) cmd.text.pop_back();
+    }
+    if (!names::utf8_length(cmd.text)) {
+        conn.peer->deliver(
+            make_error(ErrorCode::BadRequest, "An away message must be valid UTF-8", cmd.ref));
+        return;
+    }
+    if (conn.away == cmd.text) return;
+    conn.away = std::move(cmd.text);
+    // Everyone shares ALL with everyone, so everyone who wants it hears.
+    const Event event{AwayChange{conn.name, conn.away}};
+    for (const auto& m : all_room_->members) {
+        if (m.id != id && m.peer->wants_away()) m.peer->deliver(event);
+    }
+}
+
+std::optional<UserInfo> Hub::user_info(std::string_view name) const {
+    auto it = users_by_key_.find(name);
+    if (it == users_by_key_.end()) return std::nullopt;
+    const Connection& conn = connections_.at(it->second);
+    UserInfo info;
+    info.name = conn.name;
+    info.authenticated = conn.authenticated;
+    info.away = conn.away;
+    for (const Room* room : conn.rooms) info.rooms.push_back(room->name);
+    return info;
+}
+
+std::optional<RoomState> Hub::room_state(std::string_view room) const {
+    auto it = rooms_.find(names::is_all(room) ? names::fold(names::kAllRoom) : names::fold(room));
+    if (it == rooms_.end()) return std::nullopt;
+    const Room& r = it->second;
+    return RoomState{r.name, names_of(r, *this), r.topic, r.topic_setter, r.topic_ts, r.created_ts};
+}
+
+std::vector<RoomInfo> Hub::room_list() const {
+    std::vector<RoomInfo> list;
+    list.push_back(RoomInfo{all_room_->name, all_room_->members.size()});
+    std::map<std::string, const Room*> sorted;  // others alphabetically
+    for (const auto& [key, room] : rooms_) {
+        if (&room != all_room_) sorted.emplace(key, &room);
+    }
+    for (const auto& [key, room] : sorted) {
+        list.push_back(RoomInfo{room->name, room->members.size()});
+    }
+    return list;
 }
 
 void Hub::announce_shutdown(std::string_view text) {

@@ -27,6 +27,26 @@ class Peer {
     virtual void deliver(const Event& event) = 0;
     // Join/leave notices; the original dialect cannot take them.
     virtual bool wants_presence() const { return true; }
+    // AwayChange events (IRC's away-notify); nobody else shows them.
+    virtual bool wants_away() const { return false; }
+};
+
+// What the hub tells of a user (IRC's WHOIS).
+struct UserInfo {
+    std::string name;
+    bool authenticated = false;      // logged in to the account of that name
+    std::string away;                // empty: not away
+    std::vector<std::string> rooms;  // besides ALL, in join order
+};
+
+// A room as seen from outside (IRC's NAMES, WHO and TOPIC).
+struct RoomState {
+    std::string name;
+    std::vector<std::string> members;  // join order
+    std::string topic;
+    std::string topic_setter;
+    TimestampMs topic_ts = 0;
+    TimestampMs created_ts = 0;
 };
 
 // Which names belong to accounts. Implemented over the account database; the hub only
@@ -80,6 +100,8 @@ struct HubLimits {
     // a room) is the ceiling: these can only make names shorter (0: that rule alone).
     std::size_t max_name_chars = names::kMaxNameChars;
     std::size_t max_room_name_chars = names::kMaxNameChars;  // not counting the '#'
+    std::size_t max_topic_bytes = 390;                       // IRC's usual TOPICLEN
+    std::size_t max_away_bytes = 200;
 };
 
 class Hub {
@@ -111,6 +133,13 @@ class Hub {
     // error a hello would get; nullopt if it can. Registration of accounts asks first.
     std::optional<Error> check_new_name(const std::string& name) const;
 
+    // Queries answered at once, for adapters that show state the way their protocol
+    // does. Not metered: they cost the asker's adapter, and only it gets the answer.
+    std::optional<UserInfo> user_info(std::string_view name) const;
+    std::optional<RoomState> room_state(std::string_view room) const;  // "ALL" too
+    std::vector<RoomInfo> room_list() const;  // ALL first, then alphabetically
+    const HubLimits& limits() const { return limits_; }
+
     // The registered name of a connection, or nullptr before registration.
     const std::string* name_of(ConnectionId id) const;
     std::size_t user_count() const { return users_by_key_.size(); }
@@ -137,6 +166,8 @@ class Hub {
         std::unique_ptr<Budgets> budgets;
         // With a message store: made at the first message kept.
         std::unique_ptr<Storing> storing;
+        bool authenticated = false;  // the name is its account's
+        std::string away;            // empty: not away
     };
     struct Member {
         ConnectionId id;
@@ -146,6 +177,10 @@ class Hub {
         std::string key;              // folded name: its key in rooms_
         std::string name;             // as first spelled
         std::vector<Member> members;  // join order
+        std::string topic;
+        std::string topic_setter;
+        TimestampMs topic_ts = 0;
+        TimestampMs created_ts = 0;
     };
 
     // A message accepted and waiting to go out: release() delivers it and acks its
@@ -174,6 +209,8 @@ class Hub {
     void on(ConnectionId id, Connection& conn, ListMembers& cmd);
     void on(ConnectionId id, Connection& conn, Ping& cmd);
     void on(ConnectionId id, Connection& conn, Quit& cmd);
+    void on(ConnectionId id, Connection& conn, SetTopic& cmd);
+    void on(ConnectionId id, Connection& conn, SetAway& cmd);
 
     // False, after telling the sender when to retry, when `budget` has no token left.
     bool within_budget(Connection& conn, bool for_messages, std::string_view what,

@@ -33,6 +33,9 @@ struct SendMessage {
     std::vector<std::string> targets;  // as given: user names, "#room", "ALL"
     std::string text;
     Ref ref;
+    // IRC's NOTICE: delivered like any message, but programs must never answer it
+    // automatically (and the IRC adapter sends no error numerics for it).
+    bool notice = false;
 };
 struct ListUsers {
     Ref ref;
@@ -58,9 +61,20 @@ struct Ping {
 struct Quit {
     std::string reason;
 };
+// Sets a room's topic (empty clears it); members only.
+struct SetTopic {
+    std::string room;
+    std::string text;
+    Ref ref;
+};
+// Marks the user away with `text`, or back when it is empty.
+struct SetAway {
+    std::string text;
+    Ref ref;
+};
 
 using Command = std::variant<Hello, SendMessage, ListUsers, ListRooms, JoinRoom, LeaveRoom,
-                             ListMembers, Ping, Quit>;
+                             ListMembers, Ping, Quit, SetTopic, SetAway>;
 
 // ---- events (hub -> session) -------------------------------------------------------
 
@@ -87,6 +101,10 @@ struct ChatMessage : FrameCache {
     DestKind kind = DestKind::Direct;
     ChatOrigin origin = ChatOrigin::Live;
     std::string text;
+    bool notice = false;  // see SendMessage::notice
+    // The sender's account when they logged in to their name (IRC's account-tag); empty
+    // for guests.
+    std::string account;
 };
 
 enum class PresenceKind : std::uint8_t { Join, Leave };
@@ -177,10 +195,24 @@ struct Registered {
     Ref ref;
 };
 
+// A room's topic changed; sent to its members, the setter included.
+struct TopicChange : FrameCache {
+    std::string room;
+    std::string text;  // empty: cleared
+    std::string setter;
+    TimestampMs ts = 0;
+};
+// A user went away (text set) or came back (text empty); sent to peers that want it.
+struct AwayChange {
+    std::string user;
+    std::string text;
+};
+
 using ChatPtr = std::shared_ptr<const ChatMessage>;
 using PresencePtr = std::shared_ptr<const Presence>;
+using TopicPtr = std::shared_ptr<const TopicChange>;
 
 using Event = std::variant<Welcome, ChatPtr, PresencePtr, Ack, Error, UserList, RoomList,
-                           MemberList, Pong, ShutdownNotice, Registered>;
+                           MemberList, Pong, ShutdownNotice, Registered, TopicPtr, AwayChange>;
 
 }  // namespace hubchat

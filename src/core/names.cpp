@@ -118,11 +118,30 @@ bool is_room(std::string_view target) {
     return !target.empty() && target.front() == '#';
 }
 
+static bool is_nick_special(char c) {
+    return c == '[' || c == ']' || c == '\\' || c == '`' || c == '_' || c == '^' || c == '{' ||
+           c == '|' || c == '}';
+}
+
+// IRC's nick rules (RFC 2812 section 2.3.1), for every protocol: a JSON user's name is then
+// always a name IRC users can write to.
 std::optional<std::string> check_user_name(std::string_view name, std::size_t max_chars) {
-    if (auto problem = check_chars(name, "A name", max_chars)) return problem;
+    max_chars = std::min(max_chars, kMaxNameChars);
+    if (name.empty()) return std::string("A name must not be empty");
+    auto letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
     const char first = name.front();
-    if (first == '#' || first == '@' || first == '/') {
-        return std::string("A name must not start with '") + first + "'";
+    if (!letter(first) && !is_nick_special(first)) {
+        return std::string("A name must start with a letter or one of [ ] \\ ` _ ^ { | }");
+    }
+    for (char c : name) {
+        if (!letter(c) && !digit(c) && !is_nick_special(c) && c != '-') {
+            return std::string(
+                "A name may hold only ASCII letters, digits, '-' and [ ] \\ ` _ ^ { | }");
+        }
+    }
+    if (name.size() > max_chars) {
+        return "A name is longer than " + std::to_string(max_chars) + " characters";
     }
     static constexpr std::array<std::string_view, 3> kReserved{"ALL", "server", "hubchat"};
     for (auto reserved : kReserved) {
@@ -133,6 +152,8 @@ std::optional<std::string> check_user_name(std::string_view name, std::size_t ma
 
 std::optional<std::string> check_room_name(std::string_view room, std::size_t max_chars) {
     if (!is_room(room)) return std::string("A room name must start with '#'");
+    // IRC users see ALL as the channel #ALL: no room may take that name.
+    if (is_all(room.substr(1))) return "The room name " + std::string(room) + " is reserved";
     return check_chars(room.substr(1), "A room name", max_chars);
 }
 

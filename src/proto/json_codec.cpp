@@ -268,6 +268,24 @@ struct HubchatEncoder {
     }
     void operator()(const ChatPtr& e) { out.append(*hubchat_frame(*e)); }
     void operator()(const PresencePtr& e) { out.append(*hubchat_frame(*e)); }
+    void operator()(const TopicPtr& e) {
+        open_typed(out, "topic");
+        key(out, "room");
+        append_json_string(out, e->room, JsonStyle::Compact);
+        key(out, "topic");
+        append_json_string(out, e->text, JsonStyle::Compact);
+        key(out, "user");
+        append_json_string(out, e->setter, JsonStyle::Compact);
+        key(out, "ts");
+        append_json_int(out, e->ts);
+    }
+    void operator()(const AwayChange& e) {
+        open_typed(out, "away");
+        key(out, "user");
+        append_json_string(out, e.user, JsonStyle::Compact);
+        key(out, "message");
+        append_json_string(out, e.text, JsonStyle::Compact);
+    }
     void operator()(const Ack& e) {
         open_typed(out, "ack");
         ref_field(out, e.ref);
@@ -417,6 +435,7 @@ void append_chat_fields(std::string& out, const ChatMessage& chat) {
     append_json_string(out, chat.dest, JsonStyle::Compact);
     out.append(",\"message\":");
     append_json_string(out, chat.text, JsonStyle::Compact);
+    if (chat.notice) out.append(",\"notice\":true");
 }
 
 }  // namespace
@@ -519,6 +538,8 @@ std::optional<std::string> encode_original(const Event& event, std::string_view 
         std::optional<std::string> operator()(const Welcome&) { return std::nullopt; }
         std::optional<std::string> operator()(const ChatPtr& e) { return *original_frame(*e); }
         std::optional<std::string> operator()(const PresencePtr&) { return std::nullopt; }
+        std::optional<std::string> operator()(const TopicPtr&) { return std::nullopt; }
+        std::optional<std::string> operator()(const AwayChange&) { return std::nullopt; }
         std::optional<std::string> operator()(const Ack&) { return std::nullopt; }
         std::optional<std::string> operator()(const Pong&) { return std::nullopt; }
         std::optional<std::string> operator()(const Error& e) {

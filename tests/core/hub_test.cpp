@@ -187,10 +187,8 @@ TEST_F(HubTest, InvalidNamesAreRefused) {
 }
 
 TEST_F(HubTest, BorderlineNamesAreAccepted) {
-    std::string e_acute_32;
-    for (int i = 0; i < 32; ++i) e_acute_32 += "\xc3\xa9";
-    for (const std::string& good : Names{std::string(32, 'n'), e_acute_32, "a#b", "x@y", "ALLx",
-                                         "servers", "\xf0\x9f\x98\x80"}) {
+    for (const std::string& good :
+         Names{std::string(32, 'n'), "a-b", "[x]", "ALLx", "servers", "^_^", "{a|b}"}) {
         auto c = connect();
         hub.handle(c.id, Hello{good});
         EXPECT_TRUE(c.peer->last<Welcome>()) << good;

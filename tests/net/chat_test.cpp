@@ -431,32 +431,20 @@ TEST_F(ChatTest, NameTakenIsCaseInsensitiveAndARetrySucceeds) {
 }
 
 TEST_F(ChatTest, InvalidNamesAreRefusedAndValidEdgesAccepted) {
-    const std::vector<std::string> bad{"",
-                                       "with space",
-                                       "tab\tname",
-                                       "comma,name",
-                                       "ALL",
-                                       "all",
-                                       "server",
-                                       "Server",
-                                       "hubchat",
-                                       "#room",
-                                       "@at",
-                                       "/slash",
-                                       "new\nline",
-                                       "nul\x01",
-                                       std::string(33, 'x'),
-                                       "\xc3\xa9" + std::string(32, 'e')};
+    const std::vector<std::string> bad{"", "with space", "tab\tname", "comma,name", "ALL", "all",
+                                       "server", "Server", "hubchat", "#room", "@at", "/slash",
+                                       "new\nline", "nul\x01", std::string(33, 'x'),
+                                       "\xc3\xa9" + std::string(32, 'e'),
+                                       // IRC's nick rules, for everyone:
+                                       "h\xc3\xa9l\xc3\xa8ne", "a#b", "1abc", "-dash", "dot.name"};
     auto c = connect();
     for (const auto& name : bad) {
         const auto reply = c->hello_reply(name);
         EXPECT_EQ(field(reply, "code"), "bad_name")
             << json::serialize(json::value(name)) << ": " << to_text(reply);
     }
-    std::string thirty_two_accents;
-    for (int i = 0; i < 32; ++i) thirty_two_accents += "\xc3\xa9";  // 64 bytes, 32 characters
-    for (const auto& name : {std::string(32, 'x'), thirty_two_accents,
-                             std::string("h\xc3\xa9l\xc3\xa8ne"), std::string("a#b")}) {
+    for (const auto& name : {std::string(32, 'x'), std::string("a-b"), std::string("[away]"),
+                             std::string("^_^"), std::string("{x|y}"), std::string("\\o")}) {
         EXPECT_TRUE(connect()->hello(name)) << name;
     }
     // The connection that failed all those can still register.

@@ -1,0 +1,1606 @@
+#include "net/irc_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <ctime>
+#include <limits>
+
+#include "core/names.hpp"
+#include "net/account_service.hpp"
+#include "net/history_log.hpp"
+#include "store/history.hpp"
+#include "store/login_throttle.hpp"
+
+namespace hubchat::net {
+namespace asio = boost::asio;
+using proto::irc::Message;
+using proto::irc::Tag;
+
+namespace {
+
+constexpr std::string_view kServer = "hubchat";
+constexpr std::string_view kHost = "hubchat";  // every user's host part, as IRC shows it
+constexpr std::string_view kAllChannel = "#ALL";
+constexpr std::size_t kFramesPerWrite = 64;
+constexpr std::size_t kMaxHistoryLimit = 100;  // CHATHISTORY=100
+constexpr std::size_t kHistoryPage = 100;
+constexpr std::size_t kMaxHistoryPages = 10;  // how far back a CHATHISTORY search goes
+constexpr std::size_t kMaxSaslBytes = 4096;
+constexpr std::size_t kMaxSent = 64;  // messages remembered for echo-message until acked
+
+std::string upper(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    }
+    return out;
+}
+
+std::vector<std::string> split_commas(std::string_view list) {
+    std::vector<std::string> out;
+    while (true) {
+        const auto comma = list.find(',');
+        const auto part = list.substr(0, comma);
+        if (!part.empty()) out.emplace_back(part);
+        if (comma == std::string_view::npos) break;
+        list.remove_prefix(comma + 1);
+    }
+    return out;
+}
+
+// "2026-12-01T23:00:00.123Z", as server-time wants.
+std::string iso_time(TimestampMs ms) {
+    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(ms % 1000));
+    return buf;
+}
+
+// Parses server-time's format back to milliseconds; nullopt when malformed.
+std::optional<TimestampMs> parse_iso_time(std::string_view text) {
+    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
+    const std::string s(text);
+    const int n = std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &year, &month, &day, &hour,
+                              &minute, &second, &millis);
+    if (n < 6) return std::nullopt;
+    std::tm tm{};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = second;
+    const std::time_t seconds = timegm(&tm);
+    if (seconds == static_cast<std::time_t>(-1)) return std::nullopt;
+    return static_cast<TimestampMs>(seconds) * 1000 + (n == 7 ? millis : 0);
+}
+
+// Cuts `text` into pieces of at most `max_bytes`, never inside a UTF-8 character.
+std::vector<std::string_view> utf8_chunks(std::string_view text, std::size_t max_bytes) {
+    std::vector<std::string_view> out;
+    max_bytes = std::max<std::size_t>(max_bytes, 4);
+    while (text.size() > max_bytes) {
+        std::size_t cut = max_bytes;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+        if (cut == 0) cut = max_bytes;
+        out.push_back(text.substr(0, cut));
+        text.remove_prefix(cut);
+    }
+    if (!text.empty()) out.push_back(text);
+    return out;
+}
+
+bool valid_utf8(std::string_view text) {
+    return names::utf8_length(text).has_value();
+}
+
+struct CapInfo {
+    std::string_view name;
+    IrcSession::Cap bit;
+};
+constexpr std::array<CapInfo, 9> kCaps{{
+    {"message-tags", IrcSession::kMessageTags},
+    {"server-time", IrcSession::kServerTime},
+    {"echo-message", IrcSession::kEchoMessage},
+    {"multi-prefix", IrcSession::kMultiPrefix},
+    {"away-notify", IrcSession::kAwayNotify},
+    {"account-tag", IrcSession::kAccountTag},
+    {"sasl", IrcSession::kSasl},
+    {"batch", IrcSession::kBatch},
+    {"draft/chathistory", IrcSession::kChatHistory},
+}};
+
+}  // namespace
+
+// ---- the command table ---------------------------------------------------------------
+
+struct IrcSession::CommandSpec {
+    std::string_view name;
+    std::size_t min_params;
+    bool needs_registration;
+    void (*run)(IrcSession&, const Message&);
+    static const std::array<CommandSpec, 28> table;
+};
+
+const std::array<IrcSession::CommandSpec, 28> IrcSession::CommandSpec::table{{
+    {"CAP", 1, false, [](IrcSession& s, const Message& m) { s.on_cap(m); }},
+    {"NICK", 0, false, [](IrcSession& s, const Message& m) { s.on_nick(m); }},
+    {"USER", 4, false, [](IrcSession& s, const Message& m) { s.on_user(m); }},
+    {"PASS", 1, false, [](IrcSession& s, const Message& m) { s.on_pass(m); }},
+    {"AUTHENTICATE", 1, false, [](IrcSession& s, const Message& m) { s.on_authenticate(m); }},
+    {"PING", 0, false, [](IrcSession& s, const Message& m) { s.on_ping(m); }},
+    {"PONG", 0, false, [](IrcSession&, const Message&) {}},  // any input resets the timer
+    {"QUIT", 0, false, [](IrcSession& s, const Message& m) { s.on_quit(m); }},
+    {"PRIVMSG", 0, true, [](IrcSession& s, const Message& m) { s.on_message(m, false); }},
+    {"NOTICE", 0, true, [](IrcSession& s, const Message& m) { s.on_message(m, true); }},
+    {"JOIN", 1, true, [](IrcSession& s, const Message& m) { s.on_join(m); }},
+    {"PART", 1, true, [](IrcSession& s, const Message& m) { s.on_part(m); }},
+    {"NAMES", 0, true, [](IrcSession& s, const Message& m) { s.on_names(m); }},
+    {"WHO", 0, true, [](IrcSession& s, const Message& m) { s.on_who(m); }},
+    {"WHOIS", 1, true, [](IrcSession& s, const Message& m) { s.on_whois(m); }},
+    {"LIST", 0, true, [](IrcSession& s, const Message& m) { s.on_list(m); }},
+    {"TOPIC", 1, true, [](IrcSession& s, const Message& m) { s.on_topic(m); }},
+    {"AWAY", 0, true, [](IrcSession& s, const Message& m) { s.on_away(m); }},
+    {"MODE", 1, true, [](IrcSession& s, const Message& m) { s.on_mode(m); }},
+    {"USERHOST", 1, true, [](IrcSession& s, const Message& m) { s.on_userhost(m); }},
+    {"ISON", 1, true, [](IrcSession& s, const Message& m) { s.on_ison(m); }},
+    {"CHATHISTORY", 3, true, [](IrcSession& s, const Message& m) { s.on_chathistory(m); }},
+    {"LUSERS", 0, true, [](IrcSession& s, const Message&) { s.send_lusers(); }},
+    {"MOTD", 0, true, [](IrcSession& s, const Message&) { s.send_motd(); }},
+    {"VERSION", 0, true,
+     [](IrcSession& s, const Message&) {
+         s.numeric("351", {"hubchat-" HUBCHAT_VERSION ".", std::string(kServer),
+                           "IRC and hubchat users on one hub"});
+     }},
+    {"TIME", 0, true,
+     [](IrcSession& s, const Message&) {
+         const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+         s.numeric("391", {std::string(kServer), iso_time(now)});
+     }},
+    {"WHOWAS", 1, true,
+     [](IrcSession& s, const Message& m) {
+         s.numeric("406", {m.params[0], "There was no such nickname"});
+         s.numeric("369", {m.params[0], "End of WHOWAS"});
+     }},
+    // Typing notifications and other client tags: nothing to relay them to.
+    {"TAGMSG", 0, true, [](IrcSession&, const Message&) {}},
+}};
+
+// ---- lifetime --------------------------------------------------------------------------
+
+IrcSession::IrcSession(Transport transport, const SessionContext& context)
+    : DeadlineWheel::Entry(DeadlineWheel::of(transport.executor())),
+      transport_(std::move(transport)),
+      hub_(context.hub),
+      config_(context.config),
+      tracker_(context.tracker),
+      flusher_(context.flusher),
+      accounts_(context.accounts),
+      history_(context.history),
+      id_(hub_.attach(*this)),
+      outbox_(config_.max_queue) {
+    tracker_.add(this);
+    if (config_.verbose) spdlog::debug("{} speaks irc", label());
+}
+
+IrcSession::~IrcSession() {
+    tracker_.remove(this);
+}
+
+std::string IrcSession::label() const {
+    return transport_.peer_text();
+}
+
+const std::string& IrcSession::me() const {
+    static const std::string star = "*";
+    return nick_.empty() ? star : nick_;
+}
+
+std::string IrcSession::source_of(std::string_view nick) const {
+    std::string s(nick);
+    s += '!';
+    s += nick;
+    s += '@';
+    s += kHost;
+    return s;
+}
+
+std::string IrcSession::channel_name(std::string_view hub_room) const {
+    return names::is_all(hub_room) ? std::string(kAllChannel) : std::string(hub_room);
+}
+
+std::string IrcSession::hub_target(std::string_view irc_target) const {
+    if (names::same(irc_target, kAllChannel)) return std::string(names::kAllRoom);
+    return std::string(irc_target);
+}
+
+bool IrcSession::wants_away() const {
+    return has(kAwayNotify);
+}
+
+std::string IrcSession::throttle_address() const {
+    boost::system::error_code ec;
+    const auto remote = transport_.socket().remote_endpoint(ec);
+    if (ec) return "?";
+    auto address = remote.address();
+    if (address.is_v4()) return address.to_string();
+    const auto v6 = address.to_v6();
+    if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+    auto bytes = v6.to_bytes();
+    std::fill(bytes.begin() + 8, bytes.end(), 0);  // one host holds a whole /64
+    return asio::ip::address_v6(bytes).to_string() + "/64";
+}
+
+void IrcSession::start(std::string_view first_bytes) {
+    opened_at_ = input_at_ = wheel().now();
+    consume(first_bytes);
+    if (phase_ == Phase::Open) arm_deadline();
+    wait_readable();
+}
+
+// ---- input -----------------------------------------------------------------------------
+
+void IrcSession::wait_readable() {
+    if (waiting_read_ || read_paused_ || holding_ || phase_ == Phase::Closing ||
+        phase_ == Phase::Closed) {
+        return;
+    }
+    waiting_read_ = true;
+    transport_.read(shared_from_this());
+}
+
+bool IrcSession::on_bytes(std::string_view bytes) {
+    input_at_ = wheel().now();
+    ping_sent_ = false;
+    if (holding_) {
+        held_input_.append(bytes);
+        return false;
+    }
+    if (phase_ == Phase::Open) consume(bytes);
+    return phase_ == Phase::Open && !read_paused_ && !holding_;
+}
+
+void IrcSession::on_read_done(boost::system::error_code ec) {
+    waiting_read_ = false;
+    if (phase_ == Phase::Closed) return;
+    if (ec == asio::error::eof) {
+        if (phase_ == Phase::Draining) return finish_close();
+        return close_gracefully("disconnected");
+    }
+    if (ec) return abort("read failed: " + ec.message());
+    wait_readable();
+}
+
+void IrcSession::consume(std::string_view bytes) {
+    while (!bytes.empty() && phase_ == Phase::Open && !holding_) {
+        const auto step = splitter_.next(bytes);
+        bytes.remove_prefix(step.consumed);
+        if (step.kind == proto::irc::LineSplitter::Kind::Line) {
+            on_line(step.line);
+        } else if (step.kind == proto::irc::LineSplitter::Kind::TooLong) {
+            numeric("417", {"Input line was too long"});
+        }
+    }
+    if (holding_ && !bytes.empty()) held_input_.append(bytes);
+    if (splitter_.idle()) splitter_.release_memory();
+    if (outbox_.bytes() > outbox_.max_bytes() / 2) read_paused_ = true;
+}
+
+void IrcSession::hold_input() {
+    holding_ = true;
+}
+
+void IrcSession::resume_input() {
+    holding_ = false;
+    if (phase_ != Phase::Open) return;
+    const std::string held = std::move(held_input_);
+    held_input_.clear();
+    consume(held);
+    wait_readable();
+}
+
+void IrcSession::on_line(std::string_view line) {
+    if (config_.verbose) {
+        const bool secret = line.size() >= 12 && upper(line.substr(0, 12)) == "AUTHENTICATE";
+        spdlog::debug("{} <- {}", label(), secret ? "AUTHENTICATE ***" : std::string(line));
+    }
+    auto parsed = proto::irc::parse_line(line);
+    if (parsed.error != proto::irc::ParseError::None) {
+        switch (parsed.error) {
+            case proto::irc::ParseError::TooLong:
+            case proto::irc::ParseError::TagsTooLong:
+                return numeric("417", {proto::irc::parse_error_text(parsed.error)});
+            case proto::irc::ParseError::BadCommand: {
+                auto word = line.substr(0, line.find(' '));
+                return numeric("421", {std::string(word), "Unknown command"});
+            }
+            default:
+                return;  // empty or malformed: nothing to answer
+        }
+    }
+    Message& m = *parsed.message;
+    m.command = upper(m.command);
+    if (!valid_utf8(line)) {
+        // Everything the hub passes on must be UTF-8 (JSON users get it as JSON text).
+        return fail(m.command, "INVALID_UTF8", {},
+                    "Your line was not valid UTF-8 and was not sent; set your client to UTF-8");
+    }
+    const auto spec = std::find_if(CommandSpec::table.begin(), CommandSpec::table.end(),
+                                   [&](const CommandSpec& c) { return c.name == m.command; });
+    if (spec == CommandSpec::table.end()) {
+        if (!registered_) return numeric("451", {"You have not registered"});
+        return numeric("421", {m.command, "Unknown command"});
+    }
+    if (spec->needs_registration && !registered_) {
+        return numeric("451", {"You have not registered"});
+    }
+    if (m.params.size() < spec->min_params) {
+        return numeric("461", {m.command, "Not enough parameters"});
+    }
+    spec->run(*this, m);
+    if (current_ && current_->retry_after_ms > 0) {
+        // Flood control refused it: run the same line again once allowed, and read
+        // nothing meanwhile (fake lag), so nothing the client sent is lost or reordered.
+        const auto wait = std::chrono::milliseconds(current_->retry_after_ms);
+        current_.reset();
+        retry_line_ = std::string(line);
+        hold_input();
+        if (!retry_timer_)
+            retry_timer_ = std::make_unique<asio::steady_timer>(transport_.executor());
+        retry_timer_->expires_after(wait);
+        retry_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+            if (ec || self->phase_ != Phase::Open) return;
+            self->holding_ = false;
+            const std::string again = std::move(self->retry_line_);
+            self->retry_line_.clear();
+            self->on_line(again);
+            if (!self->holding_) self->resume_input();
+        });
+    }
+    current_.reset();
+}
+
+// ---- timeouts ----------------------------------------------------------------------
+
+void IrcSession::arm_deadline() {
+    if (phase_ != Phase::Open) return;
+    std::optional<DeadlineWheel::Tick> due;
+    auto consider = [&](DeadlineWheel::Tick from, std::chrono::seconds timeout) {
+        if (timeout.count() <= 0) return;
+        const auto at = DeadlineWheel::due_after(from, timeout);
+        if (!due || at < *due) due = at;
+    };
+    if (!registered_) consider(opened_at_, config_.registration_timeout);
+    consider(input_at_, config_.idle_timeout);
+    if (due) arm(*due);
+}
+
+void IrcSession::on_deadline() {
+    if (phase_ != Phase::Open) return;
+    const auto self = shared_from_this();
+    const auto now = wheel().now();
+    const auto reg = config_.registration_timeout;
+    if (!registered_ && reg.count() > 0 && now >= DeadlineWheel::due_after(opened_at_, reg)) {
+        return close_with_error("disconnected", "Registration timeout");
+    }
+    const auto idle = config_.idle_timeout;
+    if (idle.count() > 0 && !read_paused_ && now >= DeadlineWheel::due_after(input_at_, idle)) {
+        if (ping_sent_) return close_with_error("disconnected", "Ping timeout");
+        // Silent for a while: ask, and give it as long again to answer.
+        ping_sent_ = true;
+        send_raw("PING :" + std::string(kServer) + "\r\n");
+        input_at_ = now;
+    }
+    arm_deadline();
+}
+
+// ---- registration ------------------------------------------------------------------
+
+void IrcSession::on_cap(const Message& m) {
+    const std::string sub = upper(m.params[0]);
+    auto advertised = [&](std::string_view name) {
+        if (name == "sasl" && accounts_ == nullptr) return false;
+        if (name == "draft/chathistory" && history_ == nullptr) return false;
+        return true;
+    };
+    if (sub == "LS") {
+        if (!registered_) cap_negotiating_ = true;
+        if (m.params.size() > 1) {
+            cap_version_ = static_cast<std::uint32_t>(std::atoi(m.params[1].c_str()));
+        }
+        std::string list;
+        for (const auto& cap : kCaps) {
+            if (!advertised(cap.name)) continue;
+            if (!list.empty()) list += ' ';
+            list += cap.name;
+            if (cap.name == "sasl" && cap_version_ >= 302) list += "=PLAIN";
+        }
+        return send({{}, std::string(kServer), "CAP", {me(), "LS", list}});
+    }
+    if (sub == "LIST") {
+        std::string list;
+        for (const auto& cap : kCaps) {
+            if (!has(cap.bit)) continue;
+            if (!list.empty()) list += ' ';
+            list += cap.name;
+        }
+        return send({{}, std::string(kServer), "CAP", {me(), "LIST", list}});
+    }
+    if (sub == "REQ") {
+        if (!registered_) cap_negotiating_ = true;
+        const std::string requested = m.params.size() > 1 ? m.params[1] : std::string();
+        std::uint32_t add = 0;
+        std::uint32_t remove = 0;
+        bool ok = true;
+        std::string_view rest = requested;
+        while (!rest.empty()) {
+            const auto space = rest.find(' ');
+            std::string_view word = rest.substr(0, space);
+            rest.remove_prefix(space == std::string_view::npos ? rest.size() : space + 1);
+            if (word.empty()) continue;
+            const bool disable = word.front() == '-';
+            if (disable) word.remove_prefix(1);
+            const auto cap = std::find_if(kCaps.begin(), kCaps.end(),
+                                          [&](const CapInfo& c) { return c.name == word; });
+            if (cap == kCaps.end() || !advertised(cap->name)) {
+                ok = false;
+                break;
+            }
+            (disable ? remove : add) |= cap->bit;
+        }
+        if (!ok) return send({{}, std::string(kServer), "CAP", {me(), "NAK", requested}});
+        caps_ = (caps_ | add) & ~remove;
+        return send({{}, std::string(kServer), "CAP", {me(), "ACK", requested}});
+    }
+    if (sub == "END") {
+        if (registered_) return;
+        cap_negotiating_ = false;
+        return try_register();
+    }
+    numeric("410", {m.params[0], "Invalid CAP command"});
+}
+
+void IrcSession::on_pass(const Message& m) {
+    if (registered_) return numeric("462", {"You may not reregister"});
+    pass_ = m.params[0];
+}
+
+void IrcSession::on_nick(const Message& m) {
+    if (m.params.empty() || m.params[0].empty()) {
+        return numeric("431", {"No nickname given"});
+    }
+    const std::string& nick = m.params[0];
+    if (registered_) {
+        if (nick == nick_) return;
+        if (auto problem = names::check_user_name(nick, hub_.limits().max_name_chars)) {
+            return numeric("432", {nick, "Erroneous nickname: " + *problem});
+        }
+        if (!names::same(nick, nick_) && hub_.user_info(nick)) {
+            return numeric("433", {nick, "Nickname is already in use"});
+        }
+        // The hub keeps one name per connection for its whole life (JSON clients could
+        // not follow a rename): say so in the words IRC clients understand.
+        return numeric("447", {"Nick changes are not supported here: reconnect as " + nick});
+    }
+    if (auto error = hub_.check_new_name(nick)) {
+        if (error->code == ErrorCode::BadName) {
+            return numeric("432", {nick, "Erroneous nickname: " + error->text});
+        }
+        return numeric("433", {nick, "Nickname is already in use"});
+    }
+    nick_ = nick;
+    try_register();
+}
+
+void IrcSession::on_user(const Message& m) {
+    if (registered_) return numeric("462", {"You may not reregister"});
+    user_ = m.params[0];
+    realname_ = m.params[3];
+    try_register();
+}
+
+void IrcSession::on_authenticate(const Message& m) {
+    const std::string& arg = m.params[0];
+    if (accounts_ == nullptr) {
+        return numeric("904", {"SASL authentication failed: this server has no accounts"});
+    }
+    if (registered_ || sasl_account_) {
+        return numeric("907", {"You have already authenticated using SASL"});
+    }
+    if (arg == "*") {
+        sasl_plain_waiting_ = false;
+        sasl_buffer_.clear();
+        return numeric("906", {"SASL authentication aborted"});
+    }
+    if (!sasl_plain_waiting_) {
+        if (upper(arg) != "PLAIN") {
+            numeric("908", {"PLAIN", "are available SASL mechanisms"});
+            return numeric("904", {"SASL authentication failed"});
+        }
+        sasl_plain_waiting_ = true;
+        sasl_buffer_.clear();
+        return send_raw("AUTHENTICATE +\r\n");
+    }
+    if (arg != "+") sasl_buffer_ += arg;
+    if (sasl_buffer_.size() > kMaxSaslBytes) {
+        sasl_plain_waiting_ = false;
+        sasl_buffer_.clear();
+        return numeric("905", {"SASL message too long"});
+    }
+    if (arg.size() == 400) return;  // more chunks follow
+    sasl_plain_waiting_ = false;
+    const auto decoded = proto::irc::decode_base64(sasl_buffer_);
+    sasl_buffer_.clear();
+    // authzid \0 authcid \0 password
+    std::string authzid, authcid, password;
+    bool ok = false;
+    if (decoded) {
+        const auto first = decoded->find('\0');
+        const auto second =
+            first == std::string::npos ? std::string::npos : decoded->find('\0', first + 1);
+        if (second != std::string::npos) {
+            authzid = decoded->substr(0, first);
+            authcid = decoded->substr(first + 1, second - first - 1);
+            password = decoded->substr(second + 1);
+            ok = !authcid.empty() && (authzid.empty() || names::same(authzid, authcid));
+        }
+    }
+    if (!ok) return numeric("904", {"SASL authentication failed"});
+    hold_input();
+    accounts_->login(authcid, std::move(password), throttle_address(),
+                     [self = shared_from_this(), authcid](AccountService::LoginResult result) {
+                         if (self->phase_ != Phase::Open) return;
+                         if (result.accepted) {
+                             self->sasl_account_ = authcid;
+                             self->numeric("900", {self->source_of(authcid), authcid,
+                                                   "You are now logged in as " + authcid});
+                             self->numeric("903", {"SASL authentication successful"});
+                         } else {
+                             self->numeric("904", {"SASL authentication failed: " + result.error});
+                         }
+                         self->resume_input();
+                     });
+}
+
+void IrcSession::try_register() {
+    if (registered_ || hello_sent_ || nick_.empty() || user_.empty() || cap_negotiating_ ||
+        phase_ != Phase::Open) {
+        return;
+    }
+    if (accounts_ != nullptr && accounts_->has_server_password()) {
+        const auto verdict = accounts_->check_server_password(pass_, throttle_address());
+        if (!verdict.ok) {
+            numeric("464", {"Password incorrect"});
+            return close_with_error("disconnected", verdict.retry_after.count() > 0
+                                                        ? "Too many wrong passwords; try later"
+                                                        : "Bad server password (PASS)");
+        }
+    }
+    if (sasl_account_) return say_hello(*sasl_account_, true);
+    // Without a server password, PASS is the nick's account password: the simplest way
+    // for clients without SASL (irssi's -w) to log in.
+    if (pass_ && accounts_ != nullptr && !accounts_->has_server_password() &&
+        accounts_->is_registered(nick_)) {
+        hold_input();
+        hello_sent_ = true;
+        accounts_->login(
+            nick_, *pass_, throttle_address(),
+            [self = shared_from_this(), nick = nick_](AccountService::LoginResult result) {
+                if (self->phase_ != Phase::Open) return;
+                self->hello_sent_ = false;
+                if (result.accepted) {
+                    self->say_hello(nick, true);
+                } else {
+                    self->pass_.reset();
+                    self->numeric("464", {"Password incorrect: " + result.error});
+                }
+                self->resume_input();
+            });
+        return;
+    }
+    say_hello(nick_, false);
+}
+
+void IrcSession::say_hello(std::string name, bool authenticated) {
+    authenticated_ = authenticated;
+    current_ = Current{"NICK", name, 0, false};
+    hub_.handle(id_, Hello{std::move(name), authenticated});
+    current_.reset();
+}
+
+void IrcSession::on_welcome(const Welcome& welcome) {
+    registered_ = true;
+    nick_ = welcome.name;
+    const std::string user = user_.empty() ? nick_ : user_;
+    numeric("001", {"Welcome to the hubchat IRC network, " + source_of(nick_)});
+    numeric("002", {"Your host is " + std::string(kServer) + ", running version hubchat-" +
+                    HUBCHAT_VERSION});
+    numeric("003", {"This server speaks IRC and hubchat's own protocol to one hub"});
+    numeric("004", {std::string(kServer), "hubchat-" HUBCHAT_VERSION, "i", "nt"});
+    const auto& limits = hub_.limits();
+    Params tokens = {
+        "AWAYLEN=" + std::to_string(limits.max_away_bytes),
+        "CASEMAPPING=ascii",
+        "CHANLIMIT=#:" + (limits.max_rooms_per_user != 0
+                              ? std::to_string(limits.max_rooms_per_user + 1)
+                              : std::string()),
+        "CHANMODES=,,,nt",
+        "CHANNELLEN=" + std::to_string(limits.max_room_name_chars + 1),
+        "CHANTYPES=#",
+        "ELIST=",
+        "MAXTARGETS=" +
+            (limits.max_recipients != 0 ? std::to_string(limits.max_recipients) : std::string()),
+        "MODES=0",
+        "NETWORK=hubchat",
+        "NICKLEN=" + std::to_string(limits.max_name_chars),
+        "PREFIX=()",
+        "TOPICLEN=" + std::to_string(limits.max_topic_bytes),
+        "UTF8ONLY",
+        "WHOX",
+    };
+    if (history_ != nullptr) {
+        tokens.push_back("CHATHISTORY=" + std::to_string(kMaxHistoryLimit));
+        tokens.push_back("MSGREFTYPES=msgid,timestamp");
+    }
+    const std::string targmax =
+        limits.max_recipients != 0 ? std::to_string(limits.max_recipients) : "";
+    tokens.push_back("TARGMAX=PRIVMSG:" + targmax + ",NOTICE:" + targmax +
+                     ",JOIN:,PART:,NAMES:,WHOIS:1,USERHOST:5,ISON:");
+    std::sort(tokens.begin(), tokens.end());
+    tokens.push_back("are supported by this server");
+    numeric("005", tokens);
+    send_lusers();
+    send_motd();
+    // Everyone is in ALL from the start.
+    send({{}, source_of(nick_), "JOIN", {std::string(kAllChannel)}});
+    send_topic(std::string(kAllChannel), false);
+    send_names(std::string(kAllChannel));
+    arm_deadline();
+}
+
+void IrcSession::send_lusers() {
+    const std::size_t users = hub_.user_count();
+    const std::size_t unknown = hub_.connection_count() - users;
+    const std::size_t channels = hub_.room_list().size();
+    numeric("251", {"There are " + std::to_string(users) + " users and 0 invisible on 1 servers"});
+    numeric("252", {"0", "operator(s) online"});
+    if (unknown > 0) numeric("253", {std::to_string(unknown), "unknown connection(s)"});
+    numeric("254", {std::to_string(channels), "channels formed"});
+    numeric("255", {"I have " + std::to_string(users) + " clients and 0 servers"});
+    numeric("265", {std::to_string(users), std::to_string(users),
+                    "Current local users " + std::to_string(users)});
+    numeric("266", {std::to_string(users), std::to_string(users),
+                    "Current global users " + std::to_string(users)});
+}
+
+void IrcSession::send_motd() {
+    numeric("375", {"- " + std::string(kServer) + " Message of the day -"});
+    numeric("372", {"- IRC and hubchat users share this hub: nicks are hubchat names,"});
+    numeric("372", {"- channels are rooms, and #ALL reaches everyone."});
+    numeric("376", {"End of /MOTD command."});
+}
+
+// ---- commands ------------------------------------------------------------------------
+
+void IrcSession::on_message(const Message& m, bool notice) {
+    const std::string command = notice ? "NOTICE" : "PRIVMSG";
+    if (m.params.empty() || m.params[0].empty()) {
+        if (!notice) numeric("411", {"No recipient given (" + command + ")"});
+        return;
+    }
+    if (m.params.size() < 2 || m.params[1].empty()) {
+        if (!notice) numeric("412", {"No text to send"});
+        return;
+    }
+    SendMessage send_cmd;
+    send_cmd.notice = notice;
+    for (auto& target : split_commas(m.params[0])) {
+        // "nick!user@host" and "@#chan" (STATUSMSG) forms: the part that names the target.
+        if (const auto bang = target.find('!'); bang != std::string::npos) target.resize(bang);
+        send_cmd.targets.push_back(hub_target(target));
+        if (!notice && !names::is_room(target)) {
+            if (auto info = hub_.user_info(target); info && !info->away.empty()) {
+                numeric("301", {info->name, info->away});
+            }
+        }
+    }
+    send_cmd.text = m.params[1];
+    const std::uint64_t ref = next_ref_++;
+    send_cmd.ref = std::to_string(ref);
+    if (has(kEchoMessage)) {
+        sent_.push_back(Sent{ref, command, m.params[0], m.params[1]});
+        if (sent_.size() > kMaxSent) sent_.pop_front();
+    }
+    current_ = Current{command, m.params[0], 0, false};
+    hub_.handle(id_, std::move(send_cmd));
+}
+
+void IrcSession::on_join(const Message& m) {
+    if (m.params[0] == "0") {  // leave every channel (ALL cannot be left)
+        for (const auto& room : hub_.rooms_of(id_)) {
+            current_ = Current{"PART", room, 0, false};
+            hub_.handle(id_, LeaveRoom{room, {}});
+            if (current_->retry_after_ms > 0) return;
+        }
+        return;
+    }
+    for (const auto& channel : split_commas(m.params[0])) {
+        if (names::same(channel, kAllChannel)) continue;  // already in it, always
+        if (!names::is_room(channel)) {
+            numeric("403", {channel, "No such channel"});
+            continue;
+        }
+        if (hub_.in_room(id_, channel)) continue;
+        current_ = Current{"JOIN", channel, 0, false};
+        hub_.handle(id_, JoinRoom{channel, {}});
+        if (current_->retry_after_ms > 0) return;  // the whole line runs again
+    }
+}
+
+void IrcSession::on_part(const Message& m) {
+    for (const auto& channel : split_commas(m.params[0])) {
+        if (names::same(channel, kAllChannel)) {
+            numeric("442", {channel, "Nobody can leave #ALL: it is everyone"});
+            continue;
+        }
+        if (!hub_.room_state(channel)) {
+            numeric("403", {channel, "No such channel"});
+            continue;
+        }
+        if (!hub_.in_room(id_, channel)) {
+            numeric("442", {channel, "You're not on that channel"});
+            continue;
+        }
+        current_ = Current{"PART", channel, 0, false};
+        hub_.handle(id_, LeaveRoom{channel, {}});
+        if (current_->retry_after_ms > 0) return;
+    }
+}
+
+void IrcSession::send_names(const std::string& channel) {
+    const auto state = hub_.room_state(hub_target(channel));
+    const std::string shown = state ? channel_name(state->name) : channel;
+    if (state) {
+        // As many names per line as fit in 512 bytes.
+        const std::size_t fixed = 1 + kServer.size() + 5 + me().size() + 3 + shown.size() + 2 + 2;
+        std::string line;
+        for (const auto& member : state->members) {
+            if (!line.empty() && fixed + line.size() + 1 + member.size() > 512) {
+                numeric("353", {"=", shown, line});
+                line.clear();
+            }
+            if (!line.empty()) line += ' ';
+            line += member;
+        }
+        if (!line.empty()) numeric("353", {"=", shown, line});
+    }
+    numeric("366", {shown, "End of /NAMES list"});
+}
+
+void IrcSession::on_names(const Message& m) {
+    if (m.params.empty()) return numeric("366", {"*", "End of /NAMES list"});
+    for (const auto& channel : split_commas(m.params[0])) send_names(channel);
+}
+
+void IrcSession::send_topic(const std::string& channel, bool reply_when_none) {
+    const auto state = hub_.room_state(hub_target(channel));
+    if (!state) return numeric("403", {channel, "No such channel"});
+    const std::string shown = channel_name(state->name);
+    if (state->topic.empty()) {
+        if (reply_when_none) numeric("331", {shown, "No topic is set"});
+        return;
+    }
+    numeric("332", {shown, state->topic});
+    numeric("333", {shown, state->topic_setter, std::to_string(state->topic_ts / 1000)});
+}
+
+void IrcSession::on_topic(const Message& m) {
+    const std::string& channel = m.params[0];
+    if (m.params.size() < 2) return send_topic(channel, true);
+    const auto state = hub_.room_state(hub_target(channel));
+    if (!state) return numeric("403", {channel, "No such channel"});
+    if (!names::is_all(state->name) && !hub_.in_room(id_, state->name)) {
+        return numeric("442", {channel, "You're not on that channel"});
+    }
+    std::string text = m.params[1];
+    if (text.size() > hub_.limits().max_topic_bytes) {
+        auto chunks = utf8_chunks(text, hub_.limits().max_topic_bytes);
+        text = std::string(chunks.front());
+    }
+    current_ = Current{"TOPIC", channel, 0, false};
+    hub_.handle(id_, SetTopic{state->name, std::move(text), {}});
+}
+
+void IrcSession::on_away(const Message& m) {
+    std::string text = m.params.empty() ? std::string() : m.params[0];
+    current_ = Current{"AWAY", {}, 0, false};
+    const bool away = !text.empty();
+    hub_.handle(id_, SetAway{std::move(text), {}});
+    if (current_->refused || current_->retry_after_ms > 0) return;
+    if (away) {
+        numeric("306", {"You have been marked as being away"});
+    } else {
+        numeric("305", {"You are no longer marked as being away"});
+    }
+}
+
+void IrcSession::on_who(const Message& m) {
+    const std::string mask = m.params.empty() ? std::string("*") : m.params[0];
+    // WHOX: "%fields[,token]".
+    std::string fields;
+    std::string token;
+    if (m.params.size() > 1 && !m.params[1].empty() && m.params[1].front() == '%') {
+        fields = m.params[1].substr(1);
+        if (const auto comma = fields.find(','); comma != std::string::npos) {
+            token = fields.substr(comma + 1);
+            fields.resize(comma);
+        }
+    }
+    auto reply = [&](const std::string& channel, const std::string& nick) {
+        const auto info = hub_.user_info(nick);
+        if (!info) return;
+        const std::string flags = info->away.empty() ? "H" : "G";
+        if (fields.empty()) {
+            return numeric("352", {channel, info->name, std::string(kHost), std::string(kServer),
+                                   info->name, flags, "0 " + info->name});
+        }
+        Params out;
+        // WHOX fields in the order the spec fixes, whatever order they were asked in.
+        for (char f : std::string_view("tcuihsnfdlaor")) {
+            if (fields.find(f) == std::string::npos) continue;
+            switch (f) {
+                case 't':
+                    out.push_back(token.empty() ? "0" : token);
+                    break;
+                case 'c':
+                    out.push_back(channel);
+                    break;
+                case 'u':
+                    out.push_back(info->name);
+                    break;
+                case 'i':
+                    out.push_back("255.255.255.255");
+                    break;
+                case 'h':
+                    out.push_back(std::string(kHost));
+                    break;
+                case 's':
+                    out.push_back(std::string(kServer));
+                    break;
+                case 'n':
+                    out.push_back(info->name);
+                    break;
+                case 'f':
+                    out.push_back(flags);
+                    break;
+                case 'd':
+                    out.push_back("0");
+                    break;
+                case 'l':
+                    out.push_back("0");
+                    break;
+                case 'a':
+                    out.push_back(info->authenticated ? info->name : "0");
+                    break;
+                case 'o':
+                    out.push_back("n/a");
+                    break;
+                case 'r':
+                    out.push_back(info->name);
+                    break;
+            }
+        }
+        numeric("354", std::move(out));
+    };
+    if (names::is_room(mask)) {
+        if (const auto state = hub_.room_state(hub_target(mask))) {
+            const std::string shown = channel_name(state->name);
+            for (const auto& member : state->members) reply(shown, member);
+        }
+    } else if (mask != "*" && mask != "0") {
+        const auto info = hub_.user_info(mask);
+        if (info) {
+            reply(info->rooms.empty() ? std::string(kAllChannel) : info->rooms.front(), info->name);
+        }
+    }
+    numeric("315", {mask, "End of WHO list"});
+}
+
+void IrcSession::on_whois(const Message& m) {
+    // "WHOIS server nick" and "WHOIS nick": the nick is last.
+    const std::string& nick = m.params.size() > 1 ? m.params[1] : m.params[0];
+    const auto info = hub_.user_info(split_commas(nick).empty() ? nick : split_commas(nick)[0]);
+    if (!info) {
+        numeric("401", {nick, "No such nick/channel"});
+        return numeric("318", {nick, "End of /WHOIS list"});
+    }
+    numeric("311", {info->name, info->name, std::string(kHost), "*", info->name});
+    std::string channels(kAllChannel);
+    for (const auto& room : info->rooms) channels += " " + room;
+    numeric("319", {info->name, channels});
+    numeric("312", {info->name, std::string(kServer), "hubchat: IRC and hubchat on one hub"});
+    if (info->authenticated) numeric("330", {info->name, info->name, "is logged in as"});
+    if (!info->away.empty()) numeric("301", {info->name, info->away});
+    numeric("318", {info->name, "End of /WHOIS list"});
+}
+
+void IrcSession::on_list(const Message& m) {
+    std::vector<std::string> wanted;
+    if (!m.params.empty() && !m.params[0].empty() && names::is_room(m.params[0])) {
+        wanted = split_commas(m.params[0]);
+    }
+    numeric("321", {"Channel", "Users  Name"});
+    for (const auto& room : hub_.room_list()) {
+        const std::string shown = channel_name(room.name);
+        if (!wanted.empty() && std::none_of(wanted.begin(), wanted.end(),
+                                            [&](const auto& w) { return names::same(w, shown); })) {
+            continue;
+        }
+        const auto state = hub_.room_state(room.name);
+        numeric("322", {shown, std::to_string(room.members), state ? state->topic : ""});
+    }
+    numeric("323", {"End of /LIST"});
+}
+
+void IrcSession::on_mode(const Message& m) {
+    const std::string& target = m.params[0];
+    if (names::is_room(target)) {
+        const auto state = hub_.room_state(hub_target(target));
+        if (!state) return numeric("403", {target, "No such channel"});
+        const std::string shown = channel_name(state->name);
+        if (m.params.size() < 2) {
+            numeric("324", {shown, "+nt"});
+            return numeric("329", {shown, std::to_string(state->created_ts / 1000)});
+        }
+        const std::string& modes = m.params[1];
+        // Lists (bans, exceptions, invite exceptions) are always empty here.
+        if (modes == "b" || modes == "+b")
+            return numeric("368", {shown, "End of channel ban list"});
+        if (modes == "e" || modes == "+e") {
+            return numeric("349", {shown, "End of channel exception list"});
+        }
+        if (modes == "I" || modes == "+I") {
+            return numeric("347", {shown, "End of channel invite list"});
+        }
+        for (char c : modes) {
+            if (c == '+' || c == '-') continue;
+            return numeric("472", {std::string(1, c), "is not a mode this server supports"});
+        }
+        return;
+    }
+    if (!names::same(target, nick_)) {
+        if (!hub_.user_info(target)) return numeric("401", {target, "No such nick/channel"});
+        return numeric("502", {"Can't change mode for other users"});
+    }
+    if (m.params.size() < 2) return numeric("221", {"+"});
+    for (char c : m.params[1]) {
+        if (c == '+' || c == '-' || c == 'i') continue;  // +i: everyone is, in effect
+        return numeric("501", {"Unknown MODE flag"});
+    }
+}
+
+void IrcSession::on_userhost(const Message& m) {
+    std::string reply;
+    for (std::size_t i = 0; i < m.params.size() && i < 5; ++i) {
+        const auto info = hub_.user_info(m.params[i]);
+        if (!info) continue;
+        if (!reply.empty()) reply += ' ';
+        reply += info->name + "=" + (info->away.empty() ? "+" : "-") + info->name + "@" +
+                 std::string(kHost);
+    }
+    numeric("302", {reply});
+}
+
+void IrcSession::on_ison(const Message& m) {
+    std::string reply;
+    for (const auto& param : m.params) {
+        std::string_view rest = param;
+        while (!rest.empty()) {
+            const auto space = rest.find(' ');
+            const auto nick = rest.substr(0, space);
+            rest.remove_prefix(space == std::string_view::npos ? rest.size() : space + 1);
+            if (nick.empty()) continue;
+            if (const auto info = hub_.user_info(nick)) {
+                if (!reply.empty()) reply += ' ';
+                reply += info->name;
+            }
+        }
+    }
+    numeric("303", {reply});
+}
+
+void IrcSession::on_ping(const Message& m) {
+    if (m.params.empty() || m.params[0].empty()) return numeric("409", {"No origin specified"});
+    send({{}, std::string(kServer), "PONG", {std::string(kServer), m.params[0]}});
+}
+
+void IrcSession::on_quit(const Message& m) {
+    std::string reason = m.params.empty() ? std::string("Client Quit") : "Quit: " + m.params[0];
+    close_with_error(
+        "quit", "Closing Link: " + std::string(nick_.empty() ? "*" : nick_) + " (" + reason + ")");
+}
+
+// ---- chat history ----------------------------------------------------------------------
+
+struct IrcSession::HistoryQuery {
+    std::string subcommand;
+    std::string target;  // as the client wrote it
+    std::string room;    // hub room ("ALL", "#dev"), or empty for a conversation
+    std::string with;    // the other nick, for a conversation
+    // References: a message id or a time; the first bound and (BETWEEN) the second.
+    struct Bound {
+        bool any = false;  // '*'
+        std::optional<MessageId> id;
+        std::optional<TimestampMs> ts;
+    };
+    Bound first;
+    Bound second;
+    std::size_t limit = 0;
+    std::vector<store::HistoryMessage> found;  // newest first, as fetched
+    std::size_t pages = 0;
+    bool exhausted = false;
+};
+
+namespace {
+
+// -1: `m` is before the bound, 0: at it, 1: after it.
+int compare_to(const store::HistoryMessage& m, const std::optional<MessageId>& id,
+               const std::optional<TimestampMs>& ts) {
+    if (id) {
+        const auto mid = static_cast<MessageId>(m.id);
+        return mid < *id ? -1 : (mid == *id ? 0 : 1);
+    }
+    if (ts) return m.ts_ms < *ts ? -1 : (m.ts_ms == *ts ? 0 : 1);
+    return 1;
+}
+
+}  // namespace
+
+void IrcSession::on_chathistory(const Message& m) {
+    const std::string sub = upper(m.params[0]);
+    if (history_ == nullptr) {
+        return fail("CHATHISTORY", "MESSAGE_ERROR", {sub}, "This server keeps no history");
+    }
+    if (sub == "TARGETS") {
+        return fail("CHATHISTORY", "INVALID_PARAMS", {sub}, "TARGETS is not supported");
+    }
+    const bool between = sub == "BETWEEN";
+    if (sub != "LATEST" && sub != "BEFORE" && sub != "AFTER" && sub != "AROUND" && !between) {
+        return fail("CHATHISTORY", "INVALID_PARAMS", {sub}, "Unknown subcommand");
+    }
+    if (m.params.size() < (between ? 5u : 4u)) {
+        return numeric("461", {"CHATHISTORY", "Not enough parameters"});
+    }
+    auto query = std::make_shared<HistoryQuery>();
+    query->subcommand = sub;
+    query->target = m.params[1];
+    auto parse_bound = [&](const std::string& text, HistoryQuery::Bound& bound) {
+        if (text == "*") {
+            bound.any = true;
+            return true;
+        }
+        const auto eq = text.find('=');
+        if (eq == std::string::npos) return false;
+        const std::string kind = text.substr(0, eq);
+        const std::string value = text.substr(eq + 1);
+        if (kind == "msgid") {
+            if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos ||
+                value.size() > 18) {
+                return false;
+            }
+            bound.id = static_cast<MessageId>(std::stoull(value));
+            return true;
+        }
+        if (kind == "timestamp") {
+            bound.ts = parse_iso_time(value);
+            return bound.ts.has_value();
+        }
+        return false;
+    };
+    if (!parse_bound(m.params[2], query->first) || (query->first.any && sub != "LATEST") ||
+        (between && (!parse_bound(m.params[3], query->second) || query->second.any))) {
+        return fail("CHATHISTORY", "INVALID_PARAMS", {sub, m.params[2]},
+                    "Bad message reference: use msgid=, timestamp= or * (LATEST)");
+    }
+    const std::string& limit_text = m.params[between ? 4 : 3];
+    if (limit_text.empty() || limit_text.find_first_not_of("0123456789") != std::string::npos ||
+        limit_text.size() > 6) {
+        return fail("CHATHISTORY", "INVALID_PARAMS", {sub, limit_text}, "Bad limit");
+    }
+    query->limit = std::min<std::size_t>(std::stoul(limit_text), kMaxHistoryLimit);
+    const std::string target = hub_target(query->target);
+    if (names::is_all(target)) {
+        query->room = std::string(names::kAllRoom);
+    } else if (names::is_room(target)) {
+        if (!hub_.in_room(id_, target)) {
+            return fail("CHATHISTORY", "INVALID_TARGET", {sub, query->target},
+                        "You are not in " + query->target + "; join it to read its history");
+        }
+        query->room = target;
+    } else {
+        if (!authenticated_) {
+            return fail("CHATHISTORY", "INVALID_TARGET", {sub, query->target},
+                        "Only a logged-in user (SASL) can read direct messages");
+        }
+        if (names::check_user_name(target)) {
+            return fail("CHATHISTORY", "INVALID_TARGET", {sub, query->target}, "No such nick");
+        }
+        query->with = target;
+    }
+    if (query->limit == 0) return finish_history(query);
+    run_history(std::move(query));
+}
+
+void IrcSession::run_history(std::shared_ptr<HistoryQuery> query) {
+    // Pages are read newest first, down from the latest (or from a msgid bound), until
+    // the oldest page fetched reaches below what the query needs: the store answers
+    // "before an id" only, so AFTER, AROUND and timestamps search backwards, at most
+    // kMaxHistoryPages pages.
+    std::int64_t before = store::HistoryStore::kLatest;
+    if (!query->found.empty()) {
+        before = query->found.back().id;
+    } else if (query->subcommand == "BEFORE" && query->first.id) {
+        before = static_cast<std::int64_t>(*query->first.id);
+    }
+    auto answered = [self = shared_from_this(), query](HistoryLog::Answer answer) {
+        if (self->phase_ != Phase::Open) return;
+        if (!answer.error.empty()) {
+            return self->fail("CHATHISTORY", "MESSAGE_ERROR", {query->subcommand, query->target},
+                              "History could not be read: " + answer.error);
+        }
+        ++query->pages;
+        if (answer.messages.size() < kHistoryPage) query->exhausted = true;
+        // Pages come oldest first: keep newest first.
+        for (auto it = answer.messages.rbegin(); it != answer.messages.rend(); ++it) {
+            query->found.push_back(std::move(*it));
+        }
+        // Enough when the oldest fetched is older than every bound the query has, and (for
+        // LATEST * and BEFORE) when there are `limit` messages.
+        bool enough = query->exhausted || query->pages >= kMaxHistoryPages;
+        if (!enough && !query->found.empty()) {
+            const auto& oldest = query->found.back();
+            const auto& q = *query;
+            const std::string& sub = q.subcommand;
+            auto below = [&](const HistoryQuery::Bound& b) {
+                return b.any || compare_to(oldest, b.id, b.ts) < 0;
+            };
+            std::size_t before_count = 0;
+            for (const auto& msg : q.found) {
+                if (compare_to(msg, q.first.id, q.first.ts) < 0) ++before_count;
+            }
+            if (sub == "LATEST") {
+                enough = q.first.any ? q.found.size() >= q.limit
+                                     : below(q.first) || q.found.size() >= q.limit;
+            } else if (sub == "BEFORE") {
+                enough = before_count >= q.limit;
+            } else if (sub == "AFTER") {
+                enough = below(q.first);
+            } else if (sub == "AROUND") {
+                enough = before_count >= q.limit / 2 + 1;
+            } else {  // BETWEEN
+                enough = below(q.first) && below(q.second);
+            }
+        }
+        if (enough) return self->finish_history(query);
+        self->run_history(query);
+    };
+    if (!query->room.empty()) {
+        return history_->room_before(query->room, before, kHistoryPage, std::move(answered));
+    }
+    history_->conversation(nick_, query->with, before, kHistoryPage, std::move(answered));
+}
+
+void IrcSession::finish_history(const std::shared_ptr<HistoryQuery>& query) {
+    auto& q = *query;
+    std::vector<store::HistoryMessage> all(q.found.rbegin(), q.found.rend());  // oldest first
+    std::vector<const store::HistoryMessage*> chosen;
+    auto cmp = [](const store::HistoryMessage& m, const HistoryQuery::Bound& b) {
+        return compare_to(m, b.id, b.ts);
+    };
+    if (q.subcommand == "LATEST") {
+        for (const auto& msg : all) {
+            if (q.first.any || cmp(msg, q.first) > 0) chosen.push_back(&msg);
+        }
+        if (chosen.size() > q.limit) chosen.erase(chosen.begin(), chosen.end() - q.limit);
+    } else if (q.subcommand == "BEFORE") {
+        for (const auto& msg : all) {
+            if (cmp(msg, q.first) < 0) chosen.push_back(&msg);
+        }
+        if (chosen.size() > q.limit) chosen.erase(chosen.begin(), chosen.end() - q.limit);
+    } else if (q.subcommand == "AFTER") {
+        for (const auto& msg : all) {
+            if (cmp(msg, q.first) > 0 && chosen.size() < q.limit) chosen.push_back(&msg);
+        }
+    } else if (q.subcommand == "AROUND") {
+        std::vector<const store::HistoryMessage*> before;
+        std::vector<const store::HistoryMessage*> after;
+        for (const auto& msg : all) (cmp(msg, q.first) < 0 ? before : after).push_back(&msg);
+        const std::size_t want_before = std::min(before.size(), q.limit / 2);
+        chosen.assign(before.end() - static_cast<std::ptrdiff_t>(want_before), before.end());
+        for (const auto* msg : after) {
+            if (chosen.size() >= q.limit) break;
+            chosen.push_back(msg);
+        }
+    } else {  // BETWEEN, exclusive of both bounds, from the first towards the second
+        const bool ascending = [&] {
+            if (q.first.id && q.second.id) return *q.first.id < *q.second.id;
+            if (q.first.ts && q.second.ts) return *q.first.ts < *q.second.ts;
+            return true;
+        }();
+        const auto& low = ascending ? q.first : q.second;
+        const auto& high = ascending ? q.second : q.first;
+        for (const auto& msg : all) {
+            if (cmp(msg, low) > 0 && cmp(msg, high) < 0) chosen.push_back(&msg);
+        }
+        if (chosen.size() > q.limit) {
+            if (ascending) {
+                chosen.resize(q.limit);
+            } else {
+                chosen.erase(chosen.begin(), chosen.end() - q.limit);
+            }
+        }
+    }
+    std::string batch;
+    if (has(kBatch)) {
+        batch = std::to_string(next_batch_++);
+        send({{}, std::string(kServer), "BATCH", {"+" + batch, "chathistory", q.target}});
+    }
+    for (const auto* msg : chosen) {
+        auto tags = chat_tags(static_cast<MessageId>(msg->id), msg->ts_ms, {});
+        if (!batch.empty()) tags.insert(tags.begin(), Tag{"batch", batch});
+        // A conversation's lines are addressed as they were: to the other, or to me.
+        std::string target = q.target;
+        if (q.room.empty()) target = names::same(msg->sender, nick_) ? q.target : nick_;
+        send_chat_lines(tags, source_of(msg->sender), "PRIVMSG", target, msg->text);
+    }
+    if (!batch.empty()) send({{}, std::string(kServer), "BATCH", {"-" + batch}});
+}
+
+// ---- events from the hub -------------------------------------------------------------
+
+void IrcSession::deliver(const Event& event) {
+    if (phase_ != Phase::Open) return;
+    std::visit(
+        [&](const auto& e) {
+            using T = std::decay_t<decltype(e)>;
+            if constexpr (std::is_same_v<T, Welcome>) {
+                on_welcome(e);
+            } else if constexpr (std::is_same_v<T, ChatPtr>) {
+                on_chat(*e);
+            } else if constexpr (std::is_same_v<T, PresencePtr>) {
+                on_presence(*e);
+            } else if constexpr (std::is_same_v<T, Ack>) {
+                // echo-message for what the hub did not send back to us (direct messages).
+                std::uint64_t ref = 0;
+                try {
+                    ref = e.ref.empty() ? 0 : std::stoull(e.ref);
+                } catch (const std::exception&) {
+                    ref = 0;
+                }
+                while (!sent_.empty() && sent_.front().ref < ref) sent_.pop_front();
+                if (!sent_.empty() && sent_.front().ref == ref) {
+                    const Sent sent = std::move(sent_.front());
+                    sent_.pop_front();
+                    if (has(kEchoMessage) && last_echoed_ != e.id) {
+                        send_chat_lines(chat_tags(e.id, e.ts, authenticated_ ? nick_ : ""),
+                                        source_of(nick_), sent.command, sent.target, sent.text);
+                    }
+                }
+            } else if constexpr (std::is_same_v<T, Error>) {
+                on_error(e);
+            } else if constexpr (std::is_same_v<T, TopicPtr>) {
+                send({{}, source_of(e->setter), "TOPIC", {channel_name(e->room), e->text}});
+            } else if constexpr (std::is_same_v<T, AwayChange>) {
+                if (!has(kAwayNotify)) return;
+                Params params;
+                if (!e.text.empty()) params.push_back(e.text);
+                send({{}, source_of(e.user), "AWAY", std::move(params)});
+            } else if constexpr (std::is_same_v<T, ShutdownNotice>) {
+                close_with_error("disconnected", "Closing Link: " + e.text);
+            }
+            // UserList, RoomList, MemberList, Pong, Registered: this adapter asks the hub
+            // directly and never sends the commands they answer.
+        },
+        event);
+}
+
+void IrcSession::on_error(const Error& error) {
+    if (error.code == ErrorCode::RateLimited || error.code == ErrorCode::Busy) {
+        if (current_) {
+            current_->retry_after_ms = std::max<std::uint32_t>(error.retry_after_ms, 1);
+            return;
+        }
+    }
+    const bool notice = current_ && current_->command == "NOTICE";
+    if (current_) current_->refused = true;
+    const std::string command = current_ ? current_->command : std::string();
+    if (command == "NICK") {  // the hello at registration
+        const std::string nick = current_->target;
+        switch (error.code) {
+            case ErrorCode::BadName:
+                return numeric("432", {nick, "Erroneous nickname: " + error.text});
+            case ErrorCode::NameTaken:
+                return numeric("433", {nick, "Nickname is already in use"});
+            case ErrorCode::NameRegistered:
+                return numeric("433", {nick,
+                                       "Nickname is registered: log in with SASL (or PASS) "
+                                       "or choose another"});
+            case ErrorCode::AccountRequired:
+                return close_with_error("disconnected", error.text);
+            default:
+                return numeric("400", {"NICK", error.text});
+        }
+    }
+    if (notice) return;  // NOTICE never gets an error back (RFC 2812 3.3.2)
+    switch (error.code) {
+        case ErrorCode::UnknownRecipient:
+            for (const auto& name : error.names) {
+                if (names::is_room(name)) {
+                    numeric(command == "PRIVMSG" ? "401" : "403",
+                            {channel_name(name),
+                             command == "PRIVMSG" ? "No such nick/channel" : "No such channel"});
+                } else {
+                    numeric("401", {name, "No such nick/channel"});
+                }
+            }
+            return;
+        case ErrorCode::NotInRoom:
+            for (const auto& name : error.names) {
+                if (command == "PRIVMSG") {
+                    numeric("404", {channel_name(name), "Cannot send to channel (join it first)"});
+                } else {
+                    numeric("442", {channel_name(name), "You're not on that channel"});
+                }
+            }
+            return;
+        case ErrorCode::EmptyMessage:
+            return numeric("412", {"No text to send"});
+        case ErrorCode::TooManyRecipients:
+            return numeric("407", {current_ ? current_->target : "*", error.text});
+        case ErrorCode::TooManyRooms:
+            return numeric("405", {current_ ? current_->target : "*", error.text});
+        case ErrorCode::BadName:
+            if (command == "JOIN") return numeric("479", {current_->target, error.text});
+            break;
+        case ErrorCode::BadRequest:
+            if (command == "JOIN") return;  // already in it: nothing to do
+            break;
+        default:
+            break;
+    }
+    send({{}, std::string(kServer), "NOTICE", {me(), error.text}});
+}
+
+std::vector<Tag> IrcSession::chat_tags(MessageId id, TimestampMs ts,
+                                       const std::string& account) const {
+    std::vector<Tag> tags;
+    if (has(kServerTime)) tags.push_back({"time", iso_time(ts)});
+    if (has(kMessageTags) && id != 0) tags.push_back({"msgid", std::to_string(id)});
+    if (has(kAccountTag) && !account.empty()) tags.push_back({"account", account});
+    return tags;
+}
+
+void IrcSession::send_chat_lines(const std::vector<Tag>& tags, const std::string& source,
+                                 std::string_view command, const std::string& target,
+                                 std::string_view text) {
+    // ":source COMMAND target :" + text + CRLF within 512 bytes.
+    const std::size_t overhead = 1 + source.size() + 1 + command.size() + 1 + target.size() + 2 + 2;
+    const std::size_t room = overhead < 512 ? 512 - overhead : 64;
+    while (!text.empty()) {
+        const auto newline = text.find('\n');
+        std::string_view line = text.substr(0, newline);
+        text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        for (const auto chunk : utf8_chunks(line, room)) {
+            send({tags, source, std::string(command), {target, std::string(chunk)}});
+        }
+    }
+}
+
+void IrcSession::on_chat(const ChatMessage& chat) {
+    const bool mine = names::same(chat.from, nick_);
+    if (mine) {
+        if (!has(kEchoMessage)) return;
+        last_echoed_ = chat.id;
+    }
+    std::string target;
+    switch (chat.kind) {
+        case DestKind::All:
+            target = std::string(kAllChannel);
+            break;
+        case DestKind::Room:
+            target = chat.dest;
+            break;
+        case DestKind::Direct:
+            target = mine ? chat.dest : nick_;
+            break;
+        case DestKind::Multi: {
+            // Shown as sent to me if it was; else to the first of my channels it went to.
+            const auto parts = split_commas(chat.dest);
+            for (const auto& part : parts) {
+                if (!mine && names::same(part, nick_)) {
+                    target = nick_;
+                    break;
+                }
+            }
+            for (const auto& part : parts) {
+                if (!target.empty()) break;
+                if (names::is_all(part)) {
+                    target = std::string(kAllChannel);
+                } else if (names::is_room(part) && hub_.in_room(id_, part)) {
+                    target = part;
+                }
+            }
+            if (target.empty()) target = mine ? parts.front() : nick_;
+            break;
+        }
+    }
+    send_chat_lines(chat_tags(chat.id, chat.ts, chat.account), source_of(chat.from),
+                    chat.notice ? "NOTICE" : "PRIVMSG", target, chat.text);
+}
+
+void IrcSession::send_join_burst(const std::string& channel) {
+    send({{}, source_of(nick_), "JOIN", {channel}});
+    send_topic(channel, false);
+    send_names(channel);
+}
+
+void IrcSession::on_presence(const Presence& presence) {
+    const bool self = names::same(presence.user, nick_);
+    const std::string channel = channel_name(presence.room);
+    if (presence.kind == PresenceKind::Join) {
+        if (last_quit_ == presence.user) last_quit_.clear();
+        if (self) {
+            if (!names::is_all(presence.room)) send_join_burst(channel);
+            return;
+        }
+        return send({{}, source_of(presence.user), "JOIN", {channel}});
+    }
+    if (presence.reason == "left") {
+        return send({{}, source_of(presence.user), "PART", {channel}});
+    }
+    if (self) return;
+    // A disconnect leaves every room and then ALL: one QUIT says it all.
+    if (last_quit_ == presence.user) return;
+    last_quit_ = presence.user;
+    send({{},
+          source_of(presence.user),
+          "QUIT",
+          {presence.reason == "quit" ? std::string("Quit") : "Connection closed"}});
+}
+
+// ---- output ----------------------------------------------------------------------------
+
+void IrcSession::numeric(std::string_view code, Params params) {
+    params.insert(params.begin(), me());
+    send({{}, std::string(kServer), std::string(code), std::move(params)});
+}
+
+void IrcSession::fail(std::string_view command, std::string_view code, Params context,
+                      std::string text) {
+    Params params{std::string(command), std::string(code)};
+    params.insert(params.end(), context.begin(), context.end());
+    params.push_back(std::move(text));
+    send({{}, std::string(kServer), "FAIL", std::move(params)});
+}
+
+void IrcSession::send(Message message) {
+    send_raw(proto::irc::serialize(message));
+}
+
+void IrcSession::send_raw(std::string line) {
+    enqueue(std::make_shared<const std::string>(std::move(line)));
+}
+
+void IrcSession::enqueue(Frame frame) {
+    if (phase_ != Phase::Open) return;
+    if (outbox_.push(frame)) return schedule_flush();
+    outbox_.drop_queued();
+    if (config_.verbose) spdlog::debug("{} send queue exceeded", label());
+    close_gracefully("disconnected",
+                     std::make_shared<const std::string>("ERROR :SendQ Exceeded\r\n"));
+}
+
+void IrcSession::schedule_flush() {
+    if (flush_scheduled_ || outbox_.writing()) return;
+    flush_scheduled_ = true;
+    flusher_.schedule(shared_from_this());
+}
+
+void IrcSession::flush() {
+    flush_scheduled_ = false;
+    if (phase_ == Phase::Closed || phase_ == Phase::Draining || outbox_.writing()) return;
+    if (outbox_.empty()) {
+        if (phase_ == Phase::Closing) {
+            phase_ = Phase::Draining;
+            transport_.finish(shared_from_this());
+        }
+        return;
+    }
+    const auto frames = outbox_.begin_write(kFramesPerWrite);
+    gather_.clear();
+    for (const auto& frame : frames) {
+        if (config_.verbose) {
+            std::string_view line = *frame;
+            if (line.size() >= 2) line.remove_suffix(2);
+            spdlog::debug("{} -> {}", label(), line);
+        }
+        gather_.emplace_back(frame->data(), frame->size());
+    }
+    transport_.write(gather_, shared_from_this());
+}
+
+void IrcSession::on_written(boost::system::error_code ec) {
+    outbox_.end_write();
+    if (phase_ == Phase::Closed) return;
+    if (ec) return abort("write failed: " + ec.message());
+    if (outbox_.empty()) std::vector<asio::const_buffer>().swap(gather_);
+    if (read_paused_ && outbox_.bytes() <= outbox_.max_bytes() / 4) {
+        read_paused_ = false;
+        wait_readable();
+    }
+    flush();
+}
+
+void IrcSession::on_finished() {
+    finish_close();
+}
+
+// ---- closing ---------------------------------------------------------------------------
+
+void IrcSession::close_for_shutdown() {
+    close_with_error("disconnected", "Closing Link: the server is shutting down");
+}
+
+void IrcSession::close_with_error(std::string_view reason, std::string text) {
+    close_gracefully(reason, std::make_shared<const std::string>(
+                                 proto::irc::serialize({{}, "", "ERROR", {std::move(text)}})));
+}
+
+void IrcSession::close_gracefully(std::string_view reason, Frame last_words) {
+    if (phase_ != Phase::Open) return;
+    phase_ = Phase::Closing;
+    disarm();
+    if (retry_timer_) retry_timer_->cancel();
+    if (config_.verbose) spdlog::debug("{} closing ({})", label(), reason);
+    // Never from inside the hub's delivery loop: it may be iterating over us.
+    asio::post(transport_.executor(), [self = shared_from_this(), why = std::string(reason)] {
+        self->hub_.detach(self->id_, why);
+    });
+    if (last_words) outbox_.push_final(std::move(last_words));
+    close_timer_ = std::make_unique<asio::steady_timer>(transport_.executor());
+    close_timer_->expires_after(config_.close_linger);
+    close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (!ec) self->finish_close();
+    });
+    schedule_flush();
+}
+
+void IrcSession::abort(std::string_view reason) {
+    if (phase_ == Phase::Closed) return;
+    if (config_.verbose) spdlog::debug("{} dropped ({})", label(), reason);
+    if (phase_ == Phase::Open) hub_.detach(id_, "disconnected");
+    finish_close();
+}
+
+void IrcSession::finish_close() {
+    if (phase_ == Phase::Closed) return;
+    phase_ = Phase::Closed;
+    disarm();
+    if (close_timer_) close_timer_->cancel();
+    if (retry_timer_) retry_timer_->cancel();
+    if (config_.verbose) spdlog::debug("{} closed", label());
+    transport_.close();
+}
+
+}  // namespace hubchat::net

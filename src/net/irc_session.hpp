@@ -1,0 +1,214 @@
+// A connection speaking IRC (RFC 1459/2812, the Modern IRC Client Protocol, IRCv3 caps),
+// over plain TCP or TLS: the adapter between IRC lines and the hub. IRC users and hubchat
+// users share the hub: a nick is a hubchat name, a channel a room, and hubchat's ALL the
+// channel #ALL that everyone is in from registration.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/hub.hpp"
+#include "net/connection_tracker.hpp"
+#include "net/deadline_wheel.hpp"
+#include "net/flush_scheduler.hpp"
+#include "net/json_session.hpp"  // SessionContext
+#include "net/outbox.hpp"
+#include "net/transport.hpp"
+#include "proto/irc_line.hpp"
+
+namespace hubchat::store {
+struct HistoryMessage;
+}
+
+namespace hubchat::net {
+
+class IrcSession final : public Peer,
+                         public Closable,
+                         public Flushable,
+                         public StreamUser,
+                         public std::enable_shared_from_this<IrcSession>,
+                         private DeadlineWheel::Entry {
+  public:
+    IrcSession(Transport transport, const SessionContext& context);
+    ~IrcSession() override;
+
+    // Begins with bytes the listener already read while sniffing.
+    void start(std::string_view first_bytes);
+
+    void deliver(const Event& event) override;
+    bool wants_away() const override;
+    void close_for_shutdown() override;
+
+    // Capabilities (IRCv3 CAP), as bits.
+    enum Cap : std::uint32_t {
+        kMessageTags = 1u << 0,
+        kServerTime = 1u << 1,
+        kEchoMessage = 1u << 2,
+        kMultiPrefix = 1u << 3,
+        kAwayNotify = 1u << 4,
+        kAccountTag = 1u << 5,
+        kSasl = 1u << 6,
+        kBatch = 1u << 7,
+        kChatHistory = 1u << 8,
+    };
+
+  private:
+    enum class Phase : std::uint8_t { Open, Closing, Draining, Closed };
+    using Params = std::vector<std::string>;
+    struct CommandSpec;
+    friend struct CommandSpec;
+
+    // ---- input
+    void wait_readable();
+    bool on_bytes(std::string_view bytes) override;
+    void on_read_done(boost::system::error_code ec) override;
+    void consume(std::string_view bytes);
+    void on_line(std::string_view line);
+    void hold_input();
+    void resume_input();
+    void on_deadline() override;
+    void arm_deadline();
+
+    // ---- registration
+    void on_cap(const proto::irc::Message& m);
+    void on_nick(const proto::irc::Message& m);
+    void on_user(const proto::irc::Message& m);
+    void on_pass(const proto::irc::Message& m);
+    void on_authenticate(const proto::irc::Message& m);
+    void try_register();
+    void say_hello(std::string name, bool authenticated);
+    void on_welcome(const Welcome& welcome);
+    void send_lusers();
+    void send_motd();
+
+    // ---- commands after registration
+    void on_message(const proto::irc::Message& m, bool notice);
+    void on_join(const proto::irc::Message& m);
+    void on_part(const proto::irc::Message& m);
+    void on_names(const proto::irc::Message& m);
+    void on_who(const proto::irc::Message& m);
+    void on_whois(const proto::irc::Message& m);
+    void on_list(const proto::irc::Message& m);
+    void on_topic(const proto::irc::Message& m);
+    void on_away(const proto::irc::Message& m);
+    void on_mode(const proto::irc::Message& m);
+    void on_userhost(const proto::irc::Message& m);
+    void on_ison(const proto::irc::Message& m);
+    void on_quit(const proto::irc::Message& m);
+    void on_ping(const proto::irc::Message& m);
+    void on_chathistory(const proto::irc::Message& m);
+
+    // ---- output
+    void on_error(const Error& error);
+    void on_chat(const ChatMessage& chat);
+    void on_presence(const Presence& presence);
+    void send_chat_lines(const std::vector<proto::irc::Tag>& tags, const std::string& source,
+                         std::string_view command, const std::string& target,
+                         std::string_view text);
+    std::vector<proto::irc::Tag> chat_tags(MessageId id, TimestampMs ts,
+                                           const std::string& account) const;
+    void send_join_burst(const std::string& channel);
+    void send_names(const std::string& channel);
+    void send_topic(const std::string& channel, bool reply_when_none);
+    void numeric(std::string_view code, Params params);
+    void send(proto::irc::Message message);
+    void send_raw(std::string line);
+    void fail(std::string_view command, std::string_view code, Params context, std::string text);
+    void enqueue(Frame frame);
+    void schedule_flush();
+    void flush() override;
+    void on_written(boost::system::error_code ec) override;
+    void on_finished() override;
+
+    // ---- history
+    struct HistoryQuery;
+    void run_history(std::shared_ptr<HistoryQuery> query);
+    void finish_history(const std::shared_ptr<HistoryQuery>& query);
+
+    // ---- closing
+    void close_with_error(std::string_view reason, std::string text);
+    void close_gracefully(std::string_view reason, Frame last_words = nullptr);
+    void abort(std::string_view reason);
+    void finish_close();
+
+    bool registered() const { return registered_; }
+    const std::string& me() const;  // nick, or "*" before one is known
+    std::string source_of(std::string_view nick) const;
+    std::string channel_name(std::string_view hub_room) const;  // "ALL" -> "#ALL"
+    std::string hub_target(std::string_view irc_target) const;  // "#ALL" -> "ALL"
+    std::string label() const;
+    std::string throttle_address() const;
+    bool has(Cap cap) const { return (caps_ & cap) != 0; }
+
+    Transport transport_;
+    Hub& hub_;
+    const ServerConfig& config_;
+    ConnectionTracker& tracker_;
+    FlushScheduler& flusher_;
+    AccountService* accounts_;
+    HistoryLog* history_;
+    ConnectionId id_;
+    proto::irc::LineSplitter splitter_;
+    Outbox outbox_;
+    std::vector<boost::asio::const_buffer> gather_;
+    std::unique_ptr<boost::asio::steady_timer> close_timer_;
+    std::unique_ptr<boost::asio::steady_timer> retry_timer_;  // fake lag after a refusal
+    Phase phase_ = Phase::Open;
+
+    // Registration.
+    std::string nick_;
+    std::string user_;
+    std::string realname_;
+    std::optional<std::string> pass_;
+    bool registered_ = false;
+    bool authenticated_ = false;
+    bool cap_negotiating_ = false;
+    bool hello_sent_ = false;  // a Hello is in the hub's hands for the current nick
+    std::uint32_t caps_ = 0;
+    std::uint32_t cap_version_ = 0;
+    std::optional<std::string> sasl_account_;  // SASL succeeded for this account
+    bool sasl_plain_waiting_ = false;          // "AUTHENTICATE +" sent, data expected
+    std::string sasl_buffer_;
+
+    // The command being handed to the hub: its errors come back synchronously and are
+    // answered as IRC numerics for that command.
+    struct Current {
+        std::string command;  // "PRIVMSG", "NOTICE", "JOIN", "PART", "TOPIC", "AWAY"
+        std::string target;
+        std::uint32_t retry_after_ms = 0;  // refused for flood control: retry then
+        bool refused = false;
+    };
+    std::optional<Current> current_;
+    // Messages awaiting their ack, for echo-message when the hub does not send the
+    // message back to its sender (direct messages).
+    struct Sent {
+        std::uint64_t ref = 0;
+        std::string command;
+        std::string target;
+        std::string text;
+    };
+    std::deque<Sent> sent_;
+    std::uint64_t next_ref_ = 1;
+    MessageId last_echoed_ = 0;
+    std::string last_quit_;  // QUIT is sent once per user, not once per shared channel
+
+    // Input.
+    bool waiting_read_ = false;
+    bool read_paused_ = false;
+    bool holding_ = false;    // an account check or a retry is pending: input waits
+    std::string held_input_;  // bytes read meanwhile
+    std::string retry_line_;  // the line to run again after fake lag
+    bool flush_scheduled_ = false;
+    bool ping_sent_ = false;
+    DeadlineWheel::Tick opened_at_ = 0;
+    DeadlineWheel::Tick input_at_ = 0;
+    std::uint64_t next_batch_ = 1;
+};
+
+}  // namespace hubchat::net
