@@ -55,6 +55,13 @@ void print_banner(const hubchat::net::ServerConfig& config, const tcp::endpoint&
               << hubchat::net::endpoint_text(endpoint) << "\n"
               << "Connect with:  hubchat --machine-name:" << connect_host
               << " --port:" << endpoint.port() << "\n";
+    if (config.web) {
+        const std::string url_host =
+            address.is_v6() && !address.is_unspecified() ? "[" + connect_host + "]" : connect_host;
+        std::cout << "Or open " << (config.require_tls ? "https" : "http") << "://" << url_host
+                  << ":" << endpoint.port() << "/ in a browser"
+                  << (config.tls && !config.require_tls ? " (https:// works too)" : "") << "\n";
+    }
     if (address.is_loopback()) {
         std::cout << "Only this machine can connect; start with --machine-name:$(hostname -I) "
                      "or --host 0.0.0.0 to let others in.\n";

@@ -150,6 +150,10 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     app.add_flag("--no-web", no_web,
                  "Serve no browser page, WebSocket or /healthz: HTTP requests are closed");
 
+    app.add_option("--irc-server-name", config.irc_server_name,
+                   "The server's name as IRC clients see it (in replies and PONG)")
+        ->capture_default_str();
+
     // As in the original, a repeated option's last value wins.
     for (CLI::Option* option : app.get_options()) {
         option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -166,7 +170,8 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                 }
                 return {};
             },
-            "ORIGIN");
+            "")
+        ->type_name("ORIGIN");
 
     std::vector<std::string> args = cli::rewrite_seed_args(argc, argv);
     std::reverse(args.begin(), args.end());  // CLI11 takes a reversed vector
