@@ -16,7 +16,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORE_AREAS = ["registration", "messages", "join", "part", "names", "who", "quit", "ping"]
-AREA_ORDER = CORE_AREAS + ["whois", "list", "topic", "away", "message-tags", "server-time",
+AREA_ORDER = CORE_AREAS + ["whois", "list", "topic", "away", "limits", "message-tags", "server-time",
                            "echo-message", "multi-prefix", "away-notify", "account-tag",
                            "sasl", "chathistory"]
 

@@ -140,3 +140,26 @@ class Ping(IrcTestCase):
             a._read_some(min(deadline, time.monotonic() + PING_TIMEOUT / 2))
         self.assertFalse(a.closed)
         a.sync()
+
+
+class LineLength(IrcTestCase):
+    """Not a core area: the peers differ (InspIRCd cuts long lines, ngIRCd disconnects)."""
+
+    AREA = "limits"
+
+    def test_line_at_length_limit(self):
+        # 510 bytes plus CR LF is a legal line (RFC 1459 2.3): answered, even though the
+        # PONG may be cut to fit.
+        a = self.connect("pgl")
+        line = "PING " + "x" * 505
+        self.assertEqual(len(line), 510)
+        a.send(line)
+        self.assertIn("x" * 400, a.wait_command("PONG").params[-1])
+
+    def test_line_over_length_limit(self):
+        # Modern: ERR_INPUTTOOLONG (417) for a longer line, and the connection stays.
+        a = self.connect("pgo")
+        a.send("PING " + "x" * 600)
+        m = a.wait_for(lambda m: m.command in ("417", "PONG"), what="417")
+        self.assertMessage(m, "417", prefix_params=[a.nick])
+        a.sync()

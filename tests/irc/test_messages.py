@@ -174,6 +174,12 @@ class Messages(IrcTestCase):
         self.assertNone(a.sync(), lambda m: m.command.isdigit(),
                         "error reply to a NOTICE for an unknown nick")
 
+    def test_notice_to_missing_channel_gets_no_reply(self):
+        a = self.connect("nnc")
+        a.send(f"NOTICE {fresh_channel('nx')} :nobody here")
+        self.assertNone(a.sync(), lambda m: m.command.isdigit(),
+                        "error reply to a NOTICE for a channel that does not exist")
+
     def test_message_to_self(self):
         a = self.connect("slf")
         a.send(f"PRIVMSG {a.nick} :note to self")

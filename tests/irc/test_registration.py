@@ -128,6 +128,25 @@ class Registration(IrcTestCase):
         c.send("USER onlyone")
         self.assertMessage(c.wait_command("461", "001"), "461", prefix_params=[None, "USER"])
 
+    def test_empty_username_or_realname(self):
+        # Modern: <username> and <realname> must not be empty; ERR_NEEDMOREPARAMS (461)
+        # even when an empty parameter is given.
+        c = self.new_client()
+        c.send(f"NICK {fresh('emp')}")
+        c.send("USER emp 0 * :")
+        self.assertMessage(c.wait_command("461", "001"), "461", prefix_params=[None, "USER"])
+
+    def test_simultaneous_registration_same_nick(self):
+        # Two connections registering the same nick at once: exactly one gets it.
+        nick = fresh("race")
+        one, two = self.new_client(), self.new_client()
+        for c in (one, two):
+            c.send(f"NICK {nick}")
+        for c in (one, two):
+            c.send("USER race 0 * :Race")
+        outcomes = [c.wait_command("001", "433", "436").command for c in (one, two)]
+        self.assertEqual(sorted(outcomes), ["001", "433"], outcomes)
+
     def test_command_before_registration(self):
         # ERR_NOTREGISTERED (451) for a command that needs registration; the connection
         # can still register afterwards.

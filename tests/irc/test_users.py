@@ -54,6 +54,16 @@ class Who(IrcTestCase):
         self.assertEqual([m.params[5] for m in rows], [self.a.nick])
         self.assertEqual(end.params[1], self.a.nick.upper())
 
+    def test_who_star(self):
+        # Modern: a mask matches nicks; "*" matches everyone visible. Both of us, once
+        # each, and 315 with the mask as sent.
+        replies, end = self.who(self.b, "*")
+        nicks = [m.params[5] for m in replies if m.command == "352"]
+        self.assertIn(self.a.nick, nicks)
+        self.assertIn(self.b.nick, nicks)
+        self.assertEqual(len(nicks), len(set(n.lower() for n in nicks)), nicks)
+        self.assertMessage(end, "315", params=[self.b.nick, "*", None])
+
     def test_who_nonexistent(self):
         missing = fresh("nob")
         replies, end = self.who(self.b, missing)
