@@ -216,6 +216,22 @@ class Names(IrcTestCase):
                     self.assertEqual(nick, a.nick, f"{entry!r}: unknown prefix? PREFIX="
                                      f"{a.isupport.get('PREFIX')}")
 
+    def test_creator_is_channel_operator(self):
+        # RFC 1459 1.3: "the channel is created and the creating user becomes a channel
+        # operator"; NAMES shows it with the PREFIX symbol of +o ("@nick1 nick2" is what
+        # the public conformance tests expect).
+        a = self.connect("opa")
+        b = self.connect("opb")
+        chan = fresh_channel()
+        self.join(a, chan)
+        self.join(b, chan)
+        a.send(f"NAMES {chan}")
+        a.wait_command("366")
+        entries = sorted(e for m in a.take_all() if m.command == "353"
+                         for e in m.params[-1].split())
+        self.assertEqual(entries, sorted(["@" + a.nick, b.nick]),
+                         f"PREFIX={a.isupport.get('PREFIX')}")
+
     def test_names_nonexistent_channel(self):
         # Modern: one RPL_ENDOFNAMES with the given name, nothing else.
         a = self.connect("nne")
