@@ -2,7 +2,7 @@
 # The README's test command: installs what is missing, builds, and runs every test:
 #   1. g++, warnings as errors: unit, integration (real server over loopback) and
 #      end-to-end (real client through a pseudo-terminal) tests; then the web page's
-#      type check and logic tests;
+#      type check, logic tests and browser tests (headless chromium against that server);
 #   2. clang with AddressSanitizer + UndefinedBehaviorSanitizer, warnings as errors:
 #      the same test suite again;
 #   3. a short smoke run of the load generator (fails on lost/duplicated/reordered
@@ -28,10 +28,11 @@ CXX=g++ scripts/build.sh build-ci-gcc -DHUBCHAT_WERROR=ON
 step "g++ tests"
 ctest --test-dir build-ci-gcc --output-on-failure -j2 --timeout 120
 
-step "web page: type check and logic unit tests"
+step "web page: type check, logic unit tests, browser tests (headless chromium)"
 (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
 tests/web/node_modules/.bin/tsc -p web/tsconfig.json
 tests/web/unit-tests
+tests/web/run build-ci-gcc
 
 step "load generator smoke (correctness only)"
 bench/smoke build-ci-gcc
