@@ -267,6 +267,18 @@ test('browser users chat with each other, a terminal user and an original client
     await ana.page.screenshot({ path: path.join(outDir, 'desktop-dark.png') });
     await ana.page.emulateMedia({ colorScheme: 'light' });
     await ben.page.screenshot({ path: path.join(outDir, 'phone.png') });
+    // Nothing sticks out sideways on a phone, and every control says what it is.
+    for (const { page } of people) {
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
+      const unnamed = await page.evaluate(() =>
+        [...document.querySelectorAll('button, input, textarea')]
+          .filter((el) => el.offsetParent !== null)
+          .filter((el) => !(el.getAttribute('aria-label') || el.labels?.length || el.textContent.trim()))
+          .map((el) => el.outerHTML),
+      );
+      assert.deepEqual(unnamed, []);
+    }
     await withPanel(ben.page, async () => ben.page.screenshot({ path: path.join(outDir, 'phone-panel.png') }));
     await ben.page.keyboard.press('Escape');
     await ben.page.getByRole('button', { name: 'Rooms and people', expanded: false }).waitFor();
@@ -400,4 +412,30 @@ test('browser users chat with each other, a terminal user and an original client
       assert.equal(sockets.welcomes, 2);
     }
   });
+});
+
+test('over TLS the page is served by HTTPS and talks to its WSS socket on the same port', async (t) => {
+  const dataDir = scratchDir('hubchat-web-tls.');
+  const server = await new Server(buildDir, dataDir, ['--tls']).start();
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  t.after(async () => {
+    await browser.close();
+    await server.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  // The certificate is the server's self-signed one, made at its first start.
+  const url = server.url.replace('http://', 'https://');
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  context.setDefaultTimeout(TIMEOUT_MS);
+  const page = await context.newPage();
+  let socketUrl = '';
+  page.on('websocket', (ws) => (socketUrl = ws.url()));
+  const response = await page.goto(url);
+  assert.equal(response.status(), 200);
+  await page.getByLabel('Your name').fill('tina');
+  await page.getByRole('button', { name: 'Join the chat' }).click();
+  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+  assert.equal(socketUrl, url.replace('https://', 'wss://') + 'ws');
+  await sendFromComposer(page, 'hello over TLS');
+  await page.locator('#messages p.text[data-id] .body', { hasText: 'hello over TLS' }).waitFor();
 });
