@@ -29,6 +29,8 @@ const ui = {
   loginName: $<HTMLInputElement>('login-name'),
   loginPassword: $<HTMLInputElement>('login-password'),
   loginRegister: $<HTMLInputElement>('login-register'),
+  loginHub: $('login-hub'),
+  loginHubPassword: $<HTMLInputElement>('login-hub-password'),
   loginError: $('login-error'),
   loginSubmit: $<HTMLButtonElement>('login-submit'),
   loginInsecure: $('login-insecure'),
@@ -62,7 +64,7 @@ const ui = {
 let state = new ChatState();
 const backoff = new Backoff();
 let socket: WebSocket | null = null;
-let credentials: { name: string; password: string; register: boolean } | null = null;
+let credentials: { name: string; password: string; register: boolean; serverPassword: string } | null = null;
 /** True once a welcome arrived: later connections resume instead of starting over. */
 let everWelcomed = false;
 let welcomed = false;
@@ -115,6 +117,7 @@ function sendHello(): void {
       name: credentials.name,
       password: credentials.password || undefined,
       register: credentials.register && !everWelcomed,
+      serverPassword: credentials.serverPassword || undefined,
       since: everWelcomed ? state.lastId : undefined,
       rooms: everWelcomed ? state.joinedRooms() : undefined,
     }),
@@ -248,9 +251,13 @@ function onWelcome(name: string, max: number | undefined): void {
   scheduleRender(true);
 }
 
+/** Messages in the open conversation that arrived while the tab was in the background. */
+let unseenWhileHidden = 0;
+
 function onMessage(m: WireMessage & { replay?: boolean }): void {
   if (m.replay) state.settleByReplay(m);
   const change = state.addMessage(m, 'live');
+  if (change && document.hidden && change.key === state.active && fold(m.user) !== fold(state.me)) unseenWhileHidden++;
   if (change) changed(change);
   else if (m.replay) scheduleRender(true);
 }
@@ -311,6 +318,12 @@ function onLoginError(e: ErrorFrame): void {
   }
   showLoginError(describeError(e));
   ui.loginSubmit.disabled = false;
+  if (e.code === 'access_denied') {
+    // A private hub: its password goes in every hello.
+    ui.loginHub.hidden = false;
+    ui.loginHubPassword.focus();
+    return;
+  }
   (e.code === 'login_failed' || e.code === 'name_registered' ? ui.loginPassword : ui.loginName).focus();
 }
 
@@ -405,7 +418,8 @@ function renderHeader(c: Conversation): void {
   const unread = state.totalUnread();
   ui.totalUnread.hidden = unread === 0;
   ui.totalUnread.textContent = String(unread);
-  document.title = unread > 0 ? `(${unread}) hubchat` : 'hubchat';
+  const title = unread + unseenWhileHidden;
+  document.title = title > 0 ? `(${title}) hubchat` : 'hubchat';
 }
 
 function renderMessages(c: Conversation, full: boolean): void {
@@ -644,7 +658,7 @@ ui.loginForm.addEventListener('submit', (event) => {
     ui.loginPassword.focus();
     return;
   }
-  credentials = { name, password: ui.loginPassword.value, register };
+  credentials = { name, password: ui.loginPassword.value, register, serverPassword: ui.loginHubPassword.value };
   ui.loginError.hidden = true;
   ui.loginSubmit.disabled = true;
   // After a refused hello the connection stays open: try again on it.
@@ -710,6 +724,11 @@ document.addEventListener('keydown', (event) => {
 });
 
 ui.bannerClose.addEventListener('click', hideBanner);
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden) return;
+  unseenWhileHidden = 0;
+  scheduleRender(false);
+});
 ui.joinRoom.addEventListener('focus', () => sendFrame(roomsFrame()));
 // New rooms are not announced: refresh the list of rooms to join now and then.
 window.setInterval(() => {

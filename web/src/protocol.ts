@@ -95,6 +95,8 @@ export interface HelloOptions {
   name: string;
   password?: string;
   register?: boolean;
+  /** A private hub's own password (--server-password-file). */
+  serverPassword?: string;
   since?: number;
   rooms?: string[];
 }
@@ -103,6 +105,7 @@ export function helloFrame(o: HelloOptions): string {
   const hello: Record<string, unknown> = { type: 'hello', name: o.name, protocol: 1 };
   if (o.password) hello.password = o.password;
   if (o.password && o.register) hello.register = true;
+  if (o.serverPassword) hello.server_password = o.serverPassword;
   if (o.since !== undefined && o.since > 0) hello.since = o.since;
   if (o.rooms && o.rooms.length > 0) hello.rooms = o.rooms;
   return JSON.stringify(hello);

@@ -439,3 +439,28 @@ test('over TLS the page is served by HTTPS and talks to its WSS socket on the sa
   await sendFromComposer(page, 'hello over TLS');
   await page.locator('#messages p.text[data-id] .body', { hasText: 'hello over TLS' }).waitFor();
 });
+
+test("a private hub: the page asks for the hub's password when the server wants it", async (t) => {
+  const dataDir = scratchDir('hubchat-web-private.');
+  const passwordFile = path.join(dataDir, 'hub.pw');
+  fs.writeFileSync(passwordFile, 'open sesame\n', { mode: 0o600 });
+  const server = await new Server(buildDir, dataDir, ['--server-password-file', passwordFile]).start();
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  t.after(async () => {
+    await browser.close();
+    await server.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  const { page } = await openUser(browser, server, { width: 800, height: 600 });
+  const hubPassword = page.getByLabel(/^Hub password/);
+  assert.equal(await hubPassword.isVisible(), false, 'hidden until the server asks');
+  await page.getByLabel('Your name').fill('pia');
+  await page.getByRole('button', { name: 'Join the chat' }).click();
+  await page.getByRole('alert').filter({ hasText: 'needs its password' }).waitFor();
+  await hubPassword.fill('wrong');
+  await page.getByRole('button', { name: 'Join the chat' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Wrong server password' }).waitFor();
+  await hubPassword.fill('open sesame');
+  await page.getByRole('button', { name: 'Join the chat' }).click();
+  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+});

@@ -59,6 +59,7 @@ test('frames the page sends', () => {
   assert.deepEqual(JSON.parse(helloFrame({ name: 'a', password: 'pw', register: true, since: 7, rooms: ['#x'] })), {
     type: 'hello', name: 'a', protocol: 1, password: 'pw', register: true, since: 7, rooms: ['#x'],
   });
+  assert.equal(JSON.parse(helloFrame({ name: 'a', serverPassword: 'open sesame' })).server_password, 'open sesame');
   // since 0 means "nothing seen": no resume; register without a password is meaningless.
   assert.deepEqual(JSON.parse(helloFrame({ name: 'a', register: true, since: 0, rooms: [] })), { type: 'hello', name: 'a', protocol: 1 });
   assert.deepEqual(JSON.parse(messageFrame('bob,carol', 'hi', 'm:1')), { type: 'message', dest: 'bob,carol', message: 'hi', ref: 'm:1' });
