@@ -158,7 +158,7 @@ const std::string* Hub::name_of(ConnectionId id) const {
     return &it->second.name;
 }
 
-void Hub::detach(ConnectionId id, std::string_view reason) {
+void Hub::detach(ConnectionId id, std::string_view reason, std::string_view message) {
     auto it = connections_.find(id);
     if (it == connections_.end()) return;
     if (!it->second.name.empty()) users_by_key_.erase(it->second.name);  // before the view dies
@@ -167,13 +167,13 @@ void Hub::detach(ConnectionId id, std::string_view reason) {
     if (conn.name.empty()) return;
     // Rooms in reverse join order, then ALL, which everyone joined first.
     for (auto room_it = conn.rooms.rbegin(); room_it != conn.rooms.rend(); ++room_it) {
-        leave(**room_it, id, conn.name, reason, nullptr);
+        leave(**room_it, id, conn.name, reason, nullptr, message);
     }
-    leave(*all_room_, id, conn.name, reason, nullptr);
+    leave(*all_room_, id, conn.name, reason, nullptr, message);
 }
 
 void Hub::leave(Room& room, ConnectionId id, const std::string& user, std::string_view reason,
-                Peer* tell_leaver) {
+                Peer* tell_leaver, std::string_view message) {
     auto& v = room.members;
     v.erase(std::remove_if(v.begin(), v.end(), [id](const Member& m) { return m.id == id; }),
             v.end());
@@ -182,6 +182,7 @@ void Hub::leave(Room& room, ConnectionId id, const std::string& user, std::strin
     event->room = room.name;
     event->user = user;
     event->reason = std::string(reason);
+    event->message = std::string(message);
     event->ts = clock_();
     if (tell_leaver != nullptr) tell_leaver->deliver(Event{PresencePtr(event)});
     broadcast_presence(room, std::move(event), id);

@@ -114,7 +114,8 @@ class Hub {
     // A new connection, not yet registered. The peer must outlive its detach().
     ConnectionId attach(Peer& peer);
     // The connection is gone. Idempotent. `reason`: "quit" or "disconnected".
-    void detach(ConnectionId id, std::string_view reason);
+    // `message`: the user's own parting words (IRC's QUIT reason), passed on as is.
+    void detach(ConnectionId id, std::string_view reason, std::string_view message = {});
     void handle(ConnectionId id, Command command);
 
     // Registered names then need Hello::authenticated. Null (the default): no accounts.
@@ -219,7 +220,7 @@ class Hub {
     void broadcast_presence(const Room& room, PresencePtr event, ConnectionId skip);
     // Takes `id` out of `room`, tells the others, and drops the room when it empties.
     void leave(Room& room, ConnectionId id, const std::string& user, std::string_view reason,
-               Peer* tell_leaver);
+               Peer* tell_leaver, std::string_view message = {});
     static bool is_member(const Connection& conn, const Room& room);
     static std::vector<std::string> names_of(const Room& room, const Hub& hub);
 

@@ -112,7 +112,8 @@ struct Presence : FrameCache {
     PresenceKind kind = PresenceKind::Join;
     std::string room;  // "ALL" for connect/disconnect
     std::string user;
-    std::string reason;  // for Leave: "left", "quit", "disconnected"
+    std::string reason;   // for Leave: "left", "quit", "disconnected"
+    std::string message;  // for Leave: the user's own words, if any (IRC's QUIT reason)
     TimestampMs ts = 0;
 };
 

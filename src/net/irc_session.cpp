@@ -22,7 +22,6 @@ using proto::irc::Tag;
 
 namespace {
 
-constexpr std::string_view kServer = "hubchat";
 constexpr std::string_view kHost = "hubchat";  // every user's host part, as IRC shows it
 constexpr std::string_view kAllChannel = "#ALL";
 constexpr std::size_t kFramesPerWrite = 64;
@@ -157,7 +156,7 @@ const std::array<IrcSession::CommandSpec, 28> IrcSession::CommandSpec::table{{
     {"MOTD", 0, true, [](IrcSession& s, const Message&) { s.send_motd(); }},
     {"VERSION", 0, true,
      [](IrcSession& s, const Message&) {
-         s.numeric("351", {"hubchat-" HUBCHAT_VERSION ".", std::string(kServer),
+         s.numeric("351", {"hubchat-" HUBCHAT_VERSION ".", s.server_,
                            "IRC and hubchat users on one hub"});
      }},
     {"TIME", 0, true,
@@ -165,7 +164,7 @@ const std::array<IrcSession::CommandSpec, 28> IrcSession::CommandSpec::table{{
          const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();
-         s.numeric("391", {std::string(kServer), iso_time(now)});
+         s.numeric("391", {s.server_, iso_time(now)});
      }},
     {"WHOWAS", 1, true,
      [](IrcSession& s, const Message& m) {
@@ -188,6 +187,7 @@ IrcSession::IrcSession(Transport transport, const SessionContext& context)
       accounts_(context.accounts),
       history_(context.history),
       id_(hub_.attach(*this)),
+      server_(config_.irc_server_name.empty() ? std::string("hubchat") : config_.irc_server_name),
       outbox_(config_.max_queue) {
     tracker_.add(this);
     if (config_.verbose) spdlog::debug("{} speaks irc", label());
@@ -213,6 +213,12 @@ std::string IrcSession::source_of(std::string_view nick) const {
     s += '@';
     s += kHost;
     return s;
+}
+
+std::string IrcSession::op_prefix(const RoomState& room, std::size_t index) const {
+    // Rooms have no operators; IRC clients and tests expect the channel's creator to be
+    // one, so whoever has been in a room longest is shown as its operator. #ALL has none.
+    return index == 0 && !names::is_all(room.name) ? "@" : "";
 }
 
 std::string IrcSession::channel_name(std::string_view hub_room) const {
@@ -398,7 +404,7 @@ void IrcSession::on_deadline() {
         if (ping_sent_) return close_with_error("disconnected", "Ping timeout");
         // Silent for a while: ask, and give it as long again to answer.
         ping_sent_ = true;
-        send_raw("PING :" + std::string(kServer) + "\r\n");
+        send_raw("PING :" + server_ + "\r\n");
         input_at_ = now;
     }
     arm_deadline();
@@ -425,7 +431,7 @@ void IrcSession::on_cap(const Message& m) {
             list += cap.name;
             if (cap.name == "sasl" && cap_version_ >= 302) list += "=PLAIN";
         }
-        return send({{}, std::string(kServer), "CAP", {me(), "LS", list}});
+        return send({{}, server_, "CAP", {me(), "LS", list}});
     }
     if (sub == "LIST") {
         std::string list;
@@ -434,7 +440,7 @@ void IrcSession::on_cap(const Message& m) {
             if (!list.empty()) list += ' ';
             list += cap.name;
         }
-        return send({{}, std::string(kServer), "CAP", {me(), "LIST", list}});
+        return send({{}, server_, "CAP", {me(), "LIST", list}});
     }
     if (sub == "REQ") {
         if (!registered_) cap_negotiating_ = true;
@@ -458,9 +464,9 @@ void IrcSession::on_cap(const Message& m) {
             }
             (disable ? remove : add) |= cap->bit;
         }
-        if (!ok) return send({{}, std::string(kServer), "CAP", {me(), "NAK", requested}});
+        if (!ok) return send({{}, server_, "CAP", {me(), "NAK", requested}});
         caps_ = (caps_ | add) & ~remove;
-        return send({{}, std::string(kServer), "CAP", {me(), "ACK", requested}});
+        return send({{}, server_, "CAP", {me(), "ACK", requested}});
     }
     if (sub == "END") {
         if (registered_) return;
@@ -504,6 +510,9 @@ void IrcSession::on_nick(const Message& m) {
 
 void IrcSession::on_user(const Message& m) {
     if (registered_) return numeric("462", {"You may not reregister"});
+    if (m.params[0].empty() || m.params[3].empty()) {
+        return numeric("461", {"USER", "Not enough parameters"});
+    }
     user_ = m.params[0];
     realname_ = m.params[3];
     try_register();
@@ -623,10 +632,9 @@ void IrcSession::on_welcome(const Welcome& welcome) {
     nick_ = welcome.name;
     const std::string user = user_.empty() ? nick_ : user_;
     numeric("001", {"Welcome to the hubchat IRC network, " + source_of(nick_)});
-    numeric("002", {"Your host is " + std::string(kServer) + ", running version hubchat-" +
-                    HUBCHAT_VERSION});
+    numeric("002", {"Your host is " + server_ + ", running version hubchat-" + HUBCHAT_VERSION});
     numeric("003", {"This server speaks IRC and hubchat's own protocol to one hub"});
-    numeric("004", {std::string(kServer), "hubchat-" HUBCHAT_VERSION, "i", "nt"});
+    numeric("004", {server_, "hubchat-" HUBCHAT_VERSION, "i", "nt"});
     const auto& limits = hub_.limits();
     Params tokens = {
         "AWAYLEN=" + std::to_string(limits.max_away_bytes),
@@ -643,7 +651,7 @@ void IrcSession::on_welcome(const Welcome& welcome) {
         "MODES=0",
         "NETWORK=hubchat",
         "NICKLEN=" + std::to_string(limits.max_name_chars),
-        "PREFIX=()",
+        "PREFIX=(o)@",
         "TOPICLEN=" + std::to_string(limits.max_topic_bytes),
         "UTF8ONLY",
         "WHOX",
@@ -684,7 +692,7 @@ void IrcSession::send_lusers() {
 }
 
 void IrcSession::send_motd() {
-    numeric("375", {"- " + std::string(kServer) + " Message of the day -"});
+    numeric("375", {"- " + server_ + " Message of the day -"});
     numeric("372", {"- IRC and hubchat users share this hub: nicks are hubchat names,"});
     numeric("372", {"- channels are rooms, and #ALL reaches everyone."});
     numeric("376", {"End of /MOTD command."});
@@ -772,9 +780,10 @@ void IrcSession::send_names(const std::string& channel) {
     const std::string shown = state ? channel_name(state->name) : channel;
     if (state) {
         // As many names per line as fit in 512 bytes.
-        const std::size_t fixed = 1 + kServer.size() + 5 + me().size() + 3 + shown.size() + 2 + 2;
+        const std::size_t fixed = 1 + server_.size() + 5 + me().size() + 3 + shown.size() + 2 + 2;
         std::string line;
-        for (const auto& member : state->members) {
+        for (std::size_t i = 0; i < state->members.size(); ++i) {
+            const std::string member = op_prefix(*state, i) + state->members[i];
             if (!line.empty() && fixed + line.size() + 1 + member.size() > 512) {
                 numeric("353", {"=", shown, line});
                 line.clear();
@@ -846,13 +855,13 @@ void IrcSession::on_who(const Message& m) {
             fields.resize(comma);
         }
     }
-    auto reply = [&](const std::string& channel, const std::string& nick) {
+    auto reply = [&](const std::string& channel, const std::string& nick, bool op) {
         const auto info = hub_.user_info(nick);
         if (!info) return;
-        const std::string flags = info->away.empty() ? "H" : "G";
+        const std::string flags = std::string(info->away.empty() ? "H" : "G") + (op ? "@" : "");
         if (fields.empty()) {
-            return numeric("352", {channel, info->name, std::string(kHost), std::string(kServer),
-                                   info->name, flags, "0 " + info->name});
+            return numeric("352", {channel, info->name, std::string(kHost), server_, info->name,
+                                   flags, "0 " + info->name});
         }
         Params out;
         // WHOX fields in the order the spec fixes, whatever order they were asked in.
@@ -875,7 +884,7 @@ void IrcSession::on_who(const Message& m) {
                     out.push_back(std::string(kHost));
                     break;
                 case 's':
-                    out.push_back(std::string(kServer));
+                    out.push_back(server_);
                     break;
                 case 'n':
                     out.push_back(info->name);
@@ -905,13 +914,17 @@ void IrcSession::on_who(const Message& m) {
     if (names::is_room(mask)) {
         if (const auto state = hub_.room_state(hub_target(mask))) {
             const std::string shown = channel_name(state->name);
-            for (const auto& member : state->members) reply(shown, member);
+            for (std::size_t i = 0; i < state->members.size(); ++i) {
+                reply(shown, state->members[i], !op_prefix(*state, i).empty());
+            }
         }
-    } else if (mask != "*" && mask != "0") {
-        const auto info = hub_.user_info(mask);
-        if (info) {
-            reply(info->rooms.empty() ? std::string(kAllChannel) : info->rooms.front(), info->name);
+    } else if (mask == "*" || mask == "0") {
+        // Everyone: the hub is one network with one server.
+        if (const auto everyone = hub_.room_state(names::kAllRoom)) {
+            for (const auto& member : everyone->members) reply("*", member, false);
         }
+    } else if (const auto info = hub_.user_info(mask)) {
+        reply("*", info->name, false);
     }
     numeric("315", {mask, "End of WHO list"});
 }
@@ -928,7 +941,7 @@ void IrcSession::on_whois(const Message& m) {
     std::string channels(kAllChannel);
     for (const auto& room : info->rooms) channels += " " + room;
     numeric("319", {info->name, channels});
-    numeric("312", {info->name, std::string(kServer), "hubchat: IRC and hubchat on one hub"});
+    numeric("312", {info->name, server_, "hubchat: IRC and hubchat on one hub"});
     if (info->authenticated) numeric("330", {info->name, info->name, "is logged in as"});
     if (!info->away.empty()) numeric("301", {info->name, info->away});
     numeric("318", {info->name, "End of /WHOIS list"});
@@ -1021,10 +1034,11 @@ void IrcSession::on_ison(const Message& m) {
 
 void IrcSession::on_ping(const Message& m) {
     if (m.params.empty() || m.params[0].empty()) return numeric("409", {"No origin specified"});
-    send({{}, std::string(kServer), "PONG", {std::string(kServer), m.params[0]}});
+    send({{}, server_, "PONG", {server_, m.params[0]}});
 }
 
 void IrcSession::on_quit(const Message& m) {
+    if (!m.params.empty()) quit_message_ = m.params[0];
     std::string reason = m.params.empty() ? std::string("Client Quit") : "Quit: " + m.params[0];
     close_with_error(
         "quit", "Closing Link: " + std::string(nick_.empty() ? "*" : nick_) + " (" + reason + ")");
@@ -1253,7 +1267,7 @@ void IrcSession::finish_history(const std::shared_ptr<HistoryQuery>& query) {
     std::string batch;
     if (has(kBatch)) {
         batch = std::to_string(next_batch_++);
-        send({{}, std::string(kServer), "BATCH", {"+" + batch, "chathistory", q.target}});
+        send({{}, server_, "BATCH", {"+" + batch, "chathistory", q.target}});
     }
     for (const auto* msg : chosen) {
         auto tags = chat_tags(static_cast<MessageId>(msg->id), msg->ts_ms, {});
@@ -1263,7 +1277,7 @@ void IrcSession::finish_history(const std::shared_ptr<HistoryQuery>& query) {
         if (q.room.empty()) target = names::same(msg->sender, nick_) ? q.target : nick_;
         send_chat_lines(tags, source_of(msg->sender), "PRIVMSG", target, msg->text);
     }
-    if (!batch.empty()) send({{}, std::string(kServer), "BATCH", {"-" + batch}});
+    if (!batch.empty()) send({{}, server_, "BATCH", {"-" + batch}});
 }
 
 // ---- events from the hub -------------------------------------------------------------
@@ -1378,7 +1392,7 @@ void IrcSession::on_error(const Error& error) {
         default:
             break;
     }
-    send({{}, std::string(kServer), "NOTICE", {me(), error.text}});
+    send({{}, server_, "NOTICE", {me(), error.text}});
 }
 
 std::vector<Tag> IrcSession::chat_tags(MessageId id, TimestampMs ts,
@@ -1464,26 +1478,28 @@ void IrcSession::on_presence(const Presence& presence) {
             if (!names::is_all(presence.room)) send_join_burst(channel);
             return;
         }
+        // #ALL is everyone: its arrivals and departures would flood every IRC client (and
+        // read as noise between a client's own replies). NAMES #ALL tells who is there.
+        if (names::is_all(presence.room)) return;
         return send({{}, source_of(presence.user), "JOIN", {channel}});
     }
     if (presence.reason == "left") {
         return send({{}, source_of(presence.user), "PART", {channel}});
     }
-    if (self) return;
-    // A disconnect leaves every room and then ALL: one QUIT says it all.
+    if (self || names::is_all(presence.room)) return;
+    // A disconnect leaves every room it was in: one QUIT says it all.
     if (last_quit_ == presence.user) return;
     last_quit_ = presence.user;
-    send({{},
-          source_of(presence.user),
-          "QUIT",
-          {presence.reason == "quit" ? std::string("Quit") : "Connection closed"}});
+    std::string why = presence.reason == "quit" ? std::string("Quit") : "Connection closed";
+    if (!presence.message.empty()) why += ": " + presence.message;
+    send({{}, source_of(presence.user), "QUIT", {why}});
 }
 
 // ---- output ----------------------------------------------------------------------------
 
 void IrcSession::numeric(std::string_view code, Params params) {
     params.insert(params.begin(), me());
-    send({{}, std::string(kServer), std::string(code), std::move(params)});
+    send({{}, server_, std::string(code), std::move(params)});
 }
 
 void IrcSession::fail(std::string_view command, std::string_view code, Params context,
@@ -1491,7 +1507,7 @@ void IrcSession::fail(std::string_view command, std::string_view code, Params co
     Params params{std::string(command), std::string(code)};
     params.insert(params.end(), context.begin(), context.end());
     params.push_back(std::move(text));
-    send({{}, std::string(kServer), "FAIL", std::move(params)});
+    send({{}, server_, "FAIL", std::move(params)});
 }
 
 void IrcSession::send(Message message) {
@@ -1575,7 +1591,7 @@ void IrcSession::close_gracefully(std::string_view reason, Frame last_words) {
     if (config_.verbose) spdlog::debug("{} closing ({})", label(), reason);
     // Never from inside the hub's delivery loop: it may be iterating over us.
     asio::post(transport_.executor(), [self = shared_from_this(), why = std::string(reason)] {
-        self->hub_.detach(self->id_, why);
+        self->hub_.detach(self->id_, why, self->quit_message_);
     });
     if (last_words) outbox_.push_final(std::move(last_words));
     close_timer_ = std::make_unique<asio::steady_timer>(transport_.executor());

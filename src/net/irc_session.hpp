@@ -140,8 +140,9 @@ class IrcSession final : public Peer,
     bool registered() const { return registered_; }
     const std::string& me() const;  // nick, or "*" before one is known
     std::string source_of(std::string_view nick) const;
-    std::string channel_name(std::string_view hub_room) const;  // "ALL" -> "#ALL"
-    std::string hub_target(std::string_view irc_target) const;  // "#ALL" -> "ALL"
+    std::string op_prefix(const RoomState& room, std::size_t index) const;  // "@" or ""
+    std::string channel_name(std::string_view hub_room) const;              // "ALL" -> "#ALL"
+    std::string hub_target(std::string_view irc_target) const;              // "#ALL" -> "ALL"
     std::string label() const;
     std::string throttle_address() const;
     bool has(Cap cap) const { return (caps_ & cap) != 0; }
@@ -154,6 +155,7 @@ class IrcSession final : public Peer,
     AccountService* accounts_;
     HistoryLog* history_;
     ConnectionId id_;
+    std::string server_;  // the server's name in IRC lines
     proto::irc::LineSplitter splitter_;
     Outbox outbox_;
     std::vector<boost::asio::const_buffer> gather_;
@@ -196,7 +198,9 @@ class IrcSession final : public Peer,
     std::deque<Sent> sent_;
     std::uint64_t next_ref_ = 1;
     MessageId last_echoed_ = 0;
-    std::string last_quit_;  // QUIT is sent once per user, not once per shared channel
+    std::string last_quit_;
+    std::string quit_message_;  // the reason given with QUIT, passed on to the others  // QUIT is
+                                // sent once per user, not once per shared channel
 
     // Input.
     bool waiting_read_ = false;

@@ -60,6 +60,8 @@ struct ServerConfig {
     std::uint32_t history_days = 365;
     std::size_t history_per_room = 0;
     bool export_history = false;  // --export: print the history as JSON lines and exit
+    // The server's name in IRC lines (":hubchat 001 ...", PONG).
+    std::string irc_server_name = "hubchat";
     // The browser page, its WebSocket and /healthz on the same port (off: HTTP is refused).
     bool web = true;
     // Origins besides the server's own whose pages may open its WebSocket

@@ -20,6 +20,7 @@
 #include "net/endpoint_text.hpp"
 #include "net/history_log.hpp"
 #include "net/http_session.hpp"
+#include "net/irc_session.hpp"
 #include "net/json_session.hpp"
 #include "net/listener.hpp"
 #include "net/message_history.hpp"
@@ -201,6 +202,11 @@ int main(int argc, char** argv) {
     listener.set_adapter(hubchat::proto::Protocol::Json, [&](hubchat::net::Transport transport,
                                                              std::string_view first_bytes) {
         std::make_shared<hubchat::net::JsonSession>(std::move(transport), sessions)
+            ->start(first_bytes);
+    });
+    listener.set_adapter(hubchat::proto::Protocol::Irc, [&](hubchat::net::Transport transport,
+                                                            std::string_view first_bytes) {
+        std::make_shared<hubchat::net::IrcSession>(std::move(transport), sessions)
             ->start(first_bytes);
     });
     // The browser page and its WebSocket, which carries the same JSON sessions.
