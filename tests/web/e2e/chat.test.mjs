@@ -322,7 +322,7 @@ test('browser users chat with each other, a terminal user and an original client
     // Wait until both pages are in a long enough back-off that the messages below are sent
     // while they are away (the resume must bring them); shown as a countdown in the status.
     for (const { page } of [ben, ana])
-      await page.getByRole('status').filter({ hasText: /reconnecting in ([2-9]\.\d|\d\d) s/ }).waitFor({ timeout: 30000 });
+      await page.getByRole('status').filter({ hasText: /reconnecting in ([3-9]\.\d|\d\d) s/ }).waitFor({ timeout: 30000 });
     await server.start(); // same port, same data directory
     olga = await new OriginalClient('olga').connect(server.port);
     olga.say('ALL', 'said while you were away 1');
