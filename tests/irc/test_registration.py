@@ -233,6 +233,34 @@ class CapabilityNegotiation(IrcTestCase):
         c.send("CAP END")
         c.finish_registration(nick)
 
+    def test_cap_req_is_all_or_nothing(self):
+        # IRCv3: a REQ is accepted or refused as a whole; the NAK repeats the list as sent.
+        c = self.new_client()
+        offered = c.cap_ls()
+        known = next((k for k in ("multi-prefix", "server-time", "message-tags") if k in offered),
+                     None)
+        if known is None:
+            self.skipTest("none of multi-prefix, server-time, message-tags offered")
+        c.send(f"CAP REQ :zzz-unknown {known} yyy-unknown")
+        self.assertMessage(c.wait_command("CAP"), "CAP",
+                           params=["*", "NAK", f"zzz-unknown {known} yyy-unknown"])
+        c.send("CAP LIST")
+        self.assertMessage(c.wait_command("CAP"), "CAP", params=["*", "LIST", ""],
+                           why="a refused REQ enabled something")
+
+    def test_cap_req_removal(self):
+        c = self.new_client()
+        offered = c.cap_ls()
+        pair = [k for k in ("server-time", "multi-prefix", "message-tags") if k in offered][:2]
+        if len(pair) < 2:
+            self.skipTest("fewer than two of server-time, multi-prefix, message-tags offered")
+        self.assertTrue(c.cap_req(pair))
+        c.send(f"CAP REQ :-{pair[1]}")
+        m = c.wait_command("CAP")
+        self.assertMessage(m, "CAP", params=["*", "ACK", f"-{pair[1]}"])
+        c.send("CAP LIST")
+        self.assertEqual(c.wait_command("CAP").params[-1].split(), [pair[0]])
+
     def test_cap_req_ack_then_list(self):
         c = self.new_client()
         offered = c.cap_ls()
