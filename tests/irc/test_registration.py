@@ -43,6 +43,22 @@ class Registration(IrcTestCase):
             for item in c.isupport["TARGMAX"].split(","):
                 self.assertRegex(item, r"^[A-Z]+:[0-9]*$", c.isupport["TARGMAX"])
 
+    def test_isupport_prefix_conventions(self):
+        # Modern (PREFIX): modes in descending order of privilege, one symbol each; by
+        # convention o is @ and v is +, and a server with prefixes has both.
+        c = self.connect("pfx")
+        prefix = c.isupport.get("PREFIX", "")
+        if not prefix:
+            self.skipTest("no channel membership prefixes")
+        found = re.match(r"^\(([a-zA-Z]+)\)(\S+)$", prefix)
+        self.assertTrue(found, prefix)
+        modes, symbols = found.groups()
+        self.assertEqual(len(modes), len(symbols), prefix)
+        mapping = dict(zip(modes, symbols))
+        self.assertEqual(mapping.get("o"), "@", prefix)
+        self.assertEqual(mapping.get("v"), "+", prefix)
+        self.assertLess(modes.index("o"), modes.index("v"), prefix)
+
     def test_motd_or_no_motd_and_lusers(self):
         # Modern: after RPL_ISUPPORT the server SHOULD send LUSERS and MUST send the MOTD
         # (375/372/376) or ERR_NOMOTD (422).
