@@ -189,3 +189,16 @@ class Away(IrcTestCase):
         b.send(f"PRIVMSG {a.nick} :back?")
         a.wait_command("PRIVMSG")
         self.assertNone(b.sync(), lambda m: m.command == "301", "301 for a user who is back")
+
+    def test_userhost_shows_away(self):
+        # RPL_USERHOST (302): nick[*]=+host while here, =-host while away.
+        a = self.connect("awu")
+        b = self.connect("awv")
+        b.send(f"USERHOST {a.nick}")
+        m = b.wait_command("302")
+        self.assertEqual(m.params[0], b.nick, m.raw)
+        self.assertRegex(m.params[-1].strip(), rf"^{a.nick}\*?=\+\S+$")
+        a.send("AWAY :elsewhere")
+        a.wait_command("306")
+        b.send(f"USERHOST {a.nick}")
+        self.assertRegex(b.wait_command("302").params[-1].strip(), rf"^{a.nick}\*?=-\S+$")
