@@ -410,6 +410,8 @@ std::vector<std::int64_t> HistoryStore::append(std::span<const NewMessage> batch
 
 void HistoryStore::ensure_tail() {
     if (tail_ready_) return;
+    tail_.clear();
+    tail_floor_ = 0;
     {
         auto in_use = select_written_chunk_.use();
         if (select_written_chunk_.step() && !select_written_chunk_.is_null(0)) {
@@ -417,20 +419,30 @@ void HistoryStore::ensure_tail() {
         }
     }
     tail_last_id_ = std::max<std::int64_t>((tail_floor_ << kChunkBits) - 1, 0);
-    tail_ready_ = true;
-    catch_up();
-    // After an upgrade from the schema without postings (or a run that never filled a
-    // chunk), write what is complete now rather than keep it all in memory.
-    const std::int64_t complete_below = chunk_of(tail_last_id_, kChunkBits);
-    if (!tail_.empty() && tail_.begin()->first < complete_below) {
-        Transaction transaction(db_);
-        const std::int64_t new_floor = write_chunks_below(complete_below);
-        transaction.commit();
-        for (auto it = tail_.begin(); it != tail_.end() && it->first < new_floor;) {
-            it = tail_.erase(it);
-        }
-        tail_floor_ = std::max(tail_floor_, new_floor);
+    if (chunk_of(last_id(), kChunkBits) <= tail_floor_) {
+        catch_up();  // the usual case: at most the open chunk to read back
+        tail_ready_ = true;
+        return;
     }
+    // Complete chunks with no postings: after the upgrade to schema 3, or a crash between
+    // filling a chunk and writing it. Write each as soon as the scan has passed it, so
+    // that memory holds one chunk at a time however long the history.
+    Transaction transaction(db_);
+    {
+        auto in_use = select_after_.use();
+        select_after_.bind(1, tail_last_id_);
+        while (select_after_.step()) {
+            const std::int64_t id = select_after_.integer(0);
+            const std::int64_t chunk = chunk_of(id, kChunkBits);
+            if (!tail_.empty() && tail_.begin()->first < chunk) {
+                tail_floor_ = write_chunks_below(chunk);
+                tail_.erase(tail_.begin(), tail_.lower_bound(tail_floor_));
+            }
+            add_to_tail(id, select_after_.text(1), decode_targets(select_after_.text(2)));
+        }
+    }
+    transaction.commit();
+    tail_ready_ = true;
 }
 
 void HistoryStore::catch_up() {
