@@ -10,8 +10,10 @@ runs with a scratch --home, the server with a scratch --data-dir on a free port.
 Exit status 0 when every step passed; otherwise the step, and both screens, are printed.
 """
 
+import json
 import os
 import re
+import socket
 import shutil
 import subprocess
 import sys
@@ -19,6 +21,7 @@ import tempfile
 import time
 
 DEADLINE = float(os.environ.get("IRSSI_TEST_TIMEOUT", "20"))
+ACCOUNT, PASSWORD = "ircfan", "irssi-test-pass-1"
 
 
 class Failure(Exception):
@@ -96,15 +99,32 @@ def start_server(server_bin, scratch):
         raise Failure("the server did not start: " + f.read()[-2000:])
 
 
+def make_account(port):
+    """The account irssi logs in to with SASL, made as a hubchat client would (the JSON
+    protocol's hello + register, docs/PROTOCOL.md)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=DEADLINE) as s:
+        for frame in ({"type": "hello", "name": ACCOUNT, "protocol": 1},
+                      {"type": "register", "password": PASSWORD, "ref": "r"}):
+            s.sendall(json.dumps(frame).encode() + b"\n")
+        data = b""
+        while b'"registered"' not in data:
+            chunk = s.recv(65536)
+            if not chunk or b'"error"' in data + chunk:
+                raise Failure(f"could not create the account: {(data + chunk)[-300:]!r}")
+            data += chunk
+        s.sendall(b'{"type":"quit"}\n')
+
+
 def irssi_config(home, port):
-    """A minimal irssi config: one server on the test port, no automatic anything."""
+    """A minimal irssi config: one server on the test port, SASL PLAIN with the account,
+    no automatic anything."""
     os.makedirs(home, exist_ok=True)
     with open(os.path.join(home, "config"), "w") as f:
         f.write(f"""
 servers = (
   {{ address = "127.0.0.1"; chatnet = "hub"; port = "{port}"; use_tls = "no"; autoconnect = "no"; }}
 );
-chatnets = {{ hub = {{ type = "IRC"; }}; }};
+chatnets = {{ hub = {{ type = "IRC"; sasl_mechanism = "PLAIN"; sasl_username = "{ACCOUNT}"; sasl_password = "{PASSWORD}"; }}; }};
 settings = {{
   core = {{ real_name = "Irssi Tester"; user_name = "irssi"; nick = "ircfan"; }};
   "fe-common/core" = {{ theme = "default"; autocreate_own_query = "yes"; show_nickmode = "no"; }};
@@ -136,13 +156,15 @@ def main():
     try:
         server, port = start_server(server_bin, scratch)
         irssi_home = os.path.join(scratch, "irssi")
+        make_account(port)
         irssi_config(irssi_home, port)
         env = {"HOME": scratch, "TERM": "screen-256color", "LANG": "C.UTF-8",
                "XDG_STATE_HOME": os.path.join(scratch, "state")}
 
-        step = "irssi connects and registers"
+        step = "irssi connects, logs in to its account with SASL and registers"
         tmux.new_window("irssi", f"irssi --home={quote(irssi_home)} -n ircfan "
                         f"-c 127.0.0.1 -p {port}", env)
+        tmux.wait("irssi", r"SASL authentication succeeded", "the SASL login")
         tmux.wait("irssi", r"Welcome|001|ircfan", "the welcome")
         tmux.wait("irssi", r"End of /MOTD|MOTD File is missing|No MOTD|376|422",
                   "the end of registration")
