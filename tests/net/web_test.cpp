@@ -356,6 +356,25 @@ TEST_F(WebTest, HealthzAndHead) {
     EXPECT_EQ(client.get("/healthz").result(), http::status::ok);
 }
 
+TEST_F(WebTest, PipelinedRequestsAreAnsweredInOrderAndHttp10Closes) {
+    HttpClient client(server);
+    client.send_raw(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n"
+        "GET /nothing-here HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(client.read_response().result(), http::status::ok);
+    const auto page = client.read_response();
+    EXPECT_EQ(page.body(), dist_file("index.html"));
+    const auto last = client.read_response();
+    EXPECT_EQ(last.result(), http::status::not_found);
+    EXPECT_FALSE(last.keep_alive());
+    EXPECT_TRUE(client.closed_by_server());
+
+    HttpClient old(server);
+    old.send_raw("GET /healthz HTTP/1.0\r\n\r\n");
+    EXPECT_EQ(old.read_response().result(), http::status::ok);
+    EXPECT_TRUE(old.closed_by_server());
+}
+
 TEST_F(WebTest, UnknownPathsAndOtherMethodsAreRefused) {
     HttpClient client(server);
     const auto missing = client.get("/no-such-file.js");
