@@ -311,6 +311,11 @@ void Hub::on(ConnectionId id, Connection& conn, Hello& cmd) {
     }
     conn.name = std::move(cmd.name);
     conn.authenticated = cmd.authenticated;
+    if ((!cmd.username.empty() && cmd.username != conn.name) ||
+        (!cmd.realname.empty() && cmd.realname != conn.name)) {
+        conn.user_fields = std::make_unique<std::pair<std::string, std::string>>(
+            std::move(cmd.username), std::move(cmd.realname));
+    }
     users_by_key_.emplace(conn.name, id);
     all_room_->members.push_back(Member{id, conn.peer});
     conn.peer->deliver(Welcome{conn.name, limits_.max_message});
@@ -612,7 +617,7 @@ void Hub::on(ConnectionId id, Connection& conn, LeaveRoom& cmd) {
         return;
     }
     conn.rooms.erase(pos);
-    leave(room_it->second, id, conn.name, "left", conn.peer);
+    leave(room_it->second, id, conn.name, "left", conn.peer, cmd.message);
 }
 
 void Hub::on(ConnectionId, Connection& conn, ListMembers& cmd) {
@@ -700,6 +705,12 @@ std::optional<UserInfo> Hub::user_info(std::string_view name) const {
     info.name = conn.name;
     info.authenticated = conn.authenticated;
     info.away = conn.away;
+    info.username = conn.name;
+    info.realname = conn.name;
+    if (conn.user_fields) {
+        if (!conn.user_fields->first.empty()) info.username = conn.user_fields->first;
+        if (!conn.user_fields->second.empty()) info.realname = conn.user_fields->second;
+    }
     for (const Room* room : conn.rooms) info.rooms.push_back(room->name);
     return info;
 }

@@ -37,6 +37,8 @@ struct UserInfo {
     bool authenticated = false;      // logged in to the account of that name
     std::string away;                // empty: not away
     std::vector<std::string> rooms;  // besides ALL, in join order
+    std::string username;            // as IRC's USER gave it; else the name
+    std::string realname;            // likewise
 };
 
 // A room as seen from outside (IRC's NAMES, WHO and TOPIC).
@@ -169,6 +171,8 @@ class Hub {
         std::unique_ptr<Storing> storing;
         bool authenticated = false;  // the name is its account's
         std::string away;            // empty: not away
+        // IRC's USER fields, only when they differ from the name (most users: no memory).
+        std::unique_ptr<std::pair<std::string, std::string>> user_fields;
     };
     struct Member {
         ConnectionId id;

@@ -28,6 +28,10 @@ struct Hello {
     // The adapter checked this name's account password. Registered names are refused
     // without it; see NameRegistry in hub.hpp.
     bool authenticated = false;
+    // How IRC's USER command describes the user; empty for other protocols (the name then
+    // stands for both).
+    std::string username{};
+    std::string realname{};
 };
 struct SendMessage {
     std::vector<std::string> targets;  // as given: user names, "#room", "ALL"
@@ -50,6 +54,7 @@ struct JoinRoom {
 struct LeaveRoom {
     std::string room;
     Ref ref;
+    std::string message{};  // the user's parting words, if any (IRC's PART reason)
 };
 struct ListMembers {
     std::string room;

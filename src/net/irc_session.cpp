@@ -336,6 +336,11 @@ void IrcSession::on_line(std::string_view line) {
     }
     Message& m = *parsed.message;
     m.command = upper(m.command);
+    // Clients may send at most 4094 bytes of tags (message-tags); the rest of the 8191
+    // is the server's.
+    if (!line.empty() && line.front() == '@' && line.find(' ') > 4096) {
+        return numeric("417", {"Input line was too long (message tags over 4094 bytes)"});
+    }
     if (!valid_utf8(line)) {
         // Everything the hub passes on must be UTF-8 (JSON users get it as JSON text).
         return fail(m.command, "INVALID_UTF8", {},
@@ -623,7 +628,7 @@ void IrcSession::try_register() {
 void IrcSession::say_hello(std::string name, bool authenticated) {
     authenticated_ = authenticated;
     current_ = Current{"NICK", name, 0, false};
-    hub_.handle(id_, Hello{std::move(name), authenticated});
+    hub_.handle(id_, Hello{std::move(name), authenticated, user_, realname_});
     current_.reset();
 }
 
@@ -665,8 +670,15 @@ void IrcSession::on_welcome(const Welcome& welcome) {
     tokens.push_back("TARGMAX=PRIVMSG:" + targmax + ",NOTICE:" + targmax +
                      ",JOIN:,PART:,NAMES:,WHOIS:1,USERHOST:5,ISON:");
     std::sort(tokens.begin(), tokens.end());
-    tokens.push_back("are supported by this server");
-    numeric("005", tokens);
+    // At most 13 tokens a line (Modern IRC), so no line has over 15 parameters.
+    constexpr std::size_t kTokensPerLine = 13;
+    for (std::size_t i = 0; i < tokens.size(); i += kTokensPerLine) {
+        const auto end = std::min(tokens.size(), i + kTokensPerLine);
+        Params line(tokens.begin() + static_cast<std::ptrdiff_t>(i),
+                    tokens.begin() + static_cast<std::ptrdiff_t>(end));
+        line.push_back("are supported by this server");
+        numeric("005", std::move(line));
+    }
     send_lusers();
     send_motd();
     // Everyone is in ALL from the start.
@@ -770,7 +782,7 @@ void IrcSession::on_part(const Message& m) {
             continue;
         }
         current_ = Current{"PART", channel, 0, false};
-        hub_.handle(id_, LeaveRoom{channel, {}});
+        hub_.handle(id_, LeaveRoom{channel, {}, m.params.size() > 1 ? m.params[1] : ""});
         if (current_->retry_after_ms > 0) return;
     }
 }
@@ -860,8 +872,8 @@ void IrcSession::on_who(const Message& m) {
         if (!info) return;
         const std::string flags = std::string(info->away.empty() ? "H" : "G") + (op ? "@" : "");
         if (fields.empty()) {
-            return numeric("352", {channel, info->name, std::string(kHost), server_, info->name,
-                                   flags, "0 " + info->name});
+            return numeric("352", {channel, info->username, std::string(kHost), server_, info->name,
+                                   flags, "0 " + info->realname});
         }
         Params out;
         // WHOX fields in the order the spec fixes, whatever order they were asked in.
@@ -875,7 +887,7 @@ void IrcSession::on_who(const Message& m) {
                     out.push_back(channel);
                     break;
                 case 'u':
-                    out.push_back(info->name);
+                    out.push_back(info->username);
                     break;
                 case 'i':
                     out.push_back("255.255.255.255");
@@ -905,7 +917,7 @@ void IrcSession::on_who(const Message& m) {
                     out.push_back("n/a");
                     break;
                 case 'r':
-                    out.push_back(info->name);
+                    out.push_back(info->realname);
                     break;
             }
         }
@@ -937,7 +949,7 @@ void IrcSession::on_whois(const Message& m) {
         numeric("401", {nick, "No such nick/channel"});
         return numeric("318", {nick, "End of /WHOIS list"});
     }
-    numeric("311", {info->name, info->name, std::string(kHost), "*", info->name});
+    numeric("311", {info->name, info->username, std::string(kHost), "*", info->realname});
     std::string channels(kAllChannel);
     for (const auto& room : info->rooms) channels += " " + room;
     numeric("319", {info->name, channels});
@@ -1423,8 +1435,10 @@ void IrcSession::send_chat_lines(const std::vector<Tag>& tags, const std::string
 
 void IrcSession::on_chat(const ChatMessage& chat) {
     const bool mine = names::same(chat.from, nick_);
+    // A note to oneself is addressed to me: it is no echo.
+    const bool to_myself = mine && chat.kind == DestKind::Direct && names::same(chat.dest, nick_);
     if (mine) {
-        if (!has(kEchoMessage)) return;
+        if (!has(kEchoMessage) && !to_myself) return;
         last_echoed_ = chat.id;
     }
     std::string target;
@@ -1484,7 +1498,9 @@ void IrcSession::on_presence(const Presence& presence) {
         return send({{}, source_of(presence.user), "JOIN", {channel}});
     }
     if (presence.reason == "left") {
-        return send({{}, source_of(presence.user), "PART", {channel}});
+        Params params{channel};
+        if (!presence.message.empty()) params.push_back(presence.message);
+        return send({{}, source_of(presence.user), "PART", std::move(params)});
     }
     if (self || names::is_all(presence.room)) return;
     // A disconnect leaves every room it was in: one QUIT says it all.

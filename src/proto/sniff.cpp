@@ -58,6 +58,14 @@ Protocol sniff(std::string_view bytes) {
         could_still_match = true;
     }
     if (could_still_match && rest.size() < kSniffBytes) return Protocol::NeedMore;
+    // Any other IRC command as a first line (PING, PRIVMSG before registering, a line
+    // with tags or a source): the IRC adapter answers it as IRC does (451, PONG), where
+    // the JSON adapter could only say it is not JSON.
+    if (rest.front() == '@' || rest.front() == ':') return Protocol::Irc;
+    std::size_t letters = 0;
+    while (letters < rest.size() && rest[letters] >= 'A' && rest[letters] <= 'Z') ++letters;
+    if (letters == rest.size() && letters < kSniffBytes) return Protocol::NeedMore;
+    if (letters >= 3 && letters < kSniffBytes && is_space(rest[letters])) return Protocol::Irc;
     return Protocol::Json;
 }
 

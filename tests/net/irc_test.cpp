@@ -630,3 +630,56 @@ TEST_F(IrcFloodTest, ABurstIsDelayedNotLost) {
 
 }  // namespace
 }  // namespace hubchat::test
+
+namespace hubchat::test {
+namespace {
+
+TEST_F(IrcTest, FirstLineCommandsBeforeRegistrationGet451) {
+    auto c = irc_connect();
+    c->send("PRIVMSG somebody :too early");
+    EXPECT_TRUE(c->wait_command("451"));
+    c->send("PING early");
+    auto pong = c->wait_command("PONG");
+    ASSERT_TRUE(pong);
+    EXPECT_EQ(pong->last(), "early");
+}
+
+TEST_F(IrcTest, UserFieldsPartReasonsNotesToSelfAndIsupportLines) {
+    auto c = irc_connect();
+    c->send("NICK ivy");
+    c->send("USER myuser 0 * :My Real Name");
+    std::vector<IrcLine> burst;
+    ASSERT_TRUE(c->wait_command("376", IrcClient::kWait, &burst));
+    for (const auto& l : burst) {
+        if (l.command == "005") {
+            EXPECT_LE(l.params.size(), 15u) << l.raw;
+        }
+    }
+    auto bob = irc("bob");
+    join(*c, "#dev");
+    join(*bob, "#dev");
+    bob->send("WHO #dev");
+    auto who = bob->wait_command("352");
+    ASSERT_TRUE(who);
+    EXPECT_EQ(who->param(2), "myuser");
+    EXPECT_EQ(who->last(), "0 My Real Name");
+    bob->send("WHOIS ivy");
+    auto whois = bob->wait_command("311");
+    ASSERT_TRUE(whois);
+    EXPECT_EQ(whois->param(2), "myuser");
+    EXPECT_EQ(whois->last(), "My Real Name");
+    c->send("PART #dev :see you later");
+    auto part = bob->wait_command("PART");
+    ASSERT_TRUE(part);
+    EXPECT_EQ(part->params, (std::vector<std::string>{"#dev", "see you later"}));
+    c->send("PRIVMSG ivy :note to self");
+    EXPECT_TRUE(c->wait_for(message_from("ivy", "ivy", "note to self")));
+    c->send("@+big=" + std::string(5000, 'a') + " PRIVMSG bob :huge tags");
+    EXPECT_TRUE(c->wait_command("417"));
+    auto rest = bob->sync();
+    ASSERT_TRUE(rest);
+    for (const auto& l : *rest) EXPECT_NE(l.last(), "huge tags");
+}
+
+}  // namespace
+}  // namespace hubchat::test

@@ -72,12 +72,24 @@ TEST(Sniff, AnythingElseGoesToTheJsonAdapterForAClearError) {
     EXPECT_EQ(sniff("hello"), Protocol::Json);
     EXPECT_EQ(sniff("x"), Protocol::Json);
     EXPECT_EQ(sniff("GET/"), Protocol::Json);
-    EXPECT_EQ(sniff("GETTING"), Protocol::Json);
+    EXPECT_EQ(sniff("GETTINGS"), Protocol::Json);  // no IRC command is that long
     EXPECT_EQ(sniff("NICKNAME"), Protocol::Json);
     EXPECT_EQ(sniff("[1,2]"), Protocol::Json);
     EXPECT_EQ(sniff("\"str\""), Protocol::Json);
     EXPECT_EQ(sniff(bytes({0x00, 0x01, 0x02})), Protocol::Json);
     EXPECT_EQ(sniff(bytes({0xff, 0xfe})), Protocol::Json);
+}
+
+TEST(Sniff, AnyUppercaseCommandOrTaggedLineIsIrc) {
+    EXPECT_EQ(sniff("PING x\r\n"), Protocol::Irc);
+    EXPECT_EQ(sniff("PRIVMSG "), Protocol::Irc);
+    EXPECT_EQ(sniff("QUIT\r\n"), Protocol::Irc);
+    EXPECT_EQ(sniff("@time=1 PING x"), Protocol::Irc);
+    EXPECT_EQ(sniff(":src PING x"), Protocol::Irc);
+    EXPECT_EQ(sniff("PRIVMSG"), Protocol::NeedMore);  // a space may follow
+    EXPECT_EQ(sniff("PI"), Protocol::NeedMore);       // may become PING
+    EXPECT_EQ(sniff("PI x"), Protocol::Json);         // two letters are no IRC command
+    EXPECT_EQ(sniff("Ping x"), Protocol::Json);       // clients send commands in capitals
 }
 
 TEST(Sniff, DecidesWithinTheAdvertisedPrefixLength) {
