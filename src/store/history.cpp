@@ -151,8 +151,32 @@ std::string insert_messages_sql(int rows) {
 }
 
 // The statements, by name, so that tests can check the plans of the read ones.
-constexpr std::string_view kInsertRoom =
-    "INSERT INTO room_messages (room_key, message_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+// Writes `count` rows with `by_size` (statements of kRowsPerInsert, half that, ... 1
+// rows), largest first: a batch of n rows takes at most n / kRowsPerInsert + 5 statements.
+// bind(statement, r, i) binds row i of the batch as the statement's r-th row.
+template <typename Bind>
+void insert_rows(std::vector<Statement>& by_size, std::size_t count, Bind bind) {
+    std::size_t row = 0;
+    for (std::size_t k = 0; k < by_size.size(); ++k) {
+        const std::size_t rows = static_cast<std::size_t>(kRowsPerInsert) >> k;
+        for (; count - row >= rows; row += rows) {
+            for (std::size_t r = 0; r < rows; ++r) bind(by_size[k], static_cast<int>(r), row + r);
+            by_size[k].execute();
+        }
+    }
+}
+
+// Room rows go in kRowsPerInsert at a time too: a statement per row opened a cursor and
+// walked down the table each time.
+std::string insert_rooms_sql(int rows) {
+    std::string sql = "INSERT INTO room_messages (room_key, message_id) VALUES ";
+    for (int row = 0; row < rows; ++row) {
+        if (row > 0) sql += ',';
+        sql += "(?" + std::to_string(2 * row + 1) + ",?" + std::to_string(2 * row + 2) + ')';
+    }
+    return sql + " ON CONFLICT DO NOTHING";
+}
+
 constexpr std::string_view kInsertInbox =
     "INSERT INTO inbox (recipient_key, message_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
 constexpr std::string_view kSelectLastId =
@@ -257,9 +281,6 @@ std::string history_target_key(std::string_view target) {
 
 HistoryStore::HistoryStore(Database& db)
     : db_(db),
-      insert_message_(db, insert_messages_sql(1)),
-      insert_messages_(db, insert_messages_sql(kRowsPerInsert)),
-      insert_room_(db, kInsertRoom),
       insert_inbox_(db, kInsertInbox),
       select_last_id_(db, kSelectLastId),
       select_count_(db, kSelectCount),
@@ -288,7 +309,12 @@ HistoryStore::HistoryStore(Database& db)
       delete_message_(db, kDeleteMessage),
       delete_inbox_of_message_(db, kDeleteInboxOfMessage),
       select_rooms_(db, kSelectRooms),
-      select_all_(db, kSelectAll) {}
+      select_all_(db, kSelectAll) {
+    for (int rows = kRowsPerInsert; rows > 0; rows /= 2) {
+        message_inserts_.emplace_back(db, insert_messages_sql(rows));
+        room_inserts_.emplace_back(db, insert_rooms_sql(rows));
+    }
+}
 
 std::span<const std::pair<std::string_view, std::string_view>> HistoryStore::read_queries() {
     return kReadQueries;
@@ -362,7 +388,6 @@ std::vector<std::int64_t> HistoryStore::append(std::span<const NewMessage> batch
         ids.push_back(previous);
     }
 
-    std::size_t row = 0;
     auto bind_row = [&](Statement& statement, int first, std::size_t i) {
         const NewMessage& message = batch[i];
         const Prepared& p = prepared[i];
@@ -376,22 +401,24 @@ std::vector<std::int64_t> HistoryStore::append(std::span<const NewMessage> batch
             .bind_unowned(first + 6, p.targets)
             .bind_unowned(first + 7, message.text);
     };
-    for (; row + kRowsPerInsert <= batch.size(); row += kRowsPerInsert) {
-        for (int r = 0; r < kRowsPerInsert; ++r) {
-            bind_row(insert_messages_, r * kColumnsPerRow, row + static_cast<std::size_t>(r));
-        }
-        insert_messages_.execute();
-    }
-    for (; row < batch.size(); ++row) {
-        bind_row(insert_message_, 0, row);
-        insert_message_.execute();
-    }
+    insert_rows(message_inserts_, batch.size(), [&](Statement& statement, int r, std::size_t i) {
+        bind_row(statement, r * kColumnsPerRow, i);
+    });
+    // Room rows in key order, as the table keeps them: each room's go to the end of its
+    // range one after another.
+    room_rows_.clear();
     for (std::size_t i = 0; i < batch.size(); ++i) {
         for (const auto& key : prepared[i].keys) {
-            if (kind_of_key(key) == TargetKind::user) continue;
-            insert_room_.bind(1, key).bind(2, ids[i]);
-            insert_room_.execute();
+            if (kind_of_key(key) != TargetKind::user) room_rows_.emplace_back(key, ids[i]);
         }
+    }
+    std::stable_sort(room_rows_.begin(), room_rows_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    insert_rows(room_inserts_, room_rows_.size(), [&](Statement& statement, int r, std::size_t i) {
+        statement.bind_unowned(2 * r + 1, room_rows_[i].first)
+            .bind(2 * r + 2, room_rows_[i].second);
+    });
+    for (std::size_t i = 0; i < batch.size(); ++i) {
         for (const auto& recipient : batch[i].offline_recipients) {
             insert_inbox_.bind(1, names::fold(recipient)).bind(2, ids[i]);
             insert_inbox_.execute();

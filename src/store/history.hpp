@@ -173,9 +173,9 @@ class HistoryStore {
     std::int64_t first_id();
 
     Database& db_;
-    Statement insert_message_;
-    Statement insert_messages_;  // kRowsPerInsert rows at once
-    Statement insert_room_;
+    // INSERTs of 32, 16, 8, 4, 2 and 1 rows (see insert_rows in history.cpp).
+    std::vector<Statement> message_inserts_;
+    std::vector<Statement> room_inserts_;
     Statement insert_inbox_;
     Statement select_last_id_;
     Statement select_count_;
@@ -206,7 +206,9 @@ class HistoryStore {
     Statement select_rooms_;
     Statement select_all_;
 
-    std::vector<Prepared> prepared_;  // append()'s work space, reused batch after batch
+    std::vector<Prepared> prepared_;
+    std::vector<std::pair<std::string_view, std::int64_t>>
+        room_rows_;  // likewise  // append()'s work space, reused batch after batch
 
     bool tail_ready_ = false;
     std::int64_t tail_floor_ = 0;    // chunks below are in user_postings
