@@ -443,6 +443,11 @@ TEST_F(WebTest, WebSocketAndTcpUsersChatBothWays) {
     auto list = web->wait_for(type_is("list"));
     ASSERT_TRUE(list);
     EXPECT_NE(to_text(*list).find("\"term\""), std::string::npos) << to_text(*list);
+    {
+        auto late = user("late");  // a TCP user's arrival and departure reach the browser
+        EXPECT_TRUE(web->wait_for(presence("join", "late")));
+    }
+    EXPECT_TRUE(web->wait_for(presence("leave", "late")));
 
     // Direct, both ways.
     web->send_json(
