@@ -29,7 +29,10 @@ constexpr std::size_t kMaxHistoryLimit = 100;  // CHATHISTORY=100
 constexpr std::size_t kHistoryPage = 100;
 constexpr std::size_t kMaxHistoryPages = 10;  // how far back a CHATHISTORY search goes
 constexpr std::size_t kMaxSaslBytes = 4096;
-constexpr std::size_t kMaxSent = 64;  // messages remembered for echo-message until acked
+constexpr std::size_t kMaxSent = 64;
+// Frame cache slots (core/message.hpp): 0 and 1 are the JSON dialects'; IRC takes the rest,
+// one per set of tags.
+constexpr WireFormatId kIrcFirstFormat = 2;  // messages remembered for echo-message until acked
 
 std::string upper(std::string_view s) {
     std::string out(s);
@@ -656,7 +659,7 @@ void IrcSession::on_welcome(const Welcome& welcome) {
         "MODES=0",
         "NETWORK=hubchat",
         "NICKLEN=" + std::to_string(limits.max_name_chars),
-        "PREFIX=(o)@",
+        "PREFIX=(ov)@+",
         "TOPICLEN=" + std::to_string(limits.max_topic_bytes),
         "UTF8ONLY",
         "WHOX",
@@ -1419,6 +1422,13 @@ std::vector<Tag> IrcSession::chat_tags(MessageId id, TimestampMs ts,
 void IrcSession::send_chat_lines(const std::vector<Tag>& tags, const std::string& source,
                                  std::string_view command, const std::string& target,
                                  std::string_view text) {
+    send_raw(render_chat_lines(tags, source, command, target, text));
+}
+
+std::string IrcSession::render_chat_lines(const std::vector<Tag>& tags, const std::string& source,
+                                          std::string_view command, const std::string& target,
+                                          std::string_view text) {
+    std::string out;
     // ":source COMMAND target :" + text + CRLF within 512 bytes.
     const std::size_t overhead = 1 + source.size() + 1 + command.size() + 1 + target.size() + 2 + 2;
     const std::size_t room = overhead < 512 ? 512 - overhead : 64;
@@ -1428,9 +1438,11 @@ void IrcSession::send_chat_lines(const std::vector<Tag>& tags, const std::string
         text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         for (const auto chunk : utf8_chunks(line, room)) {
-            send({tags, source, std::string(command), {target, std::string(chunk)}});
+            out += proto::irc::serialize(
+                {tags, source, std::string(command), {target, std::string(chunk)}});
         }
     }
+    return out;
 }
 
 void IrcSession::on_chat(const ChatMessage& chat) {
@@ -1473,8 +1485,24 @@ void IrcSession::on_chat(const ChatMessage& chat) {
             break;
         }
     }
-    send_chat_lines(chat_tags(chat.id, chat.ts, chat.account), source_of(chat.from),
-                    chat.notice ? "NOTICE" : "PRIVMSG", target, chat.text);
+    const char* command = chat.notice ? "NOTICE" : "PRIVMSG";
+    if (!mine && (chat.kind == DestKind::All || chat.kind == DestKind::Room)) {
+        // Every member gets the same lines, but for the tags its caps ask for: serialized
+        // once per tag set, not once per member.
+        const std::size_t variant = (has(kServerTime) ? 1u : 0u) | (has(kMessageTags) ? 2u : 0u) |
+                                    (has(kAccountTag) && !chat.account.empty() ? 4u : 0u);
+        if (kIrcFirstFormat + variant < kMaxWireFormats) {
+            auto& slot = chat.frames[kIrcFirstFormat + variant];
+            if (!slot) {
+                slot = std::make_shared<const std::string>(
+                    render_chat_lines(chat_tags(chat.id, chat.ts, chat.account),
+                                      source_of(chat.from), command, target, chat.text));
+            }
+            return enqueue(slot);
+        }
+    }
+    send_chat_lines(chat_tags(chat.id, chat.ts, chat.account), source_of(chat.from), command,
+                    target, chat.text);
 }
 
 void IrcSession::send_join_burst(const std::string& channel) {
@@ -1535,7 +1563,7 @@ void IrcSession::send_raw(std::string line) {
 }
 
 void IrcSession::enqueue(Frame frame) {
-    if (phase_ != Phase::Open) return;
+    if (phase_ != Phase::Open || frame->empty()) return;
     if (outbox_.push(frame)) return schedule_flush();
     outbox_.drop_queued();
     if (config_.verbose) spdlog::debug("{} send queue exceeded", label());

@@ -111,6 +111,9 @@ class IrcSession final : public Peer,
     void send_chat_lines(const std::vector<proto::irc::Tag>& tags, const std::string& source,
                          std::string_view command, const std::string& target,
                          std::string_view text);
+    static std::string render_chat_lines(const std::vector<proto::irc::Tag>& tags,
+                                         const std::string& source, std::string_view command,
+                                         const std::string& target, std::string_view text);
     std::vector<proto::irc::Tag> chat_tags(MessageId id, TimestampMs ts,
                                            const std::string& account) const;
     void send_join_burst(const std::string& channel);

@@ -634,6 +634,28 @@ TEST_F(IrcFloodTest, ABurstIsDelayedNotLost) {
 namespace hubchat::test {
 namespace {
 
+// A room line is serialized once per set of tags: members asking for different tags each
+// get their own, and the same lines otherwise.
+TEST_F(IrcTest, RoomLinesCarryTheTagsEachMemberAskedFor) {
+    auto plain = irc("plain");
+    auto timed = irc("timed", {"server-time"});
+    auto tagged = irc("tagged", {"server-time", "message-tags"});
+    auto plain2 = irc("plain2");
+    auto jay = user("jay");
+    jay->send_raw(message("ALL", "hello all"));
+    auto a = plain->wait_for(message_from("jay", "#ALL", "hello all"));
+    auto b = timed->wait_for(message_from("jay", "#ALL", "hello all"));
+    auto c = tagged->wait_for(message_from("jay", "#ALL", "hello all"));
+    auto d = plain2->wait_for(message_from("jay", "#ALL", "hello all"));
+    ASSERT_TRUE(a && b && c && d);
+    EXPECT_TRUE(a->tags.empty()) << a->raw;
+    EXPECT_EQ(a->raw, d->raw);
+    EXPECT_TRUE(b->has_tag("time"));
+    EXPECT_FALSE(b->has_tag("msgid"));
+    EXPECT_TRUE(c->has_tag("time"));
+    EXPECT_TRUE(c->has_tag("msgid"));
+}
+
 TEST_F(IrcTest, FirstLineCommandsBeforeRegistrationGet451) {
     auto c = irc_connect();
     c->send("PRIVMSG somebody :too early");
