@@ -10,6 +10,14 @@
 // NewMessage::id at 0 (the store assigns the next one) or give ids above last_id() in
 // increasing order, as HistoryLog does so that callers know an id before the commit.
 //
+// Costs (schema in schema.cpp): an append is one row per message at the end of
+// `messages`, plus a row per room target; nothing per user target or sender until a
+// chunk of 16384 ids is complete, when the chunk's postings are written at once. So a
+// user's replay (visible_after) and a conversation read one postings row per chunk they
+// cover: replay from after_id to now, a conversation backwards until `limit` are found
+// (for a pair that rarely talks, back to the oldest message kept). Room queries are one
+// index range, as before.
+//
 // Names: targets and senders are given as spelled; keys are folded with names::fold
 // ("ALL" stays "ALL", which no folded name can be). This class does not check name rules;
 // any bytes are stored and returned exactly, invalid UTF-8 included. Only export, which
