@@ -124,7 +124,7 @@ constexpr Budget budget_of() {
     } else if constexpr (std::is_same_v<T, JoinRoom> || std::is_same_v<T, LeaveRoom> ||
                          std::is_same_v<T, ListUsers> || std::is_same_v<T, ListRooms> ||
                          std::is_same_v<T, ListMembers> || std::is_same_v<T, SetTopic> ||
-                         std::is_same_v<T, SetAway>) {
+                         std::is_same_v<T, SetAway> || std::is_same_v<T, ChangeName>) {
         return Budget::Requests;
     } else {
         return Budget::None;
@@ -694,6 +694,42 @@ void Hub::on(ConnectionId id, Connection& conn, SetAway& cmd) {
     const Event event{AwayChange{conn.name, conn.away}};
     for (const auto& m : all_room_->members) {
         if (m.id != id && m.peer->wants_away()) m.peer->deliver(event);
+    }
+}
+
+void Hub::on(ConnectionId id, Connection& conn, ChangeName& cmd) {
+    if (cmd.name == conn.name) return;
+    if (auto problem = names::check_user_name(cmd.name, limits_.max_name_chars)) {
+        conn.peer->deliver(make_error(ErrorCode::BadName, *problem, cmd.ref, {cmd.name}));
+        return;
+    }
+    const bool same_user = names::same(cmd.name, conn.name);  // a change of case only
+    if (!same_user && users_by_key_.contains(cmd.name)) {
+        conn.peer->deliver(make_error(ErrorCode::NameTaken,
+                                      "The name " + cmd.name + " is already taken", cmd.ref,
+                                      {cmd.name}));
+        return;
+    }
+    // Another account's name needs its password: a renamed user is a guest again.
+    const bool keeps_account = same_user && conn.authenticated;
+    if (!keeps_account && registry_ != nullptr && registry_->is_registered(cmd.name)) {
+        conn.peer->deliver(make_error(
+            ErrorCode::NameRegistered,
+            "The name " + cmd.name + " is registered: log in with its password to use it", cmd.ref,
+            {cmd.name}));
+        return;
+    }
+    users_by_key_.erase(conn.name);
+    Renamed event{conn.name, cmd.name};
+    conn.name = std::move(cmd.name);
+    conn.authenticated = keeps_account;
+    users_by_key_.emplace(conn.name, id);
+    // Everyone shares ALL with everyone; past the presence limit only the user hears.
+    const Event wrapped{std::move(event)};
+    conn.peer->deliver(wrapped);
+    if (all_room_->members.size() > limits_.presence_max_members) return;
+    for (const auto& m : all_room_->members) {
+        if (m.id != id && m.peer->wants_presence()) m.peer->deliver(wrapped);
     }
 }
 

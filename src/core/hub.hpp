@@ -216,6 +216,7 @@ class Hub {
     void on(ConnectionId id, Connection& conn, Quit& cmd);
     void on(ConnectionId id, Connection& conn, SetTopic& cmd);
     void on(ConnectionId id, Connection& conn, SetAway& cmd);
+    void on(ConnectionId id, Connection& conn, ChangeName& cmd);
 
     // False, after telling the sender when to retry, when `budget` has no token left.
     bool within_budget(Connection& conn, bool for_messages, std::string_view what,

@@ -78,8 +78,14 @@ struct SetAway {
     Ref ref;
 };
 
+// Takes another name (IRC's NICK after registration).
+struct ChangeName {
+    std::string name;
+    Ref ref;
+};
+
 using Command = std::variant<Hello, SendMessage, ListUsers, ListRooms, JoinRoom, LeaveRoom,
-                             ListMembers, Ping, Quit, SetTopic, SetAway>;
+                             ListMembers, Ping, Quit, SetTopic, SetAway, ChangeName>;
 
 // ---- events (hub -> session) -------------------------------------------------------
 
@@ -214,11 +220,18 @@ struct AwayChange {
     std::string text;
 };
 
+// A user took another name; sent to everyone who gets presence, the user included.
+struct Renamed {
+    std::string from;
+    std::string to;
+};
+
 using ChatPtr = std::shared_ptr<const ChatMessage>;
 using PresencePtr = std::shared_ptr<const Presence>;
 using TopicPtr = std::shared_ptr<const TopicChange>;
 
-using Event = std::variant<Welcome, ChatPtr, PresencePtr, Ack, Error, UserList, RoomList,
-                           MemberList, Pong, ShutdownNotice, Registered, TopicPtr, AwayChange>;
+using Event =
+    std::variant<Welcome, ChatPtr, PresencePtr, Ack, Error, UserList, RoomList, MemberList, Pong,
+                 ShutdownNotice, Registered, TopicPtr, AwayChange, Renamed>;
 
 }  // namespace hubchat

@@ -496,15 +496,9 @@ void IrcSession::on_nick(const Message& m) {
     const std::string& nick = m.params[0];
     if (registered_) {
         if (nick == nick_) return;
-        if (auto problem = names::check_user_name(nick, hub_.limits().max_name_chars)) {
-            return numeric("432", {nick, "Erroneous nickname: " + *problem});
-        }
-        if (!names::same(nick, nick_) && hub_.user_info(nick)) {
-            return numeric("433", {nick, "Nickname is already in use"});
-        }
-        // The hub keeps one name per connection for its whole life (JSON clients could
-        // not follow a rename): say so in the words IRC clients understand.
-        return numeric("447", {"Nick changes are not supported here: reconnect as " + nick});
+        current_ = Current{"NICK", nick, 0, false};
+        hub_.handle(id_, ChangeName{nick, {}});
+        return;
     }
     if (auto error = hub_.check_new_name(nick)) {
         if (error->code == ErrorCode::BadName) {
@@ -1334,6 +1328,13 @@ void IrcSession::deliver(const Event& event) {
                 Params params;
                 if (!e.text.empty()) params.push_back(e.text);
                 send({{}, source_of(e.user), "AWAY", std::move(params)});
+            } else if constexpr (std::is_same_v<T, Renamed>) {
+                if (names::same(e.from, nick_)) {
+                    // Ours: a new name that is not the account's own is a guest's.
+                    if (!names::same(e.from, e.to)) authenticated_ = false;
+                    nick_ = e.to;
+                }
+                send({{}, source_of(e.from), "NICK", {e.to}});
             } else if constexpr (std::is_same_v<T, ShutdownNotice>) {
                 close_with_error("disconnected", "Closing Link: " + e.text);
             }

@@ -279,6 +279,13 @@ struct HubchatEncoder {
         key(out, "ts");
         append_json_int(out, e->ts);
     }
+    void operator()(const Renamed& e) {
+        open_typed(out, "rename");
+        key(out, "user");
+        append_json_string(out, e.from, JsonStyle::Compact);
+        key(out, "name");
+        append_json_string(out, e.to, JsonStyle::Compact);
+    }
     void operator()(const AwayChange& e) {
         open_typed(out, "away");
         key(out, "user");
@@ -540,6 +547,7 @@ std::optional<std::string> encode_original(const Event& event, std::string_view 
         std::optional<std::string> operator()(const PresencePtr&) { return std::nullopt; }
         std::optional<std::string> operator()(const TopicPtr&) { return std::nullopt; }
         std::optional<std::string> operator()(const AwayChange&) { return std::nullopt; }
+        std::optional<std::string> operator()(const Renamed&) { return std::nullopt; }
         std::optional<std::string> operator()(const Ack&) { return std::nullopt; }
         std::optional<std::string> operator()(const Pong&) { return std::nullopt; }
         std::optional<std::string> operator()(const Error& e) {

@@ -181,6 +181,27 @@ TEST_F(HubIrcTest, UserInfoAndRoomQueries) {
     EXPECT_EQ(rooms[2].name, "#ops");
 }
 
+TEST_F(HubIrcTest, RenamesAreToldToEveryoneAndFreeTheOldName) {
+    auto alice = user("alice", true);
+    auto bob = user("bob");
+    hub.handle(alice.id, ChangeName{"Alice", ""});  // case only: keeps the account
+    ASSERT_TRUE(bob.peer->last<Renamed>());
+    EXPECT_EQ(bob.peer->last<Renamed>()->to, "Alice");
+    EXPECT_TRUE(hub.user_info("alice")->authenticated);
+    hub.handle(alice.id, ChangeName{"carol", ""});
+    EXPECT_EQ(alice.peer->last<Renamed>()->to, "carol");
+    EXPECT_FALSE(hub.user_info("alice"));
+    EXPECT_FALSE(hub.user_info("carol")->authenticated);  // another name: a guest now
+    hub.handle(bob.id, ChangeName{"CAROL", "r"});
+    EXPECT_EQ(bob.peer->last<Error>()->code, ErrorCode::NameTaken);
+    hub.handle(bob.id, ChangeName{"1x", "r"});
+    EXPECT_EQ(bob.peer->last<Error>()->code, ErrorCode::BadName);
+    hub.handle(bob.id, ChangeName{"alice", "r"});
+    EXPECT_EQ(*hub.name_of(bob.id), "alice");
+    hub.handle(bob.id, SendMessage{{"carol"}, "hi", "m"});
+    EXPECT_EQ(alice.peer->last<ChatPtr>().value()->from, "alice");
+}
+
 TEST_F(HubIrcTest, NoRoomMayBeCalledAllWithAHash) {
     auto alice = user("alice");
     hub.handle(alice.id, JoinRoom{"#all", "j"});

@@ -656,6 +656,36 @@ TEST_F(IrcTest, RoomLinesCarryTheTagsEachMemberAskedFor) {
     EXPECT_TRUE(c->has_tag("msgid"));
 }
 
+TEST_F(IrcTest, NickChangesAreSeenByEveryone) {
+    auto ivy = irc("ivy");
+    auto bob = irc("bob");
+    auto jay = user("jay");
+    ivy->send("NICK ivy2");
+    auto own = ivy->wait_command("NICK");
+    ASSERT_TRUE(own);
+    EXPECT_EQ(own->nick(), "ivy");
+    EXPECT_EQ(own->param(0), "ivy2");
+    auto seen = bob->wait_command("NICK");
+    ASSERT_TRUE(seen);
+    EXPECT_EQ(seen->param(0), "ivy2");
+    auto json_seen = jay->wait_type("rename");
+    ASSERT_TRUE(json_seen);
+    EXPECT_EQ(field(*json_seen, "name"), "ivy2");
+    bob->send("NICK IVY2");
+    auto taken = bob->wait_command("433");
+    ASSERT_TRUE(taken);
+    EXPECT_EQ(taken->param(1), "IVY2");
+    bob->send("NICK 9lives");
+    EXPECT_TRUE(bob->wait_command("432"));
+    bob->send("PRIVMSG ivy2 :found you");
+    EXPECT_TRUE(ivy->wait_for(message_from("bob", "ivy2", "found you")));
+    bob->send("PRIVMSG ivy :old name");
+    EXPECT_TRUE(bob->wait_command("401"));
+    // The old name is free again.
+    auto again = irc("ivy");
+    EXPECT_TRUE(again->sync());
+}
+
 TEST_F(IrcTest, FirstLineCommandsBeforeRegistrationGet451) {
     auto c = irc_connect();
     c->send("PRIVMSG somebody :too early");
