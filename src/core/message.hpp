@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -40,6 +41,9 @@ struct SendMessage {
     // IRC's NOTICE: delivered like any message, but programs must never answer it
     // automatically (and the IRC adapter sends no error numerics for it).
     bool notice = false;
+    // Labels the sender's client attached (IRCv3 client-only tags, "+key" -> value), relayed
+    // as they are to recipients that show them; not kept in history.
+    std::vector<std::pair<std::string, std::string>> client_tags{};
 };
 struct ListUsers {
     Ref ref;
@@ -112,7 +116,8 @@ struct ChatMessage : FrameCache {
     DestKind kind = DestKind::Direct;
     ChatOrigin origin = ChatOrigin::Live;
     std::string text;
-    bool notice = false;  // see SendMessage::notice
+    bool notice = false;                                           // see SendMessage::notice
+    std::vector<std::pair<std::string, std::string>> client_tags;  // see SendMessage
     // The sender's account when they logged in to their name (IRC's account-tag); empty
     // for guests.
     std::string account;

@@ -732,10 +732,15 @@ void IrcSession::on_message(const Message& m, bool notice) {
         }
     }
     send_cmd.text = m.params[1];
+    for (const auto& tag : m.tags) {
+        if (!tag.key.empty() && tag.key.front() == '+') {
+            send_cmd.client_tags.emplace_back(tag.key, tag.value);
+        }
+    }
     const std::uint64_t ref = next_ref_++;
     send_cmd.ref = std::to_string(ref);
     if (has(kEchoMessage)) {
-        sent_.push_back(Sent{ref, command, m.params[0], m.params[1]});
+        sent_.push_back(Sent{ref, command, m.params[0], m.params[1], send_cmd.client_tags});
         if (sent_.size() > kMaxSent) sent_.pop_front();
     }
     current_ = Current{command, m.params[0], 0, false};
@@ -1315,8 +1320,9 @@ void IrcSession::deliver(const Event& event) {
                     const Sent sent = std::move(sent_.front());
                     sent_.pop_front();
                     if (has(kEchoMessage) && last_echoed_ != e.id) {
-                        send_chat_lines(chat_tags(e.id, e.ts, authenticated_ ? nick_ : ""),
-                                        source_of(nick_), sent.command, sent.target, sent.text);
+                        send_chat_lines(
+                            chat_tags(e.id, e.ts, authenticated_ ? nick_ : "", sent.client_tags),
+                            source_of(nick_), sent.command, sent.target, sent.text);
                     }
                 }
             } else if constexpr (std::is_same_v<T, Error>) {
@@ -1411,9 +1417,13 @@ void IrcSession::on_error(const Error& error) {
     send({{}, server_, "NOTICE", {me(), error.text}});
 }
 
-std::vector<Tag> IrcSession::chat_tags(MessageId id, TimestampMs ts,
-                                       const std::string& account) const {
+std::vector<Tag> IrcSession::chat_tags(
+    MessageId id, TimestampMs ts, const std::string& account,
+    const std::vector<std::pair<std::string, std::string>>& client_tags) const {
     std::vector<Tag> tags;
+    if (has(kMessageTags)) {
+        for (const auto& [key, value] : client_tags) tags.push_back({key, value});
+    }
     if (has(kServerTime)) tags.push_back({"time", iso_time(ts)});
     if (has(kMessageTags) && id != 0) tags.push_back({"msgid", std::to_string(id)});
     if (has(kAccountTag) && !account.empty()) tags.push_back({"account", account});
@@ -1496,14 +1506,14 @@ void IrcSession::on_chat(const ChatMessage& chat) {
             auto& slot = chat.frames[kIrcFirstFormat + variant];
             if (!slot) {
                 slot = std::make_shared<const std::string>(
-                    render_chat_lines(chat_tags(chat.id, chat.ts, chat.account),
+                    render_chat_lines(chat_tags(chat.id, chat.ts, chat.account, chat.client_tags),
                                       source_of(chat.from), command, target, chat.text));
             }
             return enqueue(slot);
         }
     }
-    send_chat_lines(chat_tags(chat.id, chat.ts, chat.account), source_of(chat.from), command,
-                    target, chat.text);
+    send_chat_lines(chat_tags(chat.id, chat.ts, chat.account, chat.client_tags),
+                    source_of(chat.from), command, target, chat.text);
 }
 
 void IrcSession::send_join_burst(const std::string& channel) {

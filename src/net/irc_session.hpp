@@ -114,8 +114,9 @@ class IrcSession final : public Peer,
     static std::string render_chat_lines(const std::vector<proto::irc::Tag>& tags,
                                          const std::string& source, std::string_view command,
                                          const std::string& target, std::string_view text);
-    std::vector<proto::irc::Tag> chat_tags(MessageId id, TimestampMs ts,
-                                           const std::string& account) const;
+    std::vector<proto::irc::Tag> chat_tags(
+        MessageId id, TimestampMs ts, const std::string& account,
+        const std::vector<std::pair<std::string, std::string>>& client_tags = {}) const;
     void send_join_burst(const std::string& channel);
     void send_names(const std::string& channel);
     void send_topic(const std::string& channel, bool reply_when_none);
@@ -197,6 +198,7 @@ class IrcSession final : public Peer,
         std::string command;
         std::string target;
         std::string text;
+        std::vector<std::pair<std::string, std::string>> client_tags;
     };
     std::deque<Sent> sent_;
     std::uint64_t next_ref_ = 1;

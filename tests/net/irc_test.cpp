@@ -686,6 +686,20 @@ TEST_F(IrcTest, NickChangesAreSeenByEveryone) {
     EXPECT_TRUE(again->sync());
 }
 
+TEST_F(IrcTest, ClientTagsReachTagAwareRecipientsOnly) {
+    auto ivy = irc("ivy", {"message-tags"});
+    auto aware = irc("aware", {"message-tags"});
+    auto plain = irc("plain");
+    ivy->send("@+example.com/mood=happy\\sday;+plain PRIVMSG #ALL :tagged");
+    auto got = aware->wait_for(message_from("ivy", "#ALL", "tagged"));
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->tag("+example.com/mood"), "happy day");
+    EXPECT_TRUE(got->has_tag("+plain"));
+    auto bare = plain->wait_for(message_from("ivy", "#ALL", "tagged"));
+    ASSERT_TRUE(bare);
+    EXPECT_TRUE(bare->tags.empty()) << bare->raw;
+}
+
 TEST_F(IrcTest, FirstLineCommandsBeforeRegistrationGet451) {
     auto c = irc_connect();
     c->send("PRIVMSG somebody :too early");
