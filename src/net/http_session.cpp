@@ -98,7 +98,7 @@ class HttpSession final : public Closable,
         std::string_view content_type = "text/plain; charset=utf-8";
         std::string_view body = {};
         std::string extra_headers = {};  // whole lines, each ending in \r\n
-        bool close = false;         // end the connection afterwards
+        bool close = false;              // end the connection afterwards
     };
 
     // ---- reading -------------------------------------------------------------------
