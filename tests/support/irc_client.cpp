@@ -1,3 +1,7 @@
+// Deliberately its own line parser and tag unescaping rather than proto::parse_line: the
+// integration tests must not read the server's IRC serializer back with that same
+// server's parser, or a bug the two shared (a tag escape written and read the same wrong
+// way) would pass every test.
 #include "support/irc_client.hpp"
 
 #include <arpa/inet.h>
