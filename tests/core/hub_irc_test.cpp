@@ -8,44 +8,25 @@
 #include <vector>
 
 #include "core/hub.hpp"
+#include "recording_peer.hpp"
 
 namespace hubchat {
 namespace {
 
-struct Recorder : Peer {
-    std::vector<Event> events;
-    bool away = false;
-    void deliver(const Event& event) override { events.push_back(event); }
-    bool wants_away() const override { return away; }
-
-    template <class T>
-    std::vector<T> all() const {
-        std::vector<T> out;
-        for (const auto& e : events) {
-            if (const auto* v = std::get_if<T>(&e)) out.push_back(*v);
-        }
-        return out;
-    }
-    template <class T>
-    std::optional<T> last() const {
-        auto v = all<T>();
-        if (v.empty()) return std::nullopt;
-        return v.back();
-    }
-};
+using test::RecordingPeer;
 
 class HubIrcTest : public ::testing::Test {
   protected:
     TimestampMs now = 5000;
     Hub hub{[this] { return now; }};
-    std::vector<std::unique_ptr<Recorder>> peers;
+    std::vector<std::unique_ptr<RecordingPeer>> peers;
 
     struct User {
         ConnectionId id;
-        Recorder* peer;
+        RecordingPeer* peer;
     };
     User user(const std::string& name, bool authenticated = false, bool wants_away = false) {
-        peers.push_back(std::make_unique<Recorder>());
+        peers.push_back(std::make_unique<RecordingPeer>());
         peers.back()->away = wants_away;
         User u{hub.attach(*peers.back()), peers.back().get()};
         hub.handle(u.id, Hello{name, authenticated});
@@ -215,7 +196,7 @@ TEST_F(HubIrcTest, TopicAndAwayRequestsAreMeteredAsRequestsNotMessages) {
     limits.request_burst = 2;
     limits.request_rate_per_second = 1;
     Hub metered([this] { return now; }, limits);
-    Recorder peer;
+    RecordingPeer peer;
     const auto id = metered.attach(peer);
     metered.handle(id, Hello{"alice"});
     metered.handle(id, SetAway{"a", ""});

@@ -6,32 +6,12 @@
 #include <vector>
 
 #include "core/hub.hpp"
+#include "recording_peer.hpp"
 
 namespace hubchat {
 namespace {
 
-struct RecordingPeer : Peer {
-    std::vector<Event> events;
-    void deliver(const Event& event) override { events.push_back(event); }
-
-    std::vector<Error> errors() const {
-        std::vector<Error> out;
-        for (const auto& e : events) {
-            if (const auto* error = std::get_if<Error>(&e)) out.push_back(*error);
-        }
-        return out;
-    }
-    std::size_t chats() const {
-        return static_cast<std::size_t>(std::count_if(events.begin(), events.end(), [](auto& e) {
-            return std::holds_alternative<ChatPtr>(e);
-        }));
-    }
-    template <class T>
-    std::size_t count() const {
-        return static_cast<std::size_t>(std::count_if(
-            events.begin(), events.end(), [](auto& e) { return std::holds_alternative<T>(e); }));
-    }
-};
+using test::RecordingPeer;
 
 class HubLimitsTest : public ::testing::Test {
   protected:
@@ -72,12 +52,12 @@ TEST_F(HubLimitsTest, ABurstOfTenPassesAndTheEleventhIsRefusedWithARetryTime) {
     auto alice = user("alice");
     auto bob = user("bob");
     for (int i = 0; i < 10; ++i) send(alice, {"bob"}, std::to_string(i));
-    EXPECT_EQ(bob.peer->chats(), 10u);
+    EXPECT_EQ(bob.peer->count<ChatPtr>(), 10u);
     EXPECT_EQ(alice.peer->count<Ack>(), 10u);
     EXPECT_TRUE(alice.peer->errors().empty());
 
     send(alice, {"bob"}, "\"c11\"");
-    EXPECT_EQ(bob.peer->chats(), 10u);  // not relayed
+    EXPECT_EQ(bob.peer->count<ChatPtr>(), 10u);  // not relayed
     auto error = last_error(alice);
     ASSERT_TRUE(error);
     EXPECT_EQ(error->code, ErrorCode::RateLimited);
@@ -99,13 +79,13 @@ TEST_F(HubLimitsTest, TheBudgetRefillsAsTheClockAdvances) {
     EXPECT_EQ(last_error(alice)->text, "Too many messages: wait 0.1 s and send again");
     now += 100;  // as told
     send(alice, {"bob"});
-    EXPECT_EQ(bob.peer->chats(), 11u);
+    EXPECT_EQ(bob.peer->count<ChatPtr>(), 11u);
     // After two quiet seconds, a full burst again.
     now += 2000;
     for (int i = 0; i < 10; ++i) send(alice, {"bob"});
-    EXPECT_EQ(bob.peer->chats(), 21u);
+    EXPECT_EQ(bob.peer->count<ChatPtr>(), 21u);
     send(alice, {"bob"});
-    EXPECT_EQ(bob.peer->chats(), 21u);
+    EXPECT_EQ(bob.peer->count<ChatPtr>(), 21u);
 }
 
 TEST_F(HubLimitsTest, OtherUsersKeepTheirOwnBudget) {
@@ -115,7 +95,7 @@ TEST_F(HubLimitsTest, OtherUsersKeepTheirOwnBudget) {
     EXPECT_EQ(alice.peer->errors().size(), 5u);
     for (int i = 0; i < 10; ++i) send(bob, {"alice"});
     EXPECT_TRUE(bob.peer->errors().empty());
-    EXPECT_EQ(alice.peer->chats(), 10u);
+    EXPECT_EQ(alice.peer->count<ChatPtr>(), 10u);
 }
 
 TEST_F(HubLimitsTest, RefusedAndInvalidMessagesSpendTheBudgetToo) {
@@ -155,7 +135,7 @@ TEST_F(HubLimitsTest, RateZeroMeansUnlimited) {
     auto bob = user("bob");
     for (int i = 0; i < 1000; ++i) send(alice, {"bob"});
     for (int i = 0; i < 1000; ++i) hub->handle(alice.id, ListUsers{""});
-    EXPECT_EQ(bob.peer->chats(), 1000u);
+    EXPECT_EQ(bob.peer->count<ChatPtr>(), 1000u);
     EXPECT_EQ(alice.peer->count<UserList>(), 1000u);
     EXPECT_TRUE(alice.peer->errors().empty());
 }
@@ -238,7 +218,7 @@ TEST_F(HubLimitsTest, RecipientsPerMessageAreCapped) {
     EXPECT_EQ(error->code, ErrorCode::TooManyRecipients);
     EXPECT_EQ(error->ref, "\"m\"");
     EXPECT_EQ(error->text, "More than 3 recipients in one message; send it to a room, or in parts");
-    EXPECT_EQ(bob.peer->chats(), 0u);  // nothing delivered to anyone
+    EXPECT_EQ(bob.peer->count<ChatPtr>(), 0u);  // nothing delivered to anyone
     EXPECT_EQ(alice.peer->count<Ack>(), 1u);
 }
 

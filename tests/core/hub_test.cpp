@@ -6,50 +6,13 @@
 #include <algorithm>
 #include <memory>
 
+#include "recording_peer.hpp"
+
 namespace hubchat {
 namespace {
 
-// One record per delivery across every peer, so tests can check the order in which
-// different connections were served.
-struct Delivery {
-    std::string to;
-    Event event;
-};
-
-struct FakePeer : Peer {
-    std::string label;
-    std::vector<Delivery>* log = nullptr;
-    std::vector<Event> events;
-    bool presence = true;
-
-    void deliver(const Event& event) override {
-        events.push_back(event);
-        if (log != nullptr) log->push_back(Delivery{label, event});
-    }
-    bool wants_presence() const override { return presence; }
-
-    template <class T>
-    std::vector<T> all() const {
-        std::vector<T> out;
-        for (const auto& e : events) {
-            if (const auto* v = std::get_if<T>(&e)) out.push_back(*v);
-        }
-        return out;
-    }
-    template <class T>
-    std::optional<T> last() const {
-        auto v = all<T>();
-        if (v.empty()) return std::nullopt;
-        return v.back();
-    }
-    template <class T>
-    std::size_t count() const {
-        return all<T>().size();
-    }
-    std::vector<ChatPtr> chats() const { return all<ChatPtr>(); }
-    std::vector<PresencePtr> presences() const { return all<PresencePtr>(); }
-    void clear() { events.clear(); }
-};
+using test::Delivery;
+using test::RecordingPeer;
 
 class HubTest : public ::testing::Test {
   protected:
@@ -58,14 +21,14 @@ class HubTest : public ::testing::Test {
     TimestampMs now = 1000;
     std::vector<Delivery> log;
     Hub hub{[this] { return now; }, HubLimits{65536, kPresenceLimit}};
-    std::vector<std::unique_ptr<FakePeer>> peers;
+    std::vector<std::unique_ptr<RecordingPeer>> peers;
 
     struct User {
         ConnectionId id;
-        FakePeer* peer;
+        RecordingPeer* peer;
     };
     User connect(std::string label = "?", bool presence = true) {
-        peers.push_back(std::make_unique<FakePeer>());
+        peers.push_back(std::make_unique<RecordingPeer>());
         peers.back()->label = std::move(label);
         peers.back()->log = &log;
         peers.back()->presence = presence;
