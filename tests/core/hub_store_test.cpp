@@ -7,20 +7,12 @@
 #include <memory>
 
 #include "core/hub.hpp"
+#include "recording_peer.hpp"
 
 namespace hubchat {
 namespace {
 
-struct RecordingPeer : Peer {
-    std::vector<Event> events;
-    void deliver(const Event& event) override { events.push_back(event); }
-    template <class T>
-    std::size_t count() const {
-        return static_cast<std::size_t>(
-            std::count_if(events.begin(), events.end(),
-                          [](const Event& e) { return std::holds_alternative<T>(e); }));
-    }
-};
+using test::RecordingPeer;
 
 // Keeps every message, answering only when told to.
 struct FakeStore : MessageStore {
