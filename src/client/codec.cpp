@@ -161,6 +161,11 @@ ServerEvent decode_object(const json::object& object) {
         return event::Left{text_of(object, "room"), text_of(object, "user"),
                            text_of(object, "reason")};
     }
+    if (type == "rename") return event::Renamed{text_of(object, "user"), text_of(object, "name")};
+    if (type == "topic") {
+        return event::Topic{text_of(object, "room"), text_of(object, "topic"),
+                            text_of(object, "user")};
+    }
     if (type == "pong") return event::Pong{ref_of(object)};
     if (type == "ping") return event::Ping{ref_of(object)};
     if (type == "registered") return event::Registered{text_of(object, "name"), ref_of(object)};

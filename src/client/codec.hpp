@@ -121,6 +121,19 @@ struct Left {
     std::string user;
     std::string reason;  // "left", "quit", "disconnected"
 };
+// A user took another name (today an IRC user's NICK): `{"type":"rename","user":OLD,
+// "name":NEW}`, sent to everyone, the user included.
+struct Renamed {
+    std::string from;
+    std::string to;
+};
+// A member set the topic of a room this client is in (today an IRC user's TOPIC); empty
+// `text` clears it.
+struct Topic {
+    std::string room;
+    std::string text;
+    std::string user;  // who set it
+};
 struct Pong {
     std::optional<std::uint64_t> ref;
 };
@@ -139,10 +152,11 @@ struct Unknown {  // valid JSON this client has no use for; ignored, never fatal
 };
 }  // namespace event
 
-using ServerEvent = std::variant<event::Welcome, event::Chat, event::Ack, event::Error,
-                                 event::UserList, event::RoomList, event::Members, event::Joined,
-                                 event::Left, event::Pong, event::Ping, event::Registered,
-                                 event::Shutdown, event::Replayed, event::History, event::Unknown>;
+using ServerEvent =
+    std::variant<event::Welcome, event::Chat, event::Ack, event::Error, event::UserList,
+                 event::RoomList, event::Members, event::Joined, event::Left, event::Renamed,
+                 event::Topic, event::Pong, event::Ping, event::Registered, event::Shutdown,
+                 event::Replayed, event::History, event::Unknown>;
 
 // One line from the server (without its '\n'). nullopt when it is not a JSON object.
 // Missing or wrongly typed fields decode as empty rather than failing: a display

@@ -47,6 +47,12 @@ std::string left_line(const event::Left& left) {
     return line;
 }
 
+std::string topic_line(const event::Topic& topic) {
+    const std::string where = "* topic of " + printable(topic.room);
+    if (topic.text.empty()) return where + " cleared by " + printable(topic.user);
+    return where + " set by " + printable(topic.user) + ": " + printable(topic.text);
+}
+
 }  // namespace
 
 std::vector<std::string> banner_lines(std::string_view host, std::uint16_t port, bool tls) {
@@ -113,6 +119,10 @@ std::vector<std::string> lines_for_person(const ServerEvent& event, bool color) 
                 return {"* " + printable(e.user) + " joined " + printable(e.room)};
             } else if constexpr (std::is_same_v<E, event::Left>) {
                 return {left_line(e)};
+            } else if constexpr (std::is_same_v<E, event::Renamed>) {
+                return {"* " + printable(e.from) + " is now known as " + printable(e.to)};
+            } else if constexpr (std::is_same_v<E, event::Topic>) {
+                return {topic_line(e)};
             } else if constexpr (std::is_same_v<E, event::Error>) {
                 return {"Error: " + printable(e.message)};
             } else if constexpr (std::is_same_v<E, event::Shutdown>) {

@@ -12,11 +12,15 @@
 namespace hubchat::client {
 namespace {
 
-std::string trimmed(std::string_view s) {
+std::string_view trimmed_view(std::string_view s) {
     const auto first = s.find_first_not_of(" \t");
     if (first == std::string_view::npos) return {};
     const auto last = s.find_last_not_of(" \t");
-    return std::string(s.substr(first, last - first + 1));
+    return s.substr(first, last - first + 1);
+}
+
+std::string trimmed(std::string_view s) {
+    return std::string(trimmed_view(s));
 }
 
 // The answers to a hello that leave the connection unregistered, ready for another.
@@ -42,6 +46,26 @@ void forget(std::string& secret) {
 void forget(std::optional<std::string>& secret) {
     if (secret) forget(*secret);
     secret.reset();
+}
+
+// `dest` (`bob`, `bob,carol`, `#dev`, `ALL`) with the user once called `from` named `to`.
+std::string with_name_changed(const std::string& dest, std::string_view from, std::string_view to) {
+    std::string changed;
+    bool found = false;
+    std::string_view rest = dest;
+    while (true) {
+        const auto comma = rest.find(',');
+        const std::string_view part = trimmed_view(rest.substr(0, comma));
+        if (!part.empty()) {
+            const bool is_from = names::same(part, from);
+            found = found || is_from;
+            if (!changed.empty()) changed += ',';
+            changed += is_from ? to : part;
+        }
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+    }
+    return found ? changed : dest;
 }
 
 // What --verbose shows of a frame carrying a password.
@@ -127,6 +151,8 @@ void ChatSession::received(std::string_view line) {
                 on_presence(event, e.user, e.room, true);
             } else if constexpr (std::is_same_v<E, event::Left>) {
                 on_presence(event, e.user, e.room, false);
+            } else if constexpr (std::is_same_v<E, event::Renamed>) {
+                on_renamed(e);
             } else {
                 show_all(lines_for_person(event, config_.color));
             }
@@ -289,6 +315,18 @@ void ChatSession::on_presence(const ServerEvent& event, std::string_view user,
         std::erase_if(rooms_unconfirmed_, is_this_room);
     }
     show_all(lines_for_person(event, config_.color));
+}
+
+void ChatSession::on_renamed(const event::Renamed& renamed) {
+    // The names kept here follow the person: /history and --to go on reaching them, and
+    // never whoever takes the old name next.
+    if (renamed.to.empty()) return;
+    conversation_ = with_name_changed(conversation_, renamed.from, renamed.to);
+    config_.to = with_name_changed(config_.to, renamed.from, renamed.to);
+    // Only IRC's NICK renames today, so this is not expected; if it comes, the server
+    // knows this connection by the new name (own messages, the next hello).
+    if (names::same(name_, renamed.from)) name_ = renamed.to;
+    show_all(lines_for_person(renamed, config_.color));
 }
 
 void ChatSession::on_chat(const event::Chat& chat) {

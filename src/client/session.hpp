@@ -120,6 +120,7 @@ class ChatSession final : public Session {
     void on_registered(const event::Registered& registered);
     void on_presence(const ServerEvent& event, std::string_view user, std::string_view room,
                      bool joined);
+    void on_renamed(const event::Renamed& renamed);
     void on_chat(const event::Chat& chat);
     void on_ack(const event::Ack& ack);
     void on_replayed();

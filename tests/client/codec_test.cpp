@@ -112,6 +112,15 @@ TEST(Decode, EveryServerFrameOfTheProtocol) {
         R"({"type":"leave","room":"#dev","user":"bob","reason":"left","ts":1764052800300})");
     EXPECT_EQ(left.reason, "left");
 
+    auto renamed = decoded<event::Renamed>(R"({"type":"rename","user":"ivy","name":"ivy2"})");
+    EXPECT_EQ(renamed.from, "ivy");
+    EXPECT_EQ(renamed.to, "ivy2");
+    auto topic = decoded<event::Topic>(
+        R"({"type":"topic","room":"#dev","topic":"release friday","user":"ivy","ts":1764052800400})");
+    EXPECT_EQ(topic.room, "#dev");
+    EXPECT_EQ(topic.text, "release friday");
+    EXPECT_EQ(topic.user, "ivy");
+
     EXPECT_EQ(decoded<event::Pong>(R"({"type":"pong","ref":5})").ref, 5u);
     EXPECT_EQ(decoded<event::Ping>(R"({"type":"ping","ref":42})").ref, 42u);
     EXPECT_FALSE(decoded<event::Ping>(R"({"type":"ping"})").ref);

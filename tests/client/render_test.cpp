@@ -71,6 +71,18 @@ TEST(Render, JoinsLeavesErrorsAndShutdown) {
               Lines{"Server: Server is shutting down"});
 }
 
+TEST(Render, RenamesAndTopicsAsJoinsAndLeavesAre) {
+    EXPECT_EQ(lines_for_person(event::Renamed{"ivy", "ivy2"}, false),
+              Lines{"* ivy is now known as ivy2"});
+    EXPECT_EQ(lines_for_person(event::Topic{"#dev", "release friday", "ivy"}, false),
+              Lines{"* topic of #dev set by ivy: release friday"});
+    EXPECT_EQ(lines_for_person(event::Topic{"#dev", "", "ivy"}, false),
+              Lines{"* topic of #dev cleared by ivy"});
+    // Network text cannot move the cursor or colour the screen.
+    EXPECT_EQ(lines_for_person(event::Topic{"#dev", "\033[2Jgone", "ivy"}, true),
+              Lines{"* topic of #dev set by ivy: ^[[2Jgone"});
+}
+
 TEST(Render, RepliesWithNothingToShow) {
     EXPECT_TRUE(lines_for_person(event::Welcome{"alice", "hubchat"}, false).empty());
     EXPECT_TRUE(lines_for_person(event::Ack{1, {}}, false).empty());

@@ -225,6 +225,32 @@ TEST_F(ChatSessionTest, TheServerGoingAwayIsSaidOnceAndTheClientComesBackInItsRo
     EXPECT_FALSE(host_.exit_code);
 }
 
+TEST_F(ChatSessionTest, ARenameIsShownAndWhereThisClientWritesFollowsIt) {
+    start_as("alice");
+    session_->typed("@ivy are you there?");
+    EXPECT_EQ(host_.take_sent(), Lines{encode_message("ivy", "are you there?", 1)});
+    session_->received(R"({"type":"rename","user":"ivy","name":"ivy2"})");
+    EXPECT_EQ(host_.take_shown(), Lines{"* ivy is now known as ivy2"});
+    // /history looks at the conversation with the person, under their new name.
+    session_->typed("/history");
+    EXPECT_EQ(host_.take_sent(), Lines{encode_history("ivy2", 20, 2)});
+    // Someone else renamed: the conversation stays.
+    session_->received(R"({"type":"rename","user":"bob","name":"robert"})");
+    EXPECT_EQ(host_.take_shown(), Lines{"* bob is now known as robert"});
+    session_->typed("/history");
+    EXPECT_EQ(host_.take_sent(), Lines{encode_history("ivy2", 20, 3)});
+}
+
+TEST_F(ChatSessionTest, TopicsAreShown) {
+    start_as("alice");
+    session_->received(
+        R"({"type":"topic","room":"#dev","topic":"release friday","user":"ivy","ts":1})");
+    session_->received(R"({"type":"topic","room":"#dev","topic":"","user":"bob","ts":2})");
+    EXPECT_EQ(host_.take_shown(), (Lines{"* topic of #dev set by ivy: release friday",
+                                         "* topic of #dev cleared by bob"}));
+    EXPECT_TRUE(host_.sent.empty());
+}
+
 TEST_F(ChatSessionTest, VerboseShowsEveryFrameAsTheOriginalDid) {
     ChatConfig config;
     config.verbose = true;
@@ -279,6 +305,16 @@ TEST_F(PipedSessionTest, EndOfInputAlsoWaitsForTheAnswers) {
     EXPECT_FALSE(host_.exit_code);
     session_->received(R"({"type":"pong","ref":3})");
     EXPECT_EQ(host_.exit_code, 0);
+}
+
+TEST_F(PipedSessionTest, ToFollowsARenamedRecipient) {
+    start(piped("alice", "ivy, bob"));
+    session_->received(welcome("alice"));
+    session_->received(R"({"type":"rename","user":"IVY","name":"ivy2"})");
+    session_->typed("still there?");
+    // Not whoever takes the name ivy next.
+    EXPECT_EQ(host_.take_sent(),
+              (Lines{encode_hello("alice"), encode_message("ivy2,bob", "still there?", 1)}));
 }
 
 TEST_F(PipedSessionTest, ARefusedNameFromTheCommandLineFails) {
