@@ -1599,23 +1599,20 @@ void IrcSession::flush() {
         return;
     }
     const auto frames = outbox_.begin_write(kFramesPerWrite);
-    gather_.clear();
     for (const auto& frame : frames) {
         if (config_.verbose) {
             std::string_view line = *frame;
             if (line.size() >= 2) line.remove_suffix(2);
             spdlog::debug("{} -> {}", label(), line);
         }
-        gather_.emplace_back(frame->data(), frame->size());
     }
-    transport_.write(gather_, shared_from_this());
+    transport_.write(frames, shared_from_this());
 }
 
 void IrcSession::on_written(boost::system::error_code ec) {
     outbox_.end_write();
     if (phase_ == Phase::Closed) return;
     if (ec) return abort("write failed: " + ec.message());
-    if (outbox_.empty()) std::vector<asio::const_buffer>().swap(gather_);
     if (read_paused_ && outbox_.bytes() <= outbox_.max_bytes() / 4) {
         read_paused_ = false;
         wait_readable();

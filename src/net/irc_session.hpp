@@ -162,7 +162,6 @@ class IrcSession final : public Peer,
     std::string server_;  // the server's name in IRC lines
     proto::irc::LineSplitter splitter_;
     Outbox outbox_;
-    std::vector<boost::asio::const_buffer> gather_;
     std::unique_ptr<boost::asio::steady_timer> close_timer_;
     std::unique_ptr<boost::asio::steady_timer> retry_timer_;  // fake lag after a refusal
     Phase phase_ = Phase::Open;

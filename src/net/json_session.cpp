@@ -85,17 +85,12 @@ std::string timeout_error(std::string_view text) {
 JsonSession::JsonSession(Transport transport, const SessionContext& context)
     : DeadlineWheel::Entry(DeadlineWheel::of(transport.executor())),
       transport_(std::move(transport)),
-      hub_(context.hub),
-      config_(context.config),
-      tracker_(context.tracker),
-      flusher_(context.flusher),
-      accounts_(context.accounts),
-      id_(hub_.attach(*this)),
-      framer_(config_.max_message),
-      outbox_(config_.max_queue),
-      history_(context.history) {
-    tracker_.add(this);
-    if (config_.verbose) spdlog::debug("{} speaks json", label());
+      context_(context),
+      id_(context.hub.attach(*this)),
+      framer_(context.config.max_message),
+      outbox_(context.config.max_queue) {
+    context_.tracker.add(this);
+    if (context_.config.verbose) spdlog::debug("{} speaks json", label());
 }
 
 std::string JsonSession::label() const {
@@ -104,12 +99,12 @@ std::string JsonSession::label() const {
 
 std::string_view JsonSession::name() const {
     // The hub keeps the one copy of the name; after detach there is none.
-    const std::string* name = hub_.name_of(id_);
+    const std::string* name = context_.hub.name_of(id_);
     return name != nullptr ? std::string_view(*name) : std::string_view();
 }
 
 JsonSession::~JsonSession() {
-    tracker_.remove(this);
+    context_.tracker.remove(this);
 }
 
 void JsonSession::start(std::string_view first_bytes) {
@@ -135,7 +130,7 @@ bool JsonSession::on_bytes(std::string_view bytes) {
     input_at_ = wheel().now();
     ping_sent_ = false;
     if (awaiting_account_) {
-        held_input_.append(bytes);
+        held_input().append(bytes);
         return false;
     }
     if (phase_ == Phase::Open) consume(bytes);
@@ -148,7 +143,7 @@ void JsonSession::on_read_done(boost::system::error_code ec) {
     if (ec == asio::error::eof) {
         if (phase_ == Phase::Draining) return finish_close();
         // A half-closed client still gets the replies to what it sent.
-        if (config_.verbose && !framer_.idle()) {
+        if (context_.config.verbose && !framer_.idle()) {
             spdlog::debug("{} left in the middle of a frame", label());
         }
         return close_gracefully("disconnected");
@@ -170,7 +165,7 @@ void JsonSession::consume(std::string_view bytes) {
                 break;
             case proto::JsonFramer::Kind::TooLarge:
                 reply_error(ErrorCode::TooLarge, "Message larger than " +
-                                                     std::to_string(config_.max_message) +
+                                                     std::to_string(context_.config.max_message) +
                                                      " bytes; it was not delivered");
                 break;
             case proto::JsonFramer::Kind::BadFrame:
@@ -190,13 +185,13 @@ void JsonSession::consume(std::string_view bytes) {
         }
         if (step.kind != proto::JsonFramer::Kind::NeedMore) new_frame = true;
     }
-    if (awaiting_account_ && !bytes.empty()) held_input_.append(bytes);
+    if (awaiting_account_ && !bytes.empty()) held_input().append(bytes);
     if (framer_.idle()) {
         framer_.release_memory();
     } else if (new_frame) {
         // Its deadline may come before the one armed.
         partial_at_ = input_at_;
-        const auto timeout = config_.frame_timeout;
+        const auto timeout = context_.config.frame_timeout;
         if (timeout.count() > 0 && phase_ == Phase::Open) {
             const auto due = DeadlineWheel::due_after(partial_at_, timeout);
             if (!armed() || due < this->due()) arm(due);
@@ -207,7 +202,7 @@ void JsonSession::consume(std::string_view bytes) {
 }
 
 void JsonSession::on_frame(std::string_view frame) {
-    if (config_.verbose) spdlog::debug("{} <- {}", label(), loggable(frame));
+    if (context_.config.verbose) spdlog::debug("{} <- {}", label(), loggable(frame));
     auto decoded = proto::decode_client_frame(frame);
     if (auto* error = std::get_if<proto::DecodeError>(&decoded)) {
         if (is_pong(frame)) return;  // it arrived, which is all a keepalive asks
@@ -225,22 +220,22 @@ void JsonSession::on_deadline() {
     // While we are the ones not reading (our output is backed up), the peer's silence
     // proves nothing.
     const bool reading = !read_paused_;
-    const auto frame_timeout = config_.frame_timeout;
+    const auto frame_timeout = context_.config.frame_timeout;
     if (reading && frame_timeout.count() > 0 && !framer_.idle() &&
         now >= DeadlineWheel::due_after(partial_at_, frame_timeout)) {
         return close_for_timeout("A frame stayed incomplete for " +
                                  std::to_string(frame_timeout.count()) +
                                  " s; closing the connection");
     }
-    const bool registered = hub_.name_of(id_) != nullptr;
-    const auto registration_timeout = config_.registration_timeout;
+    const bool registered = context_.hub.name_of(id_) != nullptr;
+    const auto registration_timeout = context_.config.registration_timeout;
     if (!registered && registration_timeout.count() > 0 &&
         now >= DeadlineWheel::due_after(opened_at_, registration_timeout)) {
         return close_for_timeout("No name registered within " +
                                  std::to_string(registration_timeout.count()) +
                                  " s; closing the connection");
     }
-    const auto idle = config_.idle_timeout;
+    const auto idle = context_.config.idle_timeout;
     if (reading && registered && dialect_ == Dialect::Hubchat && idle.count() > 0) {
         if (ping_sent_ && now >= DeadlineWheel::due_after(input_at_, 2 * idle)) {
             return close_for_timeout("No reply to the server's ping within " +
@@ -259,19 +254,20 @@ void JsonSession::arm_deadline(bool registered) {
     auto consider = [&](DeadlineWheel::Tick since, std::chrono::seconds timeout) {
         if (timeout.count() > 0) due = std::min(due, DeadlineWheel::due_after(since, timeout));
     };
-    if (!framer_.idle()) consider(partial_at_, config_.frame_timeout);
-    if (!registered) consider(opened_at_, config_.registration_timeout);
+    if (!framer_.idle()) consider(partial_at_, context_.config.frame_timeout);
+    if (!registered) consider(opened_at_, context_.config.registration_timeout);
     // Until its first frame a connection may still turn out to speak hubchat; the original
     // client cannot answer a ping, and TCP keepalive covers it.
     if (dialect_ != Dialect::Original) {
-        consider(input_at_, ping_sent_ ? 2 * config_.idle_timeout : config_.idle_timeout);
+        consider(input_at_,
+                 ping_sent_ ? 2 * context_.config.idle_timeout : context_.config.idle_timeout);
     }
     if (due == std::numeric_limits<DeadlineWheel::Tick>::max()) return disarm();
     arm(due);
 }
 
 void JsonSession::close_for_timeout(const std::string& text) {
-    if (config_.verbose) spdlog::debug("{} timed out: {}", label(), text);
+    if (context_.config.verbose) spdlog::debug("{} timed out: {}", label(), text);
     close_gracefully("disconnected",
                      std::make_shared<const std::string>(
                          dialect_ == Dialect::Hubchat ? timeout_error(text)
@@ -282,22 +278,22 @@ void JsonSession::on_decoded(proto::InboundFrame& frame) {
     if (dialect_ == Dialect::Undecided) {
         dialect_ = frame.typed ? Dialect::Hubchat : Dialect::Original;
     }
-    const std::string* name = hub_.name_of(id_);
+    const std::string* name = context_.hub.name_of(id_);
     if (dialect_ == Dialect::Original && name == nullptr) {
         // The original registers a connection under the `user` of its first frame.
         if (!frame.user) {
             return reply_error(ErrorCode::NotRegistered,
                                "Say who you are: put your name in 'user'");
         }
-        if (accounts_ != nullptr && accounts_->has_server_password()) {
+        if (context_.accounts != nullptr && context_.accounts->has_server_password()) {
             return deliver(Error{ErrorCode::AccessDenied,
                                  "This server needs a password, which this client cannot send: "
                                  "use the hubchat client",
                                  {},
                                  {*frame.user}});
         }
-        hub_.handle(id_, Hello{*frame.user});
-        if (hub_.name_of(id_) == nullptr) return;  // refused; the hub told the client why
+        context_.hub.handle(id_, Hello{*frame.user});
+        if (context_.hub.name_of(id_) == nullptr) return;  // refused; the hub told the client why
     } else if (frame.user && name != nullptr && !names::same(*frame.user, *name)) {
         return reply_error(
             ErrorCode::Spoofing,
@@ -312,10 +308,10 @@ void JsonSession::on_decoded(proto::InboundFrame& frame) {
         }
         return register_name(*name, std::move(*frame.password), std::move(frame.ref));
     }
-    if (frame.hello && name == nullptr && accounts_ != nullptr) {
+    if (frame.hello && name == nullptr && context_.accounts != nullptr) {
         auto& hello = std::get<Hello>(*frame.command);
         const auto verdict =
-            accounts_->check_server_password(frame.server_password, throttle_address());
+            context_.accounts->check_server_password(frame.server_password, throttle_address());
         if (verdict.retry_after.count() > 0) {
             Error error{ErrorCode::RateLimited,
                         store::describe(store::ThrottleVerdict{verdict.retry_after}),
@@ -352,8 +348,8 @@ void JsonSession::on_decoded(proto::InboundFrame& frame) {
     }
     if (std::holds_alternative<Quit>(*frame.command)) return close_gracefully("quit");
     const bool was_registered = name != nullptr;
-    hub_.handle(id_, std::move(*frame.command));
-    if (frame.hello && !was_registered && hub_.name_of(id_) != nullptr) {
+    context_.hub.handle(id_, std::move(*frame.command));
+    if (frame.hello && !was_registered && context_.hub.name_of(id_) != nullptr) {
         after_welcome(Resume{frame.since, std::move(frame.rooms)}, false);
     }
 }
@@ -366,33 +362,32 @@ void JsonSession::reply_error(ErrorCode code, std::string text, Ref ref) {
 
 void JsonSession::log_in(std::string name, std::string password, Ref ref, Resume resume) {
     awaiting_account_ = true;
-    accounts_->login(name, std::move(password), throttle_address(),
-                     [self = shared_from_this(), name, ref = std::move(ref),
-                      resume = std::move(resume)](AccountService::LoginResult result) mutable {
-                         if (self->phase_ != Phase::Open)
-                             return;  // gone while the password was checked
-                         if (result.accepted) {
-                             self->hub_.handle(self->id_, Hello{name, true});
-                             if (self->hub_.name_of(self->id_) != nullptr) {
-                                 self->after_welcome(std::move(resume), true);
-                             }
-                         } else {
-                             Error error{result.retry_after.count() > 0 ? ErrorCode::RateLimited
-                                                                        : ErrorCode::LoginFailed,
-                                         std::move(result.error),
-                                         ref,
-                                         {name}};
-                             error.retry_after_ms =
-                                 static_cast<std::uint32_t>(result.retry_after.count());
-                             self->deliver(error);
-                         }
-                         self->resume_input();
-                     });
+    context_.accounts->login(
+        name, std::move(password), throttle_address(),
+        [self = shared_from_this(), name, ref = std::move(ref),
+         resume = std::move(resume)](AccountService::LoginResult result) mutable {
+            if (self->phase_ != Phase::Open) return;  // gone while the password was checked
+            if (result.accepted) {
+                self->context_.hub.handle(self->id_, Hello{name, true});
+                if (self->context_.hub.name_of(self->id_) != nullptr) {
+                    self->after_welcome(std::move(resume), true);
+                }
+            } else {
+                Error error{result.retry_after.count() > 0 ? ErrorCode::RateLimited
+                                                           : ErrorCode::LoginFailed,
+                            std::move(result.error),
+                            ref,
+                            {name}};
+                error.retry_after_ms = static_cast<std::uint32_t>(result.retry_after.count());
+                self->deliver(error);
+            }
+            self->resume_input();
+        });
 }
 
 void JsonSession::register_name(const std::string& name, std::string password, Ref ref) {
     awaiting_account_ = true;
-    accounts_->register_name(
+    context_.accounts->register_name(
         name, std::move(password),
         [self = shared_from_this(), name, ref](const AccountService::RegisterResult& result) {
             if (self->phase_ != Phase::Open) return;
@@ -411,34 +406,35 @@ void JsonSession::register_name(const std::string& name, std::string password, R
 // A hello with "register":true: the account is made, then the name taken with it, the
 // one way to join a server that takes only registered users.
 void JsonSession::sign_up(std::string name, std::string password, Ref ref, Resume resume) {
-    if (auto error = hub_.check_new_name(name)) {
+    if (auto error = context_.hub.check_new_name(name)) {
         error->ref = std::move(ref);
         return deliver(*error);
     }
     awaiting_account_ = true;
-    accounts_->register_name(name, std::move(password),
-                             [self = shared_from_this(), name, ref, resume = std::move(resume)](
-                                 const AccountService::RegisterResult& result) mutable {
-                                 if (self->phase_ != Phase::Open) return;
-                                 if (!result.error.empty()) {
-                                     self->reply_error(result.name_taken ? ErrorCode::NameRegistered
-                                                                         : ErrorCode::BadRequest,
-                                                       result.error, ref);
-                                 } else {
-                                     self->hub_.handle(self->id_, Hello{name, true});
-                                     if (self->hub_.name_of(self->id_) != nullptr) {
-                                         self->deliver(Registered{name, ref});
-                                         self->after_welcome(std::move(resume), true);
-                                     }
-                                 }
-                                 self->resume_input();
-                             });
+    context_.accounts->register_name(
+        name, std::move(password),
+        [self = shared_from_this(), name, ref,
+         resume = std::move(resume)](const AccountService::RegisterResult& result) mutable {
+            if (self->phase_ != Phase::Open) return;
+            if (!result.error.empty()) {
+                self->reply_error(
+                    result.name_taken ? ErrorCode::NameRegistered : ErrorCode::BadRequest,
+                    result.error, ref);
+            } else {
+                self->context_.hub.handle(self->id_, Hello{name, true});
+                if (self->context_.hub.name_of(self->id_) != nullptr) {
+                    self->deliver(Registered{name, ref});
+                    self->after_welcome(std::move(resume), true);
+                }
+            }
+            self->resume_input();
+        });
 }
 
 void JsonSession::resume_input() {
     awaiting_account_ = false;
-    const std::string held = std::move(held_input_);
-    held_input_.clear();
+    const std::string held = held_input_ ? std::move(*held_input_) : std::string();
+    held_input_.reset();
     consume(held);
     wait_readable();
 }
@@ -487,8 +483,8 @@ ChatMessage chat_from_history(store::HistoryMessage& m, ChatOrigin origin) {
 
 void JsonSession::after_welcome(Resume resume, bool authenticated) {
     authenticated_ = authenticated;
-    for (auto& room : resume.rooms) hub_.handle(id_, JoinRoom{std::move(room), {}});
-    if (history_ == nullptr || dialect_ != Dialect::Hubchat) return;
+    for (auto& room : resume.rooms) context_.hub.handle(id_, JoinRoom{std::move(room), {}});
+    if (context_.history == nullptr || dialect_ != Dialect::Hubchat) return;
     if (!resume.since && !authenticated) return;  // nothing waits for a fresh guest
     replay_ = std::make_unique<Replay>();
     replay_->since = resume.since;
@@ -512,8 +508,8 @@ bool JsonSession::take_replay_page(std::vector<store::HistoryMessage>& page, Cha
 void JsonSession::replay_page(MessageId after) {
     // Guests see ALL and their rooms; direct messages only reach a name that is its user's.
     const std::string user = authenticated_ ? std::string(name()) : std::string();
-    history_->visible_after(
-        user, hub_.rooms_of(id_), static_cast<std::int64_t>(after), proto::kMaxHistoryPage,
+    context_.history->visible_after(
+        user, context_.hub.rooms_of(id_), static_cast<std::int64_t>(after), proto::kMaxHistoryPage,
         [self = shared_from_this()](HistoryLog::Answer answer) {
             if (self->phase_ != Phase::Open || !self->replay_) return;
             if (!answer.error.empty()) {
@@ -530,20 +526,20 @@ void JsonSession::replay_page(MessageId after) {
 }
 
 void JsonSession::replay_inbox(MessageId after) {
-    history_->inbox(std::string(name()), static_cast<std::int64_t>(after), proto::kMaxHistoryPage,
-                    [self = shared_from_this()](HistoryLog::Answer answer) {
-                        if (self->phase_ != Phase::Open || !self->replay_) return;
-                        if (!answer.error.empty()) {
-                            spdlog::warn("{}: offline messages not read: {}", self->label(),
-                                         answer.error);
-                            return self->finish_replay();
-                        }
-                        if (self->take_replay_page(answer.messages, ChatOrigin::Offline)) {
-                            return self->continue_replay(
-                                [self] { self->replay_inbox(self->replay_->inbox_through); });
-                        }
-                        self->finish_replay();
-                    });
+    context_.history->inbox(
+        std::string(name()), static_cast<std::int64_t>(after), proto::kMaxHistoryPage,
+        [self = shared_from_this()](HistoryLog::Answer answer) {
+            if (self->phase_ != Phase::Open || !self->replay_) return;
+            if (!answer.error.empty()) {
+                spdlog::warn("{}: offline messages not read: {}", self->label(), answer.error);
+                return self->finish_replay();
+            }
+            if (self->take_replay_page(answer.messages, ChatOrigin::Offline)) {
+                return self->continue_replay(
+                    [self] { self->replay_inbox(self->replay_->inbox_through); });
+            }
+            self->finish_replay();
+        });
 }
 
 void JsonSession::continue_replay(std::function<void()> next_page) {
@@ -566,16 +562,16 @@ void JsonSession::finish_replay() {
     // Queued, not yet written: a crash now delivers them again at the next login (the
     // client drops repeats by id), never loses them.
     if (authenticated_ && replay->inbox_through > 0) {
-        history_->mark_delivered(std::string(name()),
-                                 static_cast<std::int64_t>(replay->inbox_through));
+        context_.history->mark_delivered(std::string(name()),
+                                         static_cast<std::int64_t>(replay->inbox_through));
     }
 }
 
 void JsonSession::answer_history(proto::InboundFrame::HistoryRequest request, Ref ref) {
-    if (hub_.name_of(id_) == nullptr) {
+    if (context_.hub.name_of(id_) == nullptr) {
         return reply_error(ErrorCode::NotRegistered, "Say hello with your name first", ref);
     }
-    if (history_ == nullptr) {
+    if (context_.history == nullptr) {
         return reply_error(ErrorCode::HistoryOff,
                            "This server keeps no history (it runs with --no-history)", ref);
     }
@@ -595,16 +591,17 @@ void JsonSession::answer_history(proto::InboundFrame::HistoryRequest request, Re
             std::make_shared<const std::string>(proto::hubchat_history_page(ref, with, messages)));
     };
     if (names::is_all(request.with)) {
-        return history_->room_before(std::string(names::kAllRoom), before, request.limit,
-                                     std::move(answered));
+        return context_.history->room_before(std::string(names::kAllRoom), before, request.limit,
+                                             std::move(answered));
     }
     if (names::is_room(request.with)) {
-        if (!hub_.in_room(id_, request.with)) {
+        if (!context_.hub.in_room(id_, request.with)) {
             return reply_error(ErrorCode::NotInRoom,
                                "You are not in " + request.with + "; join it to read its history",
                                ref);
         }
-        return history_->room_before(request.with, before, request.limit, std::move(answered));
+        return context_.history->room_before(request.with, before, request.limit,
+                                             std::move(answered));
     }
     if (!authenticated_) {
         return reply_error(ErrorCode::AccessDenied,
@@ -612,8 +609,8 @@ void JsonSession::answer_history(proto::InboundFrame::HistoryRequest request, Re
                            "log in (or /register) first",
                            ref);
     }
-    history_->conversation(std::string(name()), request.with, before, request.limit,
-                           std::move(answered));
+    context_.history->conversation(std::string(name()), request.with, before, request.limit,
+                                   std::move(answered));
 }
 
 // ---- writing -----------------------------------------------------------------------
@@ -654,7 +651,7 @@ void JsonSession::enqueue(Frame frame) {
                     std::to_string(outbox_.max_bytes()) + " bytes waiting); closing the connection",
                 {},
                 {}};
-    if (config_.verbose) spdlog::debug("{} send queue exceeded", label());
+    if (context_.config.verbose) spdlog::debug("{} send queue exceeded", label());
     close_gracefully("disconnected", encode(error));
 }
 
@@ -662,7 +659,7 @@ void JsonSession::schedule_flush() {
     // Deliveries made in one turn of the loop are gathered into one write.
     if (flush_scheduled_ || outbox_.writing() || pacing_) return;
     flush_scheduled_ = true;
-    flusher_.schedule(shared_from_this());
+    context_.flusher.schedule(shared_from_this());
 }
 
 void JsonSession::flush() {
@@ -681,19 +678,16 @@ void JsonSession::flush() {
     const std::size_t max_frames =
         dialect_ == Dialect::Hubchat ? kFramesPerWrite : kOriginalFramesPerWrite;
     const auto frames = outbox_.begin_write(max_frames);
-    gather_.clear();
-    for (const auto& frame : frames) {
-        if (config_.verbose) spdlog::debug("{} -> {}", label(), loggable(*frame));
-        gather_.emplace_back(frame->data(), frame->size());
+    if (context_.config.verbose) {
+        for (const auto& frame : frames) spdlog::debug("{} -> {}", label(), loggable(*frame));
     }
-    transport_.write(gather_, shared_from_this());
+    transport_.write(frames, shared_from_this());
 }
 
 void JsonSession::on_written(boost::system::error_code ec) {
     outbox_.end_write();
     if (phase_ == Phase::Closed) return;
     if (ec) return abort("write failed: " + ec.message());
-    if (outbox_.empty()) std::vector<asio::const_buffer>().swap(gather_);
     if (replay_ && replay_->next_page && outbox_.bytes() <= outbox_.max_bytes() / 4) {
         std::exchange(replay_->next_page, nullptr)();
     }
@@ -701,11 +695,12 @@ void JsonSession::on_written(boost::system::error_code ec) {
         read_paused_ = false;
         wait_readable();
     }
-    if (dialect_ != Dialect::Hubchat && !outbox_.empty() && config_.original_pacing.count() > 0) {
+    if (dialect_ != Dialect::Hubchat && !outbox_.empty() &&
+        context_.config.original_pacing.count() > 0) {
         if (!pacing_timer_)
             pacing_timer_ = std::make_unique<asio::steady_timer>(transport_.executor());
         pacing_ = true;
-        pacing_timer_->expires_after(config_.original_pacing);
+        pacing_timer_->expires_after(context_.config.original_pacing);
         pacing_timer_->async_wait([self = shared_from_this()](boost::system::error_code) {
             self->pacing_ = false;
             self->flush();
@@ -728,13 +723,13 @@ void JsonSession::close_for_shutdown() {
 void JsonSession::close_gracefully(std::string_view reason, Frame last_words) {
     if (phase_ != Phase::Open) return;
     phase_ = Phase::Closing;
-    if (config_.verbose) spdlog::debug("{} closing ({})", label(), reason);
+    if (context_.config.verbose) spdlog::debug("{} closing ({})", label(), reason);
     asio::post(transport_.executor(), [self = shared_from_this(), why = std::string(reason)] {
-        self->hub_.detach(self->id_, why);
+        self->context_.hub.detach(self->id_, why);
     });
     if (last_words) outbox_.push_final(std::move(last_words));
     close_timer_ = std::make_unique<asio::steady_timer>(transport_.executor());
-    close_timer_->expires_after(config_.close_linger);
+    close_timer_->expires_after(context_.config.close_linger);
     close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (!ec) self->finish_close();
     });
@@ -743,8 +738,8 @@ void JsonSession::close_gracefully(std::string_view reason, Frame last_words) {
 
 void JsonSession::abort(std::string_view reason) {
     if (phase_ == Phase::Closed) return;
-    if (config_.verbose) spdlog::debug("{} dropped ({})", label(), reason);
-    if (phase_ == Phase::Open) hub_.detach(id_, "disconnected");
+    if (context_.config.verbose) spdlog::debug("{} dropped ({})", label(), reason);
+    if (phase_ == Phase::Open) context_.hub.detach(id_, "disconnected");
     finish_close();
 }
 
@@ -755,7 +750,7 @@ void JsonSession::finish_close() {
     if (pacing_timer_) pacing_timer_->cancel();
     if (close_timer_) close_timer_->cancel();
     replay_.reset();  // its pending page holds a reference to us
-    if (config_.verbose) spdlog::debug("{} closed", label());
+    if (context_.config.verbose) spdlog::debug("{} closed", label());
     transport_.close();
 }
 

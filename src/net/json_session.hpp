@@ -81,6 +81,10 @@ class JsonSession final : public Peer,
     void register_name(const std::string& name, std::string password, Ref ref);
     void resume_input();
     std::string throttle_address() const;
+    std::string& held_input() {
+        if (!held_input_) held_input_ = std::make_unique<std::string>();
+        return *held_input_;
+    }
 
     // History: after a welcome, the rooms asked for are joined, then what the client
     // missed (since) or what waited for a registered user (inbox) is sent before any live
@@ -111,15 +115,10 @@ class JsonSession final : public Peer,
     std::string_view name() const;  // registered name, empty before (and after) registration
 
     Transport transport_;
-    Hub& hub_;
-    const ServerConfig& config_;
-    ConnectionTracker& tracker_;
-    FlushScheduler& flusher_;
-    AccountService* accounts_;
+    const SessionContext& context_;  // lives as long as the server
     ConnectionId id_;
     proto::JsonFramer framer_;
     Outbox outbox_;
-    std::vector<boost::asio::const_buffer> gather_;  // the write in flight; empty when idle
     std::unique_ptr<boost::asio::steady_timer> pacing_timer_;  // original dialect only
     std::unique_ptr<boost::asio::steady_timer> close_timer_;   // bounds a polite close
     Dialect dialect_ = Dialect::Undecided;
@@ -134,8 +133,8 @@ class JsonSession final : public Peer,
     bool pacing_ = false;
     bool awaiting_account_ = false;  // a login or registration is on the worker
     bool authenticated_ = false;     // logged in to the name's account (or registered it)
-    std::string held_input_;         // bytes read while awaiting_account_
-    HistoryLog* history_;
+    // Bytes read while awaiting_account_; a pointer, since idle connections hold none.
+    std::unique_ptr<std::string> held_input_;
     std::unique_ptr<Replay> replay_;  // only while replaying
 };
 

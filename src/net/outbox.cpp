@@ -13,34 +13,46 @@ bool Outbox::push(Frame frame) {
 void Outbox::push_final(Frame frame) {
     // Storage is freed whenever the queue empties (idle connections hold none), so start
     // a busy one with room for a burst rather than growing 1, 2, 4, 8...
-    if (frames_.capacity() == 0) frames_.reserve(16);
+    if (queued_.capacity() == 0) queued_.reserve(16);
     bytes_ += frame->size();
-    frames_.push_back(std::move(frame));
+    queued_.push_back(std::move(frame));
 }
 
 void Outbox::drop_queued() {
-    for (std::size_t i = head_ + in_flight_; i < frames_.size(); ++i) bytes_ -= frames_[i]->size();
-    frames_.resize(head_ + in_flight_);
+    for (std::size_t i = head_; i < queued_.size(); ++i) bytes_ -= queued_[i]->size();
+    queued_.clear();
+    head_ = 0;
 }
 
 std::span<const Frame> Outbox::begin_write(std::size_t max_frames) {
-    in_flight_ = std::min(max_frames, frames_.size() - head_);
-    return {frames_.data() + head_, in_flight_};
+    if (!writing_.empty()) return writing_;
+    const std::size_t count = std::min(max_frames, queued_.size() - head_);
+    if (count == queued_.size()) {
+        // The usual case, everything queued goes: the two vectors trade storage.
+        writing_.swap(queued_);
+        return writing_;
+    }
+    const auto first = queued_.begin() + head_;
+    writing_.assign(std::make_move_iterator(first),
+                    std::make_move_iterator(first + static_cast<std::ptrdiff_t>(count)));
+    head_ += static_cast<std::uint32_t>(count);
+    if (head_ == queued_.size()) {
+        queued_.clear();
+        head_ = 0;
+    } else if (head_ > 1024 && head_ * 2 > queued_.size()) {
+        queued_.erase(queued_.begin(), queued_.begin() + head_);
+        head_ = 0;
+    }
+    return writing_;
 }
 
 void Outbox::end_write() {
-    for (std::size_t i = head_; i < head_ + in_flight_; ++i) {
-        bytes_ -= frames_[i]->size();
-        frames_[i].reset();
-    }
-    head_ += in_flight_;
-    in_flight_ = 0;
-    if (head_ == frames_.size()) {
+    for (const auto& frame : writing_) bytes_ -= frame->size();
+    writing_.clear();
+    if (head_ == queued_.size()) {
         // An idle connection holds no queue memory (thousands of them are the common case).
-        std::vector<Frame>().swap(frames_);
-        head_ = 0;
-    } else if (head_ > 1024 && head_ * 2 > frames_.size()) {
-        frames_.erase(frames_.begin(), frames_.begin() + static_cast<std::ptrdiff_t>(head_));
+        std::vector<Frame>().swap(queued_);
+        std::vector<Frame>().swap(writing_);
         head_ = 0;
     }
 }

@@ -2,44 +2,47 @@
 // one broadcast frame is queued to every recipient without copying. Pure: no sockets.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
-#include <memory>
+#include <cstdint>
 #include <span>
-#include <string>
 #include <vector>
+
+#include "net/frame.hpp"
 
 namespace hubchat::net {
 
-using Frame = std::shared_ptr<const std::string>;
-
 class Outbox {
   public:
-    explicit Outbox(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+    explicit Outbox(std::size_t max_bytes)
+        : max_bytes_(static_cast<std::uint32_t>(std::min<std::size_t>(max_bytes, UINT32_MAX))) {}
 
     // False (and nothing queued) when the frame would take the queue over its cap.
     bool push(Frame frame);
     // Queues regardless of the cap: the last words before a close.
     void push_final(Frame frame);
-    // Drops frames not yet handed to a write (keeps the one in flight).
+    // Drops frames not yet handed to a write (keeps the ones in flight).
     void drop_queued();
 
-    bool empty() const { return head_ == frames_.size(); }
-    bool writing() const { return in_flight_ != 0; }
+    // Nothing queued and nothing being written.
+    bool empty() const { return head_ == queued_.size() && writing_.empty(); }
+    bool writing() const { return !writing_.empty(); }
     std::size_t bytes() const { return bytes_; }
     std::size_t max_bytes() const { return max_bytes_; }
 
-    // Hands out up to `max_frames` queued frames for one gathered write. The span is valid
-    // until the next push; the strings it points to stay alive until end_write().
+    // Hands out up to `max_frames` queued frames for one gathered write (the same ones
+    // again while that write is in flight). The span and the strings stay valid until
+    // end_write(), whatever is pushed meanwhile: the write points at them directly.
     std::span<const Frame> begin_write(std::size_t max_frames);
     // The frames from begin_write have been written.
     void end_write();
 
   private:
-    std::size_t max_bytes_;
-    std::size_t bytes_ = 0;
-    std::vector<Frame> frames_;
-    std::size_t head_ = 0;       // first frame not yet written
-    std::size_t in_flight_ = 0;  // frames from head_ handed to the current write
+    std::vector<Frame> queued_;   // from head_: waiting for the next write
+    std::vector<Frame> writing_;  // handed to the write in flight
+    std::size_t bytes_ = 0;       // queued and in flight
+    std::uint32_t max_bytes_;
+    std::uint32_t head_ = 0;
 };
 
 }  // namespace hubchat::net

@@ -120,19 +120,34 @@ void Transport::read(std::shared_ptr<StreamUser> user) {
                       asio::bind_allocator(ExactSizeAllocator<void>(), std::move(on_readable)));
 }
 
-void Transport::write(std::span<const asio::const_buffer> buffers,
-                      std::shared_ptr<StreamUser> user) {
-    if (auto* ws = std::get_if<std::unique_ptr<WebSocketLayer>>(&layer_)) {
-        return (*ws)->write(buffers, std::move(user));
-    }
+namespace {
+
+template <typename Buffers>
+void write_plain_or_tls(
+    std::variant<Socket, std::unique_ptr<TlsLayer>, std::unique_ptr<WebSocketLayer>>& layer,
+    const Buffers& buffers, std::shared_ptr<StreamUser> user) {
     auto done = [user = std::move(user)](boost::system::error_code ec, std::size_t) {
         user->on_written(ec);
     };
-    if (auto* tls = std::get_if<std::unique_ptr<TlsLayer>>(&layer_)) {
+    if (auto* tls = std::get_if<std::unique_ptr<TlsLayer>>(&layer)) {
         asio::async_write((*tls)->stream(), buffers, std::move(done));
     } else {
-        asio::async_write(std::get<Socket>(layer_), buffers, std::move(done));
+        asio::async_write(std::get<Socket>(layer), buffers, std::move(done));
     }
+}
+
+}  // namespace
+
+void Transport::write(std::span<const Frame> frames, std::shared_ptr<StreamUser> user) {
+    if (auto* ws = std::get_if<std::unique_ptr<WebSocketLayer>>(&layer_)) {
+        return (*ws)->write(frames, std::move(user));
+    }
+    write_plain_or_tls(layer_, FrameBuffers(frames), std::move(user));
+}
+
+void Transport::write(std::span<const asio::const_buffer> buffers,
+                      std::shared_ptr<StreamUser> user) {
+    write_plain_or_tls(layer_, buffers, std::move(user));
 }
 
 void Transport::finish(std::shared_ptr<StreamUser> user) {

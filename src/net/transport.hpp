@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "net/admission_slot.hpp"
+#include "net/frame.hpp"
 #include "net/socket.hpp"
 
 namespace hubchat::net {
@@ -62,8 +63,11 @@ class Transport {
     // by a newline, the frame separator of the JSON protocol. A plain socket is read into a buffer
     // shared by every connection on this thread, so an idle connection owns no read buffer.
     void read(std::shared_ptr<StreamUser> user);
-    // Writes all of `buffers` (which must stay valid), then calls user->on_written. A
-    // WebSocket sends each buffer as one text message, without its trailing newline.
+    // Writes all of `frames` (which must stay valid) in one gathered write, then calls
+    // user->on_written. A WebSocket sends each frame as one text message, without its
+    // trailing newline.
+    void write(std::span<const Frame> frames, std::shared_ptr<StreamUser> user);
+    // The same for raw bytes (HTTP responses); not over a WebSocket.
     void write(std::span<const boost::asio::const_buffer> buffers,
                std::shared_ptr<StreamUser> user);
     // Ends politely once everything is written: a WebSocket close frame, TLS close_notify,

@@ -67,9 +67,8 @@ class WebSocketStream final : public WebSocketLayer {
             });
     }
 
-    void write(std::span<const asio::const_buffer> buffers,
-               std::shared_ptr<StreamUser> user) override {
-        writing_ = buffers;
+    void write(std::span<const Frame> frames, std::shared_ptr<StreamUser> user) override {
+        writing_ = frames;
         write_next(std::move(user));
     }
 
@@ -115,9 +114,8 @@ class WebSocketStream final : public WebSocketLayer {
 
     void write_next(std::shared_ptr<StreamUser> user) {
         while (!writing_.empty()) {
-            const auto buffer = writing_.front();
+            std::string_view text = *writing_.front();
             writing_ = writing_.subspan(1);
-            std::string_view text(static_cast<const char*>(buffer.data()), buffer.size());
             if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
             if (text.empty()) continue;
             ws_.async_write(asio::buffer(text.data(), text.size()),
@@ -132,8 +130,8 @@ class WebSocketStream final : public WebSocketLayer {
 
     std::unique_ptr<TlsLayer> tls_;  // before ws_, which may refer into it
     Stream ws_;
-    std::span<const asio::const_buffer> writing_;  // messages of the write in flight
-    std::array<char, kReadChunk + 1> buffer_{};    // + 1: the newline after a message
+    std::span<const Frame> writing_;             // messages of the write in flight
+    std::array<char, kReadChunk + 1> buffer_{};  // + 1: the newline after a message
 };
 
 template <typename Next>

@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 
+#include "net/frame.hpp"
 #include "net/socket.hpp"
 
 namespace hubchat::net {
@@ -22,8 +23,7 @@ class WebSocketLayer {
     virtual const Socket& socket() const = 0;
     // The Transport operations of the same names (transport.hpp).
     virtual void read(std::shared_ptr<StreamUser> user) = 0;
-    virtual void write(std::span<const boost::asio::const_buffer> buffers,
-                       std::shared_ptr<StreamUser> user) = 0;
+    virtual void write(std::span<const Frame> frames, std::shared_ptr<StreamUser> user) = 0;
     virtual void finish(std::shared_ptr<StreamUser> user) = 0;
 };
 
