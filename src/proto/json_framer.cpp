@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "proto/byte_scan.hpp"
+
 namespace hubchat::proto {
 
 JsonFramer::JsonFramer(std::size_t max_frame, std::size_t max_skip)
@@ -62,6 +64,16 @@ JsonFramer::Step JsonFramer::scan_object(std::string_view input, std::size_t sta
     const std::size_t end = input.size();
     bool complete = false;
     while (i < end) {
+        if (in_string_ && !escaped_) {
+            // Inside a string only a quote or a backslash matters: skip the rest by words.
+            i = byte_scan::find_first(
+                data, i, end,
+                [](std::uint64_t word) {
+                    return byte_scan::any_equal(word, '"') | byte_scan::any_equal(word, '\\');
+                },
+                [](unsigned char c) { return c == '"' || c == '\\'; });
+            if (i == end) break;
+        }
         const char c = data[i++];
         if (in_string_) {
             if (escaped_) {

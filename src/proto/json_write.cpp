@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "proto/byte_scan.hpp"
+
 namespace hubchat::proto {
 namespace {
 
@@ -47,6 +49,26 @@ void append_json_string(std::string& out, std::string_view text, JsonStyle style
     std::size_t i = 0;
     auto flush = [&](std::size_t upto) { out.append(text.data() + run_start, upto - run_start); };
     while (i < text.size()) {
+        // Straight to the next byte that may need an escape: most text is plain.
+        if (style == JsonStyle::Compact) {
+            i = byte_scan::find_first(
+                text.data(), i, text.size(),
+                [](std::uint64_t word) {
+                    return byte_scan::any_below(word, 0x20) | byte_scan::any_equal(word, '"') |
+                           byte_scan::any_equal(word, '\\');
+                },
+                [](unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; });
+        } else {
+            i = byte_scan::find_first(
+                text.data(), i, text.size(),
+                [](std::uint64_t word) {
+                    return byte_scan::any_below(word, 0x20) | byte_scan::any_equal(word, '"') |
+                           byte_scan::any_equal(word, '\\') | byte_scan::any_high(word) |
+                           byte_scan::any_equal(word, 0x7F);
+                },
+                [](unsigned char c) { return c < 0x20 || c == '"' || c == '\\' || c >= 0x7F; });
+        }
+        if (i == text.size()) break;
         const auto c = static_cast<unsigned char>(text[i]);
         const bool plain_ascii = c >= 0x20 && c != '"' && c != '\\' && c < 0x7F;
         if (plain_ascii || (c >= 0x80 && style == JsonStyle::Compact) ||

@@ -249,5 +249,26 @@ TEST(JsonFramer, DefaultSkipAllowanceIsGenerous) {
     EXPECT_EQ(r.events, (Kinds{Kind::TooLarge, Kind::Frame}));
 }
 
+// Strings are skipped eight bytes at a time up to a quote or backslash: escaped quotes,
+// backslashes and braces inside a string must be seen at every offset, whether the frame
+// arrives in one read or byte by byte.
+TEST(JsonFramer, StringContentsAtEveryOffsetOfTheWordScan) {
+    for (const std::string special : {"\\\"", "\\\\", "}", "{", "]", "\\u0022"}) {
+        for (std::size_t before = 0; before <= 17; ++before) {
+            for (std::size_t after = 0; after <= 9; ++after) {
+                const std::string frame = R"({"type":"message","text":")" +
+                                          std::string(before, 'a') + special +
+                                          std::string(after, 'b') + R"("})";
+                JsonFramer whole(1024);
+                auto r = feed(whole, {frame + frame});
+                ASSERT_EQ(r.frames, (Frames{frame, frame})) << frame;
+                JsonFramer split(1024);
+                r = feed(split, bytes_of(frame));
+                ASSERT_EQ(r.frames, Frames{frame}) << frame;
+            }
+        }
+    }
+}
+
 }  // namespace
 }  // namespace hubchat::proto

@@ -130,6 +130,29 @@ TEST(JsonWrite, BothStylesParseBackToTheSameText) {
     }
 }
 
+// Plain runs are skipped eight bytes at a time: a byte that needs escaping must be found
+// at every position in and across those words, and in the short tail after them.
+TEST(JsonWrite, EscapesAreFoundAtEveryOffsetOfTheWordScan) {
+    std::vector<std::string> specials;
+    for (int c = 0; c < 0x80; ++c) specials.emplace_back(1, static_cast<char>(c));
+    specials.emplace_back("\xc3\xa9");          // two-byte UTF-8
+    specials.emplace_back("\xf0\x9f\x98\x80");  // four bytes, a surrogate pair in \u form
+    for (const auto& special : specials) {
+        for (std::size_t before = 0; before <= 17; ++before) {
+            for (std::size_t after = 0; after <= 9; ++after) {
+                const std::string text =
+                    std::string(before, 'a') + special + std::string(after, 'b');
+                ASSERT_EQ(quoted(text, JsonStyle::PythonAscii), python_dumps(text))
+                    << testing::PrintToString(text);
+                boost::system::error_code ec;
+                auto value = json::parse(quoted(text, JsonStyle::Compact), ec);
+                ASSERT_FALSE(ec) << testing::PrintToString(text);
+                ASSERT_EQ(std::string_view(value.as_string()), text);
+            }
+        }
+    }
+}
+
 TEST(JsonWrite, AppendsAfterExistingText) {
     std::string out = "{\"a\":";
     append_json_string(out, "x", JsonStyle::Compact);
