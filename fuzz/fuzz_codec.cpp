@@ -157,8 +157,28 @@ void check_replies(const Command& command, const std::string& user) {
 
 }  // namespace
 
+// The shortcut for plain chat frames must decode exactly as the full parser does.
+void check_shortcut_agrees(std::string_view frame) {
+    const auto plain = proto::detail::decode_plain_message(frame);
+    if (!plain) return;
+    const auto full = proto::detail::decode_with_parser(frame);
+    const auto* a = std::get_if<InboundFrame>(&*plain);
+    const auto* b = std::get_if<InboundFrame>(&full);
+    FUZZ_CHECK(a != nullptr && b != nullptr);
+    FUZZ_CHECK(a->typed == b->typed && a->hello == b->hello && a->user == b->user);
+    FUZZ_CHECK(a->ref == b->ref && a->password == b->password && !b->history);
+    FUZZ_CHECK(a->create_account == b->create_account && a->rooms == b->rooms);
+    FUZZ_CHECK(a->command && b->command);
+    const auto* sa = std::get_if<SendMessage>(&*a->command);
+    const auto* sb = std::get_if<SendMessage>(&*b->command);
+    FUZZ_CHECK(sa != nullptr && sb != nullptr);
+    FUZZ_CHECK(sa->targets == sb->targets && sa->text == sb->text && sa->ref == sb->ref);
+    FUZZ_CHECK(sa->notice == sb->notice && sa->client_tags == sb->client_tags);
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view frame(reinterpret_cast<const char*>(data), size);
+    check_shortcut_agrees(frame);
     auto result = proto::decode_client_frame(frame);
 
     // The parser and its arena are reused between frames: a second decode of the same

@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 
 #include "core/names.hpp"
+#include "proto/byte_scan.hpp"
 #include "proto/json_write.hpp"
 
 namespace hubchat::proto {
@@ -394,7 +395,137 @@ std::shared_ptr<const std::string> cached(const FrameCache& cache, WireFormatId 
 
 }  // namespace
 
-DecodeResult decode_client_frame(std::string_view frame) {
+namespace {
+
+// A cursor over one frame for decode_plain_message: it accepts only the plain subset it
+// reads, and says no (false) to anything else rather than judging it.
+class PlainReader {
+  public:
+    explicit PlainReader(std::string_view text) : text_(text) {}
+
+    void skip_space() {
+        while (at_ < text_.size() && (text_[at_] == ' ' || text_[at_] == '\t' ||
+                                      text_[at_] == '\n' || text_[at_] == '\r')) {
+            ++at_;
+        }
+    }
+    bool take(char c) {
+        skip_space();
+        if (at_ == text_.size() || text_[at_] != c) return false;
+        ++at_;
+        return true;
+    }
+    bool peek(char c) {
+        skip_space();
+        return at_ < text_.size() && text_[at_] == c;
+    }
+    bool at_end() {
+        skip_space();
+        return at_ == text_.size();
+    }
+    // A string of printable ASCII with no escapes; `raw` gets it with its quotes.
+    bool string(std::string_view& value, std::string_view* raw = nullptr) {
+        if (!take('"')) return false;
+        const std::size_t start = at_;
+        at_ = byte_scan::find_first(
+            text_.data(), at_, text_.size(),
+            [](std::uint64_t word) {
+                return byte_scan::any_equal(word, '"') | byte_scan::any_equal(word, '\\') |
+                       byte_scan::any_below(word, 0x20) | byte_scan::any_high(word) |
+                       byte_scan::any_equal(word, 0x7F);
+            },
+            [](unsigned char c) { return c == '"' || c == '\\' || c < 0x20 || c >= 0x7F; });
+        if (at_ == text_.size() || text_[at_] != '"') return false;
+        value = text_.substr(start, at_ - start);
+        ++at_;
+        if (raw != nullptr) *raw = text_.substr(start - 1, at_ - start + 1);
+        return true;
+    }
+    // A non-negative integer as JSON writes it (no sign, fraction, exponent or leading
+    // zero), short enough to be an int64 whichever way a parser stores it.
+    bool integer(std::string_view& raw) {
+        skip_space();
+        const std::size_t start = at_;
+        while (at_ < text_.size() && text_[at_] >= '0' && text_[at_] <= '9') ++at_;
+        const std::size_t length = at_ - start;
+        if (length == 0 || length > 18 || (text_[start] == '0' && length > 1)) return false;
+        if (at_ < text_.size() && (text_[at_] == '.' || text_[at_] == 'e' || text_[at_] == 'E')) {
+            return false;
+        }
+        raw = text_.substr(start, length);
+        return true;
+    }
+
+  private:
+    std::string_view text_;
+    std::size_t at_ = 0;
+};
+
+}  // namespace
+
+namespace detail {
+
+std::optional<DecodeResult> decode_plain_message(std::string_view frame) {
+    PlainReader in(frame);
+    if (!in.take('{')) return std::nullopt;
+    bool has_type = false, has_dest = false, has_text = false, has_ref = false, has_user = false;
+    SendMessage send;
+    std::optional<std::string> user;
+    if (!in.peek('}')) {
+        do {
+            std::string_view key;
+            if (!in.string(key) || !in.take(':')) return std::nullopt;
+            std::string_view value;
+            if (key == "type") {
+                if (has_type || !in.string(value) || value != "message") return std::nullopt;
+                has_type = true;
+            } else if (key == "message") {
+                if (has_text || !in.string(value)) return std::nullopt;
+                send.text.assign(value);
+                has_text = true;
+            } else if (key == "user") {
+                if (has_user || !in.string(value)) return std::nullopt;
+                user.emplace(value);
+                has_user = true;
+            } else if (key == "ref") {
+                std::string_view raw;
+                if (has_ref) return std::nullopt;
+                if (in.peek('"') ? !in.string(value, &raw) : !in.integer(raw)) {
+                    return std::nullopt;
+                }
+                if (raw.size() > kMaxRefBytes) return std::nullopt;
+                send.ref.assign(raw);
+                has_ref = true;
+            } else if (key == "dest") {
+                if (has_dest) return std::nullopt;
+                if (in.take('[')) {
+                    if (!in.peek(']')) {
+                        do {
+                            if (!in.string(value)) return std::nullopt;
+                            send.targets.emplace_back(value);
+                        } while (in.take(','));
+                    }
+                    if (!in.take(']')) return std::nullopt;
+                } else {
+                    if (!in.string(value)) return std::nullopt;
+                    send.targets.emplace_back(value);
+                }
+                has_dest = true;
+            } else {
+                return std::nullopt;  // any other field: the full parser decides
+            }
+        } while (in.take(','));
+    }
+    if (!in.take('}') || !in.at_end()) return std::nullopt;
+    if (!has_text || !has_dest) return std::nullopt;  // errors are the full parser's to word
+    InboundFrame decoded;
+    decoded.typed = has_type;
+    decoded.user = std::move(user);
+    decoded.command = std::move(send);
+    return DecodeResult(std::move(decoded));
+}
+
+DecodeResult decode_with_parser(std::string_view frame) {
     // One parser and arena per thread, reused: no allocation per frame for small frames.
     thread_local json::parser parser = [] {
         json::parse_options options;
@@ -415,6 +546,13 @@ DecodeResult decode_client_frame(std::string_view frame) {
     const json::value value = parser.release();
     if (!value.is_object()) return DecodeError{ErrorCode::BadJson, "Expected a JSON object", {}};
     return decode_object(value.get_object());
+}
+
+}  // namespace detail
+
+DecodeResult decode_client_frame(std::string_view frame) {
+    if (auto plain = detail::decode_plain_message(frame)) return std::move(*plain);
+    return detail::decode_with_parser(frame);
 }
 
 std::string encode_hubchat(const Event& event) {

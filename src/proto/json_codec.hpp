@@ -56,6 +56,15 @@ using DecodeResult = std::variant<InboundFrame, DecodeError>;
 // Decodes one complete JSON object frame (as cut by JsonFramer).
 DecodeResult decode_client_frame(std::string_view frame);
 
+namespace detail {
+// decode_client_frame's two ways, exposed so tests and the fuzzer can hold them to the
+// same answers. The shortcut reads the common chat frame (a message with plain ASCII
+// strings, no escapes, each key once) straight from the bytes; anything else, including
+// every frame with an error, gives nullopt and goes to the full parser.
+std::optional<DecodeResult> decode_plain_message(std::string_view frame);
+DecodeResult decode_with_parser(std::string_view frame);
+}  // namespace detail
+
 // hubchat dialect: one line of compact JSON, newline-terminated.
 std::string encode_hubchat(const Event& event);
 // The shared, cached hubchat frame of a broadcast event.

@@ -395,5 +395,73 @@ TEST(Decode, AFailedFrameDoesNotSpoilTheNext) {
     EXPECT_EQ(send.text, "after");
 }
 
+// ---- the shortcut for plain chat frames -------------------------------------------
+
+// Both of decode_client_frame's ways must give the same frame; the shortcut must be taken
+// for the common chat frames (else it saves nothing) and never for anything else.
+void expect_shortcut_agrees(std::string_view text) {
+    const auto plain = detail::decode_plain_message(text);
+    ASSERT_TRUE(plain.has_value()) << text << " did not take the shortcut";
+    const auto full = detail::decode_with_parser(text);
+    const auto* a = std::get_if<InboundFrame>(&*plain);
+    const auto* b = std::get_if<InboundFrame>(&full);
+    ASSERT_TRUE(a != nullptr && b != nullptr) << text;
+    EXPECT_EQ(a->typed, b->typed) << text;
+    EXPECT_EQ(a->user, b->user) << text;
+    EXPECT_EQ(a->ref, b->ref) << text;
+    EXPECT_FALSE(b->hello || b->password || b->history || b->create_account) << text;
+    ASSERT_TRUE(a->command && b->command) << text;
+    const auto& sa = std::get<SendMessage>(*a->command);
+    const auto& sb = std::get<SendMessage>(*b->command);
+    EXPECT_EQ(sa.targets, sb.targets) << text;
+    EXPECT_EQ(sa.text, sb.text) << text;
+    EXPECT_EQ(sa.ref, sb.ref) << text;
+}
+
+TEST(DecodeShortcut, CommonChatFramesDecodeAsTheFullParserDoes) {
+    for (
+        const char* text : {
+            R"({"type":"message","dest":"bob","message":"hi"})",
+            R"({"type":"message","dest":["bob","carol"],"message":"hi all","ref":"c1"})",
+            R"({"type":"message","dest":"#dev","message":"x","ref":42})",
+            R"({"type":"message","dest":"ALL","message":"","ref":0})",
+            R"({"type":"message","dest":[],"message":"nobody"})",
+            R"({"message":"hi","dest":"bob","user":"alice"})",  // the original's shape
+            R"({"user":"alice","message":"hi","dest":"bob","type":"message"})",
+            R"( { "type" : "message" ,	"dest" : [ "a" , "b" ] , "message" : "s p a c e" } )",
+            R"({"type":"message","dest":"bob","message":"{not: [json] here}/"})",
+            R"({"type":"message","dest":"bob","message":"hi","ref":"12345678901234567890123456789012345678901234567890123456789012"})",  // 64 bytes quoted: the longest ref
+        }) {
+        expect_shortcut_agrees(text);
+    }
+}
+
+TEST(DecodeShortcut, EverythingElseGoesToTheFullParser) {
+    for (
+        const char* text : {
+            R"({"type":"message","dest":"bob","message":"caf\u00e9"})",             // an escape
+            "{\"type\":\"message\",\"dest\":\"bob\",\"message\":\"caf\xc3\xa9\"}",  // UTF-8
+            R"({"type":"message","dest":"bob","message":"hi","message":"twice"})",
+            R"({"type":"message","dest":"bob","message":"hi","extra":1})",
+            R"({"type":"message","dest":"bob","message":"hi","ref":true})",
+            R"({"type":"message","dest":"bob","message":"hi","ref":-1})",
+            R"({"type":"message","dest":"bob","message":"hi","ref":1.5})",
+            R"({"type":"message","dest":"bob","message":"hi","ref":01})",
+            R"({"type":"message","dest":"bob","message":"hi","ref":1234567890123456789})",
+            R"({"type":"message","dest":"bob","message":"hi","ref":"1234567890123456789012345678901234567890123456789012345678901234"})",
+            R"({"type":"message","dest":"bob"})",    // no text: an error, worded by the parser
+            R"({"type":"message","message":"hi"})",  // no dest
+            R"({"type":"message","dest":5,"message":"hi"})",
+            R"({"type":"message","dest":["bob",5],"message":"hi"})",
+            R"({"type":"join","room":"#dev"})",
+            R"({"request":"ClientList","message":"hi","dest":"bob"})",
+            R"({"type":"message","dest":"bob","message":"hi",})",
+            R"({"type":"message","dest":"bob","message":"hi"} x)",
+            "{\"type\":\"message\",\"dest\":\"bob\",\"message\":\"tab\there\"}",
+        }) {
+        EXPECT_FALSE(detail::decode_plain_message(text).has_value()) << text;
+    }
+}
+
 }  // namespace
 }  // namespace hubchat::proto
