@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/buffer.hpp>
 #include <deque>
 
 namespace hubchat::net {
@@ -184,6 +185,25 @@ TEST(Outbox, SharesBroadcastFramesWithoutCopying) {
     b.push(shared);
     EXPECT_EQ(a.begin_write(1)[0].get(), b.begin_write(1)[0].get());
     EXPECT_EQ(a.begin_write(1)[0].get(), shared.get());
+}
+
+// A write hands Asio the queued frames themselves as its buffer sequence.
+TEST(FrameBuffers, IsABufferSequenceOverTheFramesInOrder) {
+    const std::vector<Frame> frames{std::make_shared<const std::string>("ab"),
+                                    std::make_shared<const std::string>(""),
+                                    std::make_shared<const std::string>("cde")};
+    const FrameBuffers buffers(frames);
+    static_assert(boost::asio::is_const_buffer_sequence<FrameBuffers>::value);
+    EXPECT_EQ(boost::asio::buffer_size(buffers), 5u);
+    std::string out(5, '?');
+    EXPECT_EQ(boost::asio::buffer_copy(boost::asio::buffer(out), buffers), 5u);
+    EXPECT_EQ(out, "abcde");
+    auto it = buffers.begin();
+    EXPECT_EQ((*it).data(), frames[0]->data());  // no copy of the bytes
+    it += 2;
+    EXPECT_EQ((*it).size(), 3u);
+    EXPECT_EQ(buffers.end() - buffers.begin(), 3);
+    EXPECT_EQ(boost::asio::buffer_size(FrameBuffers(std::span<const Frame>())), 0u);
 }
 
 }  // namespace
