@@ -464,7 +464,7 @@ void Hub::on(ConnectionId id, Connection& conn, SendMessage& cmd) {
     }
     auto pending = std::make_shared<Delivery>(std::move(delivery));
     const auto stored_id =
-        store_->append(*chat, accepted, pending->offline, [this, pending](bool kept) {
+        store_->append(chat, std::move(accepted), pending->offline, [this, pending](bool kept) {
             if (kept) {
                 release(*pending);
             } else if (auto it = connections_.find(pending->sender); it != connections_.end()) {

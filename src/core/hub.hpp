@@ -71,8 +71,11 @@ class MessageStore {
     // Takes `message` (its id not yet set) addressed to `targets` (user names, "#room",
     // "ALL"), kept also for `offline` (registered users not connected). Returns the id it
     // gets, or nullopt when the store cannot take more right now (nothing is kept).
-    virtual std::optional<MessageId> append(const ChatMessage& message,
-                                            const std::vector<std::string>& targets,
+    // The store may keep `message` (shared, not copied) until `stored` has run, and read
+    // it meanwhile, from another thread too: the hub changes nothing in it but its id,
+    // which the store must not read (it has the id it returned).
+    virtual std::optional<MessageId> append(std::shared_ptr<const ChatMessage> message,
+                                            std::vector<std::string> targets,
                                             const std::vector<std::string>& offline,
                                             Stored stored) = 0;
 };

@@ -14,11 +14,12 @@ namespace {
 
 constexpr std::size_t kOverheadBytes = 128;  // the struct, its vectors, the callback
 
-std::size_t size_of(const store::NewMessage& message) {
-    std::size_t bytes =
-        kOverheadBytes + message.sender.size() + message.dest.size() + message.text.size();
-    for (const auto& target : message.targets) bytes += target.size() + 32;
-    for (const auto& name : message.offline_recipients) bytes += name.size() + 32;
+std::size_t size_of(std::string_view sender, std::string_view dest, std::string_view text,
+                    const std::vector<std::string>& targets,
+                    const std::vector<std::string>& offline_recipients) {
+    std::size_t bytes = kOverheadBytes + sender.size() + dest.size() + text.size();
+    for (const auto& target : targets) bytes += target.size() + 32;
+    for (const auto& name : offline_recipients) bytes += name.size() + 32;
     return bytes;
 }
 
@@ -67,30 +68,42 @@ HistoryLog::HistoryLog(boost::asio::io_context& io, HistoryLogSettings settings)
 HistoryLog::~HistoryLog() = default;
 
 std::optional<std::int64_t> HistoryLog::append(store::NewMessage message, Committed on_committed) {
-    return enqueue(std::move(message), Pending{0, std::move(on_committed), {}, 0});
+    Pending item;
+    item.bytes = size_of(message.sender, message.dest, message.text, message.targets,
+                         message.offline_recipients);
+    item.on_committed = std::move(on_committed);
+    item.owned = std::move(message);
+    return enqueue(std::move(item));
 }
 
-std::optional<std::int64_t> HistoryLog::append_stored(store::NewMessage message, Stored on_stored) {
-    return enqueue(std::move(message), Pending{0, {}, std::move(on_stored), 0});
+std::optional<std::int64_t> HistoryLog::append_shared(std::shared_ptr<const ChatMessage> message,
+                                                      std::vector<std::string> targets,
+                                                      std::vector<std::string> offline_recipients,
+                                                      Stored on_stored) {
+    Pending item;
+    item.bytes = size_of(message->from, message->dest, message->text, targets, offline_recipients);
+    item.on_stored = std::move(on_stored);
+    item.owned.ts_ms = message->ts;
+    item.owned.targets = std::move(targets);
+    item.owned.offline_recipients = std::move(offline_recipients);
+    item.shared = std::move(message);
+    return enqueue(std::move(item));
 }
 
-std::optional<std::int64_t> HistoryLog::enqueue(store::NewMessage message, Pending callbacks) {
-    const std::size_t bytes = size_of(message);
+std::optional<std::int64_t> HistoryLog::enqueue(Pending item) {
     // An empty queue takes any one message, so a single large one cannot be refused for
     // ever.
-    if (stopping_ || (queued_bytes_ > 0 && queued_bytes_ + bytes > settings_.max_queued_bytes)) {
+    if (stopping_ ||
+        (queued_bytes_ > 0 && queued_bytes_ + item.bytes > settings_.max_queued_bytes)) {
         ++stats_.refused;
         return std::nullopt;
     }
     const std::int64_t id = next_id_++;
-    message.id = id;
-    if (message.ts_ms == 0) message.ts_ms = unix_ms_now();
-    queued_bytes_ += bytes;
+    item.id = id;
+    if (item.owned.ts_ms == 0) item.owned.ts_ms = unix_ms_now();
+    queued_bytes_ += item.bytes;
     ++stats_.appended;
-    callbacks.id = id;
-    callbacks.bytes = bytes;
-    pending_.messages.push_back(std::move(message));
-    pending_.pending.push_back(std::move(callbacks));
+    pending_.pending.push_back(std::move(item));
     if (write_in_flight_) return id;  // goes in the next transaction, when this one ends
     if (pending_.size() >= settings_.batch_size) {
         flush();
@@ -120,14 +133,25 @@ void HistoryLog::flush() {
     write_in_flight_ = true;
     ++stats_.transactions;
     stats_.largest_batch = std::max(stats_.largest_batch, writing_.size());
-    // The worker reads writing_.messages in place: the loop leaves writing_ alone until
+    writing_.refs.reserve(writing_.pending.size());
+    for (const Pending& item : writing_.pending) {
+        store::MessageRef ref = store::MessageRef::of(item.owned);
+        ref.id = item.id;
+        if (item.shared) {
+            ref.sender = item.shared->from;
+            ref.dest = item.shared->dest;
+            ref.text = item.shared->text;
+        }
+        writing_.refs.push_back(ref);
+    }
+    // The worker reads writing_ in place: the loop leaves writing_ alone until
     // on_written, which runs after the job.
-    submit([this, batch = std::span<const store::NewMessage>(
-                      writing_.messages)]() -> BlockingWorker::Continuation {
+    submit([this, batch = std::span<const store::MessageRef>(
+                      writing_.refs)]() -> BlockingWorker::Continuation {
         bool ok = true;
         std::string error;
         try {
-            store_->append(batch);
+            store_->append_refs(batch);
         } catch (const std::exception& e) {
             ok = false;
             error = e.what();

@@ -43,6 +43,7 @@
 #include <string>
 #include <vector>
 
+#include "core/message.hpp"
 #include "net/blocking_worker.hpp"
 #include "store/history.hpp"
 
@@ -110,10 +111,14 @@ class HistoryLog {
     // back from inside append(). A message with no target is a caller's bug: it fails
     // its whole batch (stored = false for all of them).
     std::optional<std::int64_t> append(store::NewMessage message, Committed on_committed);
-    // The same, for a caller that needs only `stored` (the hub's MessageStore): one
-    // std::function fewer to build per message.
+    // The same for the hub's MessageStore: the hub's own message, kept (not copied) until
+    // on_stored has run and read by the worker meanwhile (the hub leaves it alone but for
+    // its id, which this does not read), and a callback that needs only `stored`.
     using Stored = std::function<void(bool stored)>;
-    std::optional<std::int64_t> append_stored(store::NewMessage message, Stored on_stored);
+    std::optional<std::int64_t> append_shared(std::shared_ptr<const ChatMessage> message,
+                                              std::vector<std::string> targets,
+                                              std::vector<std::string> offline_recipients,
+                                              Stored on_stored);
 
     // Queries, answered on the loop (see HistoryStore for what each returns). Called
     // after stop(), they answer at once with an error.
@@ -150,24 +155,29 @@ class HistoryLog {
         Committed on_committed;  // one of these two
         Stored on_stored;
         std::size_t bytes = 0;
+        // append(): the whole message. append_shared(): its targets and offline
+        // recipients, with sender, dest and text read from `shared`.
+        store::NewMessage owned;
+        std::shared_ptr<const ChatMessage> shared;
     };
-    // Messages and their callbacks, side by side so that the worker can be handed the
-    // messages as they are. The worker only reads them; they are destroyed on the loop
-    // (memory freed on the thread that allocated it stays in that thread's malloc
-    // caches), and the vectors are reused, not reallocated, batch after batch.
+    // Messages with their callbacks, and views of them for the worker, made when the
+    // queue is handed over (when nothing moves any more). The worker only reads them;
+    // they are destroyed on the loop (memory freed on the thread that allocated it stays
+    // in that thread's malloc caches), and the vectors are reused, not reallocated,
+    // batch after batch.
     struct Queue {
-        std::vector<store::NewMessage> messages;
         std::vector<Pending> pending;
+        std::vector<store::MessageRef> refs;
         std::size_t size() const { return pending.size(); }
         bool empty() const { return pending.empty(); }
         void clear() {
-            messages.clear();
             pending.clear();
+            refs.clear();
         }
     };
     struct PruneRun;
 
-    std::optional<std::int64_t> enqueue(store::NewMessage message, Pending callbacks);
+    std::optional<std::int64_t> enqueue(Pending item);
     void submit(BlockingWorker::Job job);
     void submit_after_appends(BlockingWorker::Job job);
     void query(std::function<std::vector<store::HistoryMessage>(store::HistoryStore&)> work,

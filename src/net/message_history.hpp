@@ -11,18 +11,12 @@ class MessageHistory final : public MessageStore {
   public:
     explicit MessageHistory(HistoryLog& log) : log_(log) {}
 
-    std::optional<MessageId> append(const ChatMessage& message,
-                                    const std::vector<std::string>& targets,
+    std::optional<MessageId> append(std::shared_ptr<const ChatMessage> message,
+                                    std::vector<std::string> targets,
                                     const std::vector<std::string>& offline,
                                     Stored stored) override {
-        store::NewMessage record;
-        record.ts_ms = message.ts;
-        record.sender = message.from;
-        record.dest = message.dest;
-        record.targets = targets;
-        record.text = message.text;
-        record.offline_recipients = offline;
-        auto id = log_.append_stored(std::move(record), std::move(stored));
+        auto id =
+            log_.append_shared(std::move(message), std::move(targets), offline, std::move(stored));
         if (!id) return std::nullopt;
         return static_cast<MessageId>(*id);
     }

@@ -2,6 +2,7 @@
 
 #include "core/names.hpp"
 
+#include <sqlite3.h>
 #include <algorithm>
 #include <array>
 #include <boost/json/array.hpp>
@@ -135,15 +136,24 @@ constexpr int kColumnsPerRow = 7;
 
 // One INSERT of `rows` messages: a statement's fixed cost (and, with AUTOINCREMENT, its
 // sqlite_sequence update) is paid once per kRowsPerInsert messages.
-std::string insert_messages_sql(int rows) {
-    std::string sql =
-        "INSERT INTO messages (id, ts, sender, sender_key, dest, targets, text) VALUES ";
+//
+// Without the id column SQLite picks the next id itself (the highest ever used + 1, as
+// last_id() counts) and appends at the end of the table from where its cursor already is.
+// With the id given, it checks that the id is free: a descent from the root of the table
+// per row, a third of what a row cost. So append() names the id only where a batch's ids
+// are not consecutive (after a failed batch left a gap).
+std::string insert_messages_sql(int rows, bool with_id) {
+    std::string sql = with_id ? "INSERT INTO messages (id, ts, sender, sender_key, dest, "
+                                "targets, text) VALUES "
+                              : "INSERT INTO messages (ts, sender, sender_key, dest, "
+                                "targets, text) VALUES ";
+    const int columns = with_id ? kColumnsPerRow : kColumnsPerRow - 1;
     for (int row = 0; row < rows; ++row) {
         if (row > 0) sql += ',';
         sql += '(';
-        for (int column = 1; column <= kColumnsPerRow; ++column) {
+        for (int column = 1; column <= columns; ++column) {
             if (column > 1) sql += ',';
-            sql += '?' + std::to_string(row * kColumnsPerRow + column);
+            sql += '?' + std::to_string(row * columns + column);
         }
         sql += ')';
     }
@@ -154,12 +164,13 @@ std::string insert_messages_sql(int rows) {
 // Writes `count` rows with `by_size` (statements of kRowsPerInsert, half that, ... 1
 // rows), largest first: a batch of n rows takes at most n / kRowsPerInsert + 5 statements.
 // bind(statement, r, i) binds row i of the batch as the statement's r-th row.
+// Rows [begin, end) of the batch.
 template <typename Bind>
-void insert_rows(std::vector<Statement>& by_size, std::size_t count, Bind bind) {
-    std::size_t row = 0;
+void insert_rows(std::vector<Statement>& by_size, std::size_t begin, std::size_t end, Bind bind) {
+    std::size_t row = begin;
     for (std::size_t k = 0; k < by_size.size(); ++k) {
         const std::size_t rows = static_cast<std::size_t>(kRowsPerInsert) >> k;
-        for (; count - row >= rows; row += rows) {
+        for (; end - row >= rows; row += rows) {
             for (std::size_t r = 0; r < rows; ++r) bind(by_size[k], static_cast<int>(r), row + r);
             by_size[k].execute();
         }
@@ -281,6 +292,7 @@ std::string history_target_key(std::string_view target) {
 
 HistoryStore::HistoryStore(Database& db)
     : db_(db),
+      insert_message_with_id_(db, insert_messages_sql(1, true)),
       insert_inbox_(db, kInsertInbox),
       select_last_id_(db, kSelectLastId),
       select_count_(db, kSelectCount),
@@ -311,7 +323,7 @@ HistoryStore::HistoryStore(Database& db)
       select_rooms_(db, kSelectRooms),
       select_all_(db, kSelectAll) {
     for (int rows = kRowsPerInsert; rows > 0; rows /= 2) {
-        message_inserts_.emplace_back(db, insert_messages_sql(rows));
+        message_inserts_.emplace_back(db, insert_messages_sql(rows, false));
         room_inserts_.emplace_back(db, insert_rooms_sql(rows));
     }
 }
@@ -344,9 +356,16 @@ bool HistoryStore::exists(std::int64_t id) {
 HistoryStore::~HistoryStore() = default;
 
 std::vector<std::int64_t> HistoryStore::append(std::span<const NewMessage> batch) {
+    std::vector<MessageRef> refs;
+    refs.reserve(batch.size());
+    for (const NewMessage& message : batch) refs.push_back(MessageRef::of(message));
+    return append_refs(refs);
+}
+
+std::vector<std::int64_t> HistoryStore::append_refs(std::span<const MessageRef> batch) {
     std::vector<std::int64_t> ids;
     if (batch.empty()) return ids;
-    for (const NewMessage& message : batch) {
+    for (const MessageRef& message : batch) {
         if (message.targets.empty()) {
             throw std::invalid_argument("a history message needs at least one target");
         }
@@ -354,7 +373,7 @@ std::vector<std::int64_t> HistoryStore::append(std::span<const NewMessage> batch
     // Elements are reused, not cleared away, so that their strings keep their buffers.
     if (prepared_.size() < batch.size()) prepared_.resize(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        const NewMessage& message = batch[i];
+        const MessageRef& message = batch[i];
         Prepared& p = prepared_[i];
         p.sender_key = names::fold(message.sender);
         p.keys.clear();
@@ -376,10 +395,11 @@ std::vector<std::int64_t> HistoryStore::append(std::span<const NewMessage> batch
     ids.reserve(batch.size());
     Transaction transaction(db_);
     catch_up();  // rows another connection wrote since
-    std::int64_t previous = last_id();
+    const std::int64_t last_before = last_id();
+    std::int64_t previous = last_before;
     // Every id below the next one is used or never will be: those chunks are complete.
     const std::int64_t new_floor = write_chunks_below(chunk_of(previous + 1, kChunkBits));
-    for (const NewMessage& message : batch) {
+    for (const MessageRef& message : batch) {
         if (message.id != 0 && message.id <= previous) {
             throw std::invalid_argument("history id " + std::to_string(message.id) +
                                         " is not above the last one, " + std::to_string(previous));
@@ -388,22 +408,43 @@ std::vector<std::int64_t> HistoryStore::append(std::span<const NewMessage> batch
         ids.push_back(previous);
     }
 
+    // Binds row i's columns after the id from parameter first + 1 on.
     auto bind_row = [&](Statement& statement, int first, std::size_t i) {
-        const NewMessage& message = batch[i];
+        const MessageRef& message = batch[i];
         const Prepared& p = prepared[i];
         // Unowned: the batch and prepared_ stay as they are until execute() has reset.
-        statement.bind(first + 1, ids[i])
-            .bind(first + 2, message.ts_ms)
-            .bind_unowned(first + 3, message.sender)
-            .bind_unowned(first + 4, p.sender_key)
-            .bind_unowned(first + 5, message.dest.empty() ? std::string_view(p.dest)
+        statement.bind(first + 1, message.ts_ms)
+            .bind_unowned(first + 2, message.sender)
+            .bind_unowned(first + 3, p.sender_key)
+            .bind_unowned(first + 4, message.dest.empty() ? std::string_view(p.dest)
                                                           : std::string_view(message.dest))
-            .bind_unowned(first + 6, p.targets)
-            .bind_unowned(first + 7, message.text);
+            .bind_unowned(first + 5, p.targets)
+            .bind_unowned(first + 6, message.text);
     };
-    insert_rows(message_inserts_, batch.size(), [&](Statement& statement, int r, std::size_t i) {
-        bind_row(statement, r * kColumnsPerRow, i);
-    });
+    // Runs of consecutive ids: the first row of a run that does not follow the highest id
+    // so far names its id; the rest let SQLite number them, which must come out the same.
+    std::int64_t highest = last_before;
+    for (std::size_t begin = 0; begin < batch.size();) {
+        if (ids[begin] != highest + 1) {
+            insert_message_with_id_.bind(1, ids[begin]);
+            bind_row(insert_message_with_id_, 1, begin);
+            insert_message_with_id_.execute();
+            highest = ids[begin++];
+            continue;
+        }
+        std::size_t end = begin + 1;
+        while (end < batch.size() && ids[end] == ids[end - 1] + 1) ++end;
+        insert_rows(message_inserts_, begin, end, [&](Statement& statement, int r, std::size_t i) {
+            bind_row(statement, r * (kColumnsPerRow - 1), i);
+        });
+        if (sqlite3_last_insert_rowid(db_.handle()) != ids[end - 1]) {
+            throw StoreError("history: SQLite numbered the messages " + std::to_string(ids[begin]) +
+                                 " to " + std::to_string(ids[end - 1]) + " differently",
+                             0);
+        }
+        highest = ids[end - 1];
+        begin = end;
+    }
     // Room rows in key order, as the table keeps them: each room's go to the end of its
     // range one after another.
     room_rows_.clear();
@@ -414,10 +455,11 @@ std::vector<std::int64_t> HistoryStore::append(std::span<const NewMessage> batch
     }
     std::stable_sort(room_rows_.begin(), room_rows_.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
-    insert_rows(room_inserts_, room_rows_.size(), [&](Statement& statement, int r, std::size_t i) {
-        statement.bind_unowned(2 * r + 1, room_rows_[i].first)
-            .bind(2 * r + 2, room_rows_[i].second);
-    });
+    insert_rows(room_inserts_, 0, room_rows_.size(),
+                [&](Statement& statement, int r, std::size_t i) {
+                    statement.bind_unowned(2 * r + 1, room_rows_[i].first)
+                        .bind(2 * r + 2, room_rows_[i].second);
+                });
     for (std::size_t i = 0; i < batch.size(); ++i) {
         for (const auto& recipient : batch[i].offline_recipients) {
             insert_inbox_.bind(1, names::fold(recipient)).bind(2, ids[i]);

@@ -57,6 +57,28 @@ struct NewMessage {
     std::vector<std::string> offline_recipients;
 };
 
+// The same, as views of strings kept elsewhere (the server hands over the hub's own
+// message this way rather than copying it). They must stay put until append() returns.
+struct MessageRef {
+    std::int64_t id = 0;
+    std::int64_t ts_ms = 0;
+    std::string_view sender;
+    std::string_view dest;
+    std::span<const std::string> targets;
+    std::string_view text;
+    std::span<const std::string> offline_recipients;
+
+    static MessageRef of(const NewMessage& message) {
+        return {message.id,
+                message.ts_ms,
+                message.sender,
+                message.dest,
+                message.targets,
+                message.text,
+                message.offline_recipients};
+    }
+};
+
 // A message read back.
 struct HistoryMessage {
     std::int64_t id = 0;
@@ -89,6 +111,8 @@ class HistoryStore {
     // Writes `batch` in one transaction (group commit: one WAL append and sync for the
     // lot) and returns the ids, in order. All or nothing: on StoreError nothing is kept.
     std::vector<std::int64_t> append(std::span<const NewMessage> batch);
+    // The same for messages whose strings are kept elsewhere.
+    std::vector<std::int64_t> append_refs(std::span<const MessageRef> batch);
 
     // The highest id ever written (0 for none), including ids of messages since deleted.
     std::int64_t last_id();
@@ -181,8 +205,10 @@ class HistoryStore {
     std::int64_t first_id();
 
     Database& db_;
-    // INSERTs of 32, 16, 8, 4, 2 and 1 rows (see insert_rows in history.cpp).
+    // INSERTs of 32, 16, 8, 4, 2 and 1 rows, numbered by SQLite (see insert_rows in
+    // history.cpp), and of one row with its id given.
     std::vector<Statement> message_inserts_;
+    Statement insert_message_with_id_;
     std::vector<Statement> room_inserts_;
     Statement insert_inbox_;
     Statement select_last_id_;

@@ -26,12 +26,12 @@ struct FakeStore : MessageStore {
     MessageId next_id = 100;
     bool full = false;
 
-    std::optional<MessageId> append(const ChatMessage& message,
-                                    const std::vector<std::string>& targets,
+    std::optional<MessageId> append(std::shared_ptr<const ChatMessage> message,
+                                    std::vector<std::string> targets,
                                     const std::vector<std::string>& offline,
                                     Stored stored) override {
         if (full) return std::nullopt;
-        appended.push_back({message.text, targets, offline, std::move(stored)});
+        appended.push_back({message->text, std::move(targets), offline, std::move(stored)});
         return next_id++;
     }
     void answer_all(bool kept = true) {

@@ -103,6 +103,24 @@ TEST_F(HistoryStoreTest, GivenIdsAreKeptAndMustIncrease) {
     EXPECT_EQ(store.count(), 2u);
 }
 
+// A failed batch leaves a gap in HistoryLog's ids: the next batch starts above it, and
+// may hold runs of given ids with gaps inside (the store numbers runs itself).
+TEST_F(HistoryStoreTest, GivenIdsWithGapsInsideABatchAreKeptExactly) {
+    add(msg("alice", {"ALL"}, "one"));  // 1
+    std::vector<NewMessage> batch;
+    for (std::int64_t id : {5, 6, 7, 9, 40, 41}) {
+        batch.push_back(msg("bob", {"alice"}, std::to_string(id)));
+        batch.back().id = id;
+    }
+    batch.push_back(msg("bob", {"alice"}, "next"));  // 0: the store assigns 42
+    EXPECT_EQ(store.append(batch), (Ids{5, 6, 7, 9, 40, 41, 42}));
+    EXPECT_EQ(store.last_id(), 42);
+    const auto seen = store.visible_after("alice", {}, 0, 100);
+    EXPECT_EQ(ids_of(seen), (Ids{1, 5, 6, 7, 9, 40, 41, 42}));
+    EXPECT_EQ(texts_of(seen), (Texts{"one", "5", "6", "7", "9", "40", "41", "next"}));
+    EXPECT_EQ(add(msg("carol", {"ALL"}, "after")), 43);
+}
+
 TEST(HistoryStore, IdsContinueAfterARestartEvenWhenEverythingWasPruned) {
     TempDir temp;
     {
