@@ -752,11 +752,12 @@ std::optional<UserInfo> Hub::user_info(std::string_view name) const {
     return info;
 }
 
-std::optional<RoomState> Hub::room_state(std::string_view room) const {
+std::optional<RoomState> Hub::room_state(std::string_view room, bool with_members) const {
     auto it = rooms_.find(names::is_all(room) ? names::fold(names::kAllRoom) : names::fold(room));
     if (it == rooms_.end()) return std::nullopt;
     const Room& r = it->second;
-    return RoomState{r.name, names_of(r, *this), r.topic, r.topic_setter, r.topic_ts, r.created_ts};
+    auto members = with_members ? names_of(r, *this) : std::vector<std::string>{};
+    return RoomState{r.name, std::move(members), r.topic, r.topic_setter, r.topic_ts, r.created_ts};
 }
 
 std::vector<RoomInfo> Hub::room_list() const {

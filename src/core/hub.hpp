@@ -142,7 +142,9 @@ class Hub {
     // Queries answered at once, for adapters that show state the way their protocol
     // does. Not metered: they cost the asker's adapter, and only it gets the answer.
     std::optional<UserInfo> user_info(std::string_view name) const;
-    std::optional<RoomState> room_state(std::string_view room) const;  // "ALL" too
+    // "ALL" too. Without members: the rest only, not a copy of every member's name (ALL's
+    // topic is shown to every newcomer).
+    std::optional<RoomState> room_state(std::string_view room, bool with_members = true) const;
     std::vector<RoomInfo> room_list() const;  // ALL first, then alphabetically
     const HubLimits& limits() const { return limits_; }
 
