@@ -29,10 +29,11 @@ constexpr std::size_t kMaxHistoryLimit = 100;  // CHATHISTORY=100
 constexpr std::size_t kHistoryPage = 100;
 constexpr std::size_t kMaxHistoryPages = 10;  // how far back a CHATHISTORY search goes
 constexpr std::size_t kMaxSaslBytes = 4096;
-constexpr std::size_t kMaxSent = 64;
+constexpr std::size_t kMaxSent = 64;             // messages remembered for echo-message until acked
+constexpr std::size_t kWelcomeNamesLimit = 100;  // #ALL members listed with the welcome
 // Frame cache slots (core/message.hpp): 0 and 1 are the JSON dialects'; IRC takes the rest,
 // one per set of tags.
-constexpr WireFormatId kIrcFirstFormat = 2;  // messages remembered for echo-message until acked
+constexpr WireFormatId kIrcFirstFormat = 2;
 
 std::string upper(std::string_view s) {
     std::string out(s);
@@ -159,7 +160,7 @@ const std::array<IrcSession::CommandSpec, 28> IrcSession::CommandSpec::table{{
     {"MOTD", 0, true, [](IrcSession& s, const Message&) { s.send_motd(); }},
     {"VERSION", 0, true,
      [](IrcSession& s, const Message&) {
-         s.numeric("351", {"hubchat-" HUBCHAT_VERSION ".", s.server_,
+         s.numeric("351", {"hubchat-" HUBCHAT_VERSION ".", s.server(),
                            "IRC and hubchat users on one hub"});
      }},
     {"TIME", 0, true,
@@ -167,7 +168,7 @@ const std::array<IrcSession::CommandSpec, 28> IrcSession::CommandSpec::table{{
          const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();
-         s.numeric("391", {s.server_, iso_time(now)});
+         s.numeric("391", {s.server(), iso_time(now)});
      }},
     {"WHOWAS", 1, true,
      [](IrcSession& s, const Message& m) {
@@ -183,25 +184,46 @@ const std::array<IrcSession::CommandSpec, 28> IrcSession::CommandSpec::table{{
 IrcSession::IrcSession(Transport transport, const SessionContext& context)
     : DeadlineWheel::Entry(DeadlineWheel::of(transport.executor())),
       transport_(std::move(transport)),
-      hub_(context.hub),
-      config_(context.config),
-      tracker_(context.tracker),
-      flusher_(context.flusher),
-      accounts_(context.accounts),
-      history_(context.history),
-      id_(hub_.attach(*this)),
-      server_(config_.irc_server_name.empty() ? std::string("hubchat") : config_.irc_server_name),
-      outbox_(config_.max_queue) {
-    tracker_.add(this);
-    if (config_.verbose) spdlog::debug("{} speaks irc", label());
+      context_(context),
+      id_(context_.hub.attach(*this)),
+      outbox_(context_.config.max_queue),
+      registration_(std::make_unique<Registration>()) {
+    context_.tracker.add(this);
+    if (context_.config.verbose) spdlog::debug("{} speaks irc", label());
 }
 
 IrcSession::~IrcSession() {
-    tracker_.remove(this);
+    context_.tracker.remove(this);
 }
 
 std::string IrcSession::label() const {
     return transport_.peer_text();
+}
+
+const std::string& IrcSession::server() const {
+    static const std::string fallback = "hubchat";
+    const auto& name = context_.config.irc_server_name;
+    return name.empty() ? fallback : name;
+}
+
+// Makes the command handed to the hub during its lifetime the current one (see Current).
+class IrcSession::CommandScope {
+  public:
+    explicit CommandScope(IrcSession& session) : session_(session), saved_(session.current_) {
+        session_.current_ = &slot_;
+    }
+    ~CommandScope() { session_.current_ = saved_; }
+    CommandScope(const CommandScope&) = delete;
+    CommandScope& operator=(const CommandScope&) = delete;
+
+  private:
+    IrcSession& session_;
+    std::optional<Current>* saved_;
+    std::optional<Current> slot_;
+};
+
+IrcSession::Current& IrcSession::begin_command(std::string_view command, std::string target) {
+    return current_->emplace(Current{command, std::move(target)});
 }
 
 const std::string& IrcSession::me() const {
@@ -251,7 +273,7 @@ std::string IrcSession::throttle_address() const {
 }
 
 void IrcSession::start(std::string_view first_bytes) {
-    opened_at_ = input_at_ = wheel().now();
+    registration_->opened_at = input_at_ = wheel().now();
     consume(first_bytes);
     if (phase_ == Phase::Open) arm_deadline();
     wait_readable();
@@ -272,7 +294,7 @@ bool IrcSession::on_bytes(std::string_view bytes) {
     input_at_ = wheel().now();
     ping_sent_ = false;
     if (holding_) {
-        held_input_.append(bytes);
+        occasional().held_input.append(bytes);
         return false;
     }
     if (phase_ == Phase::Open) consume(bytes);
@@ -300,7 +322,7 @@ void IrcSession::consume(std::string_view bytes) {
             numeric("417", {"Input line was too long"});
         }
     }
-    if (holding_ && !bytes.empty()) held_input_.append(bytes);
+    if (holding_ && !bytes.empty()) occasional().held_input.append(bytes);
     if (splitter_.idle()) splitter_.release_memory();
     if (outbox_.bytes() > outbox_.max_bytes() / 2) read_paused_ = true;
 }
@@ -312,14 +334,15 @@ void IrcSession::hold_input() {
 void IrcSession::resume_input() {
     holding_ = false;
     if (phase_ != Phase::Open) return;
-    const std::string held = std::move(held_input_);
-    held_input_.clear();
+    if (!occasional_ || occasional_->held_input.empty()) return wait_readable();
+    const std::string held = std::move(occasional_->held_input);
+    occasional_->held_input.clear();
     consume(held);
     wait_readable();
 }
 
 void IrcSession::on_line(std::string_view line) {
-    if (config_.verbose) {
+    if (context_.config.verbose) {
         const bool secret = line.size() >= 12 && upper(line.substr(0, 12)) == "AUTHENTICATE";
         spdlog::debug("{} <- {}", label(), secret ? "AUTHENTICATE ***" : std::string(line));
     }
@@ -361,27 +384,27 @@ void IrcSession::on_line(std::string_view line) {
     if (m.params.size() < spec->min_params) {
         return numeric("461", {m.command, "Not enough parameters"});
     }
+    CommandScope scope(*this);
     spec->run(*this, m);
-    if (current_ && current_->retry_after_ms > 0) {
+    if (const auto* refused = current(); refused && refused->retry_after_ms > 0) {
         // Flood control refused it: run the same line again once allowed, and read
         // nothing meanwhile (fake lag), so nothing the client sent is lost or reordered.
-        const auto wait = std::chrono::milliseconds(current_->retry_after_ms);
-        current_.reset();
-        retry_line_ = std::string(line);
+        const auto wait = std::chrono::milliseconds(refused->retry_after_ms);
+        auto& extra = occasional();
+        extra.retry_line = std::string(line);
         hold_input();
-        if (!retry_timer_)
-            retry_timer_ = std::make_unique<asio::steady_timer>(transport_.executor());
-        retry_timer_->expires_after(wait);
-        retry_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (!extra.retry_timer)
+            extra.retry_timer = std::make_unique<asio::steady_timer>(transport_.executor());
+        extra.retry_timer->expires_after(wait);
+        extra.retry_timer->async_wait([self = shared_from_this()](boost::system::error_code ec) {
             if (ec || self->phase_ != Phase::Open) return;
             self->holding_ = false;
-            const std::string again = std::move(self->retry_line_);
-            self->retry_line_.clear();
+            const std::string again = std::move(self->occasional_->retry_line);
+            self->occasional_->retry_line.clear();
             self->on_line(again);
             if (!self->holding_) self->resume_input();
         });
     }
-    current_.reset();
 }
 
 // ---- timeouts ----------------------------------------------------------------------
@@ -394,8 +417,8 @@ void IrcSession::arm_deadline() {
         const auto at = DeadlineWheel::due_after(from, timeout);
         if (!due || at < *due) due = at;
     };
-    if (!registered_) consider(opened_at_, config_.registration_timeout);
-    consider(input_at_, config_.idle_timeout);
+    if (!registered_) consider(registration_->opened_at, context_.config.registration_timeout);
+    consider(input_at_, context_.config.idle_timeout);
     if (due) arm(*due);
 }
 
@@ -403,16 +426,17 @@ void IrcSession::on_deadline() {
     if (phase_ != Phase::Open) return;
     const auto self = shared_from_this();
     const auto now = wheel().now();
-    const auto reg = config_.registration_timeout;
-    if (!registered_ && reg.count() > 0 && now >= DeadlineWheel::due_after(opened_at_, reg)) {
+    const auto reg = context_.config.registration_timeout;
+    if (!registered_ && reg.count() > 0 &&
+        now >= DeadlineWheel::due_after(registration_->opened_at, reg)) {
         return close_with_error("disconnected", "Registration timeout");
     }
-    const auto idle = config_.idle_timeout;
+    const auto idle = context_.config.idle_timeout;
     if (idle.count() > 0 && !read_paused_ && now >= DeadlineWheel::due_after(input_at_, idle)) {
         if (ping_sent_) return close_with_error("disconnected", "Ping timeout");
         // Silent for a while: ask, and give it as long again to answer.
         ping_sent_ = true;
-        send_raw("PING :" + server_ + "\r\n");
+        send_raw("PING :" + server() + "\r\n");
         input_at_ = now;
     }
     arm_deadline();
@@ -423,14 +447,15 @@ void IrcSession::on_deadline() {
 void IrcSession::on_cap(const Message& m) {
     const std::string sub = upper(m.params[0]);
     auto advertised = [&](std::string_view name) {
-        if (name == "sasl" && accounts_ == nullptr) return false;
-        if (name == "draft/chathistory" && history_ == nullptr) return false;
+        if (name == "sasl" && context_.accounts == nullptr) return false;
+        if (name == "draft/chathistory" && context_.history == nullptr) return false;
         return true;
     };
     if (sub == "LS") {
-        if (!registered_) cap_negotiating_ = true;
+        if (!registered_) registration_->cap_negotiating = true;
         if (m.params.size() > 1) {
-            cap_version_ = static_cast<std::uint32_t>(std::atoi(m.params[1].c_str()));
+            cap_version_ =
+                static_cast<std::uint16_t>(std::clamp(std::atoi(m.params[1].c_str()), 0, 65535));
         }
         std::string list;
         for (const auto& cap : kCaps) {
@@ -439,7 +464,7 @@ void IrcSession::on_cap(const Message& m) {
             list += cap.name;
             if (cap.name == "sasl" && cap_version_ >= 302) list += "=PLAIN";
         }
-        return send({{}, server_, "CAP", {me(), "LS", list}});
+        return send({{}, server(), "CAP", {me(), "LS", list}});
     }
     if (sub == "LIST") {
         std::string list;
@@ -448,10 +473,10 @@ void IrcSession::on_cap(const Message& m) {
             if (!list.empty()) list += ' ';
             list += cap.name;
         }
-        return send({{}, server_, "CAP", {me(), "LIST", list}});
+        return send({{}, server(), "CAP", {me(), "LIST", list}});
     }
     if (sub == "REQ") {
-        if (!registered_) cap_negotiating_ = true;
+        if (!registered_) registration_->cap_negotiating = true;
         const std::string requested = m.params.size() > 1 ? m.params[1] : std::string();
         std::uint32_t add = 0;
         std::uint32_t remove = 0;
@@ -472,13 +497,13 @@ void IrcSession::on_cap(const Message& m) {
             }
             (disable ? remove : add) |= cap->bit;
         }
-        if (!ok) return send({{}, server_, "CAP", {me(), "NAK", requested}});
+        if (!ok) return send({{}, server(), "CAP", {me(), "NAK", requested}});
         caps_ = (caps_ | add) & ~remove;
-        return send({{}, server_, "CAP", {me(), "ACK", requested}});
+        return send({{}, server(), "CAP", {me(), "ACK", requested}});
     }
     if (sub == "END") {
         if (registered_) return;
-        cap_negotiating_ = false;
+        registration_->cap_negotiating = false;
         return try_register();
     }
     numeric("410", {m.params[0], "Invalid CAP command"});
@@ -486,7 +511,7 @@ void IrcSession::on_cap(const Message& m) {
 
 void IrcSession::on_pass(const Message& m) {
     if (registered_) return numeric("462", {"You may not reregister"});
-    pass_ = m.params[0];
+    registration_->pass = m.params[0];
 }
 
 void IrcSession::on_nick(const Message& m) {
@@ -496,11 +521,11 @@ void IrcSession::on_nick(const Message& m) {
     const std::string& nick = m.params[0];
     if (registered_) {
         if (nick == nick_) return;
-        current_ = Current{"NICK", nick, 0, false};
-        hub_.handle(id_, ChangeName{nick, {}});
+        begin_command("NICK", nick);
+        context_.hub.handle(id_, ChangeName{nick, {}});
         return;
     }
-    if (auto error = hub_.check_new_name(nick)) {
+    if (auto error = context_.hub.check_new_name(nick)) {
         if (error->code == ErrorCode::BadName) {
             return numeric("432", {nick, "Erroneous nickname: " + error->text});
         }
@@ -515,43 +540,44 @@ void IrcSession::on_user(const Message& m) {
     if (m.params[0].empty() || m.params[3].empty()) {
         return numeric("461", {"USER", "Not enough parameters"});
     }
-    user_ = m.params[0];
-    realname_ = m.params[3];
+    registration_->user = m.params[0];
+    registration_->realname = m.params[3];
     try_register();
 }
 
 void IrcSession::on_authenticate(const Message& m) {
     const std::string& arg = m.params[0];
-    if (accounts_ == nullptr) {
+    if (context_.accounts == nullptr) {
         return numeric("904", {"SASL authentication failed: this server has no accounts"});
     }
-    if (registered_ || sasl_account_) {
+    if (registered_ || registration_->sasl_account) {
         return numeric("907", {"You have already authenticated using SASL"});
     }
+    Registration& reg = *registration_;
     if (arg == "*") {
-        sasl_plain_waiting_ = false;
-        sasl_buffer_.clear();
+        reg.sasl_plain_waiting = false;
+        reg.sasl_buffer.clear();
         return numeric("906", {"SASL authentication aborted"});
     }
-    if (!sasl_plain_waiting_) {
+    if (!reg.sasl_plain_waiting) {
         if (upper(arg) != "PLAIN") {
             numeric("908", {"PLAIN", "are available SASL mechanisms"});
             return numeric("904", {"SASL authentication failed"});
         }
-        sasl_plain_waiting_ = true;
-        sasl_buffer_.clear();
+        reg.sasl_plain_waiting = true;
+        reg.sasl_buffer.clear();
         return send_raw("AUTHENTICATE +\r\n");
     }
-    if (arg != "+") sasl_buffer_ += arg;
-    if (sasl_buffer_.size() > kMaxSaslBytes) {
-        sasl_plain_waiting_ = false;
-        sasl_buffer_.clear();
+    if (arg != "+") reg.sasl_buffer += arg;
+    if (reg.sasl_buffer.size() > kMaxSaslBytes) {
+        reg.sasl_plain_waiting = false;
+        reg.sasl_buffer.clear();
         return numeric("905", {"SASL message too long"});
     }
     if (arg.size() == 400) return;  // more chunks follow
-    sasl_plain_waiting_ = false;
-    const auto decoded = proto::irc::decode_base64(sasl_buffer_);
-    sasl_buffer_.clear();
+    reg.sasl_plain_waiting = false;
+    const auto decoded = proto::irc::decode_base64(reg.sasl_buffer);
+    reg.sasl_buffer.clear();
     // authzid \0 authcid \0 password
     std::string authzid, authcid, password;
     bool ok = false;
@@ -568,28 +594,28 @@ void IrcSession::on_authenticate(const Message& m) {
     }
     if (!ok) return numeric("904", {"SASL authentication failed"});
     hold_input();
-    accounts_->login(authcid, std::move(password), throttle_address(),
-                     [self = shared_from_this(), authcid](AccountService::LoginResult result) {
-                         if (self->phase_ != Phase::Open) return;
-                         if (result.accepted) {
-                             self->sasl_account_ = authcid;
-                             self->numeric("900", {self->source_of(authcid), authcid,
-                                                   "You are now logged in as " + authcid});
-                             self->numeric("903", {"SASL authentication successful"});
-                         } else {
-                             self->numeric("904", {"SASL authentication failed: " + result.error});
-                         }
-                         self->resume_input();
-                     });
+    context_.accounts->login(
+        authcid, std::move(password), throttle_address(),
+        [self = shared_from_this(), authcid](AccountService::LoginResult result) {
+            if (self->phase_ != Phase::Open || !self->registration_) return;
+            if (result.accepted) {
+                self->registration_->sasl_account = authcid;
+                self->numeric("900", {self->source_of(authcid), authcid,
+                                      "You are now logged in as " + authcid});
+                self->numeric("903", {"SASL authentication successful"});
+            } else {
+                self->numeric("904", {"SASL authentication failed: " + result.error});
+            }
+            self->resume_input();
+        });
 }
 
 void IrcSession::try_register() {
-    if (registered_ || hello_sent_ || nick_.empty() || user_.empty() || cap_negotiating_ ||
-        phase_ != Phase::Open) {
-        return;
-    }
-    if (accounts_ != nullptr && accounts_->has_server_password()) {
-        const auto verdict = accounts_->check_server_password(pass_, throttle_address());
+    if (registered_ || phase_ != Phase::Open) return;
+    Registration& reg = *registration_;
+    if (reg.hello_sent || nick_.empty() || reg.user.empty() || reg.cap_negotiating) return;
+    if (context_.accounts != nullptr && context_.accounts->has_server_password()) {
+        const auto verdict = context_.accounts->check_server_password(reg.pass, throttle_address());
         if (!verdict.ok) {
             numeric("464", {"Password incorrect"});
             return close_with_error("disconnected", verdict.retry_after.count() > 0
@@ -597,22 +623,23 @@ void IrcSession::try_register() {
                                                         : "Bad server password (PASS)");
         }
     }
-    if (sasl_account_) return say_hello(*sasl_account_, true);
+    if (reg.sasl_account) return say_hello(*reg.sasl_account, true);
     // Without a server password, PASS is the nick's account password: the simplest way
     // for clients without SASL (irssi's -w) to log in.
-    if (pass_ && accounts_ != nullptr && !accounts_->has_server_password() &&
-        accounts_->is_registered(nick_)) {
+    if (reg.pass && context_.accounts != nullptr && !context_.accounts->has_server_password() &&
+        context_.accounts->is_registered(nick_)) {
         hold_input();
-        hello_sent_ = true;
-        accounts_->login(
-            nick_, *pass_, throttle_address(),
+        reg.hello_sent = true;
+        context_.accounts->login(
+            nick_, *reg.pass, throttle_address(),
             [self = shared_from_this(), nick = nick_](AccountService::LoginResult result) {
-                if (self->phase_ != Phase::Open) return;
-                self->hello_sent_ = false;
+                // Input is held meanwhile, so nothing can have registered us.
+                if (self->phase_ != Phase::Open || !self->registration_) return;
+                self->registration_->hello_sent = false;
                 if (result.accepted) {
                     self->say_hello(nick, true);
                 } else {
-                    self->pass_.reset();
+                    self->registration_->pass.reset();
                     self->numeric("464", {"Password incorrect: " + result.error});
                 }
                 self->resume_input();
@@ -624,20 +651,23 @@ void IrcSession::try_register() {
 
 void IrcSession::say_hello(std::string name, bool authenticated) {
     authenticated_ = authenticated;
-    current_ = Current{"NICK", name, 0, false};
-    hub_.handle(id_, Hello{std::move(name), authenticated, user_, realname_});
-    current_.reset();
+    // Also called from a login's completion, outside on_line: a scope of its own.
+    CommandScope scope(*this);
+    begin_command("NICK", name);
+    // Copies: a refused name leaves registration to go on with another.
+    const Registration& reg = *registration_;
+    context_.hub.handle(id_, Hello{std::move(name), authenticated, reg.user, reg.realname});
 }
 
 void IrcSession::on_welcome(const Welcome& welcome) {
     registered_ = true;
+    registration_.reset();  // nothing in it is needed from here on
     nick_ = welcome.name;
-    const std::string user = user_.empty() ? nick_ : user_;
     numeric("001", {"Welcome to the hubchat IRC network, " + source_of(nick_)});
-    numeric("002", {"Your host is " + server_ + ", running version hubchat-" + HUBCHAT_VERSION});
+    numeric("002", {"Your host is " + server() + ", running version hubchat-" + HUBCHAT_VERSION});
     numeric("003", {"This server speaks IRC and hubchat's own protocol to one hub"});
-    numeric("004", {server_, "hubchat-" HUBCHAT_VERSION, "i", "nt"});
-    const auto& limits = hub_.limits();
+    numeric("004", {server(), "hubchat-" HUBCHAT_VERSION, "i", "nt"});
+    const auto& limits = context_.hub.limits();
     Params tokens = {
         "AWAYLEN=" + std::to_string(limits.max_away_bytes),
         "CASEMAPPING=ascii",
@@ -658,7 +688,7 @@ void IrcSession::on_welcome(const Welcome& welcome) {
         "UTF8ONLY",
         "WHOX",
     };
-    if (history_ != nullptr) {
+    if (context_.history != nullptr) {
         tokens.push_back("CHATHISTORY=" + std::to_string(kMaxHistoryLimit));
         tokens.push_back("MSGREFTYPES=msgid,timestamp");
     }
@@ -678,17 +708,28 @@ void IrcSession::on_welcome(const Welcome& welcome) {
     }
     send_lusers();
     send_motd();
-    // Everyone is in ALL from the start.
-    send({{}, source_of(nick_), "JOIN", {std::string(kAllChannel)}});
-    send_topic(std::string(kAllChannel), false);
-    send_names(std::string(kAllChannel));
+    // Everyone is in ALL from the start. Its member list goes with that join only while
+    // it is short: listing every user to every newcomer costs each registration a line
+    // per ~40 users, O(users²) output while thousands connect, and memory for all of it
+    // queued at once. Beyond that the newcomer is shown itself, and NAMES #ALL lists
+    // everyone when asked (#ALL's joins and quits are not sent either: see on_presence).
+    const std::string all(kAllChannel);
+    send({{}, source_of(nick_), "JOIN", {all}});
+    send_topic(all, false);
+    if (const std::size_t users = context_.hub.user_count(); users > kWelcomeNamesLimit) {
+        numeric("353", {"=", all, nick_});
+        numeric("366", {all, "End of /NAMES list (" + std::to_string(users) +
+                                 " users: NAMES #ALL lists them)"});
+    } else {
+        send_names(all);
+    }
     arm_deadline();
 }
 
 void IrcSession::send_lusers() {
-    const std::size_t users = hub_.user_count();
-    const std::size_t unknown = hub_.connection_count() - users;
-    const std::size_t channels = hub_.room_list().size();
+    const std::size_t users = context_.hub.user_count();
+    const std::size_t unknown = context_.hub.connection_count() - users;
+    const std::size_t channels = context_.hub.room_list().size();
     numeric("251", {"There are " + std::to_string(users) + " users and 0 invisible on 1 servers"});
     numeric("252", {"0", "operator(s) online"});
     if (unknown > 0) numeric("253", {std::to_string(unknown), "unknown connection(s)"});
@@ -701,7 +742,7 @@ void IrcSession::send_lusers() {
 }
 
 void IrcSession::send_motd() {
-    numeric("375", {"- " + server_ + " Message of the day -"});
+    numeric("375", {"- " + server() + " Message of the day -"});
     numeric("372", {"- IRC and hubchat users share this hub: nicks are hubchat names,"});
     numeric("372", {"- channels are rooms, and #ALL reaches everyone."});
     numeric("376", {"End of /MOTD command."});
@@ -710,9 +751,9 @@ void IrcSession::send_motd() {
 // ---- commands ------------------------------------------------------------------------
 
 void IrcSession::on_message(const Message& m, bool notice) {
-    const std::string command = notice ? "NOTICE" : "PRIVMSG";
+    const std::string_view command = notice ? "NOTICE" : "PRIVMSG";
     if (m.params.empty() || m.params[0].empty()) {
-        if (!notice) numeric("411", {"No recipient given (" + command + ")"});
+        if (!notice) numeric("411", {"No recipient given (" + std::string(command) + ")"});
         return;
     }
     if (m.params.size() < 2 || m.params[1].empty()) {
@@ -726,7 +767,7 @@ void IrcSession::on_message(const Message& m, bool notice) {
         if (const auto bang = target.find('!'); bang != std::string::npos) target.resize(bang);
         send_cmd.targets.push_back(hub_target(target));
         if (!notice && !names::is_room(target)) {
-            if (auto info = hub_.user_info(target); info && !info->away.empty()) {
+            if (auto info = context_.hub.user_info(target); info && !info->away.empty()) {
                 numeric("301", {info->name, info->away});
             }
         }
@@ -737,22 +778,25 @@ void IrcSession::on_message(const Message& m, bool notice) {
             send_cmd.client_tags.emplace_back(tag.key, tag.value);
         }
     }
-    const std::uint64_t ref = next_ref_++;
-    send_cmd.ref = std::to_string(ref);
     if (has(kEchoMessage)) {
-        sent_.push_back(Sent{ref, command, m.params[0], m.params[1], send_cmd.client_tags});
-        if (sent_.size() > kMaxSent) sent_.pop_front();
+        // The ack names the message by its ref: only echo-message needs one.
+        auto& extra = occasional();
+        const std::uint64_t ref = extra.next_ref++;
+        send_cmd.ref = std::to_string(ref);
+        extra.sent.push_back(
+            Sent{ref, std::string(command), m.params[0], m.params[1], send_cmd.client_tags});
+        if (extra.sent.size() > kMaxSent) extra.sent.pop_front();
     }
-    current_ = Current{command, m.params[0], 0, false};
-    hub_.handle(id_, std::move(send_cmd));
+    begin_command(command, m.params[0]);
+    context_.hub.handle(id_, std::move(send_cmd));
 }
 
 void IrcSession::on_join(const Message& m) {
     if (m.params[0] == "0") {  // leave every channel (ALL cannot be left)
-        for (const auto& room : hub_.rooms_of(id_)) {
-            current_ = Current{"PART", room, 0, false};
-            hub_.handle(id_, LeaveRoom{room, {}});
-            if (current_->retry_after_ms > 0) return;
+        for (const auto& room : context_.hub.rooms_of(id_)) {
+            const auto& part = begin_command("PART", room);
+            context_.hub.handle(id_, LeaveRoom{room, {}});
+            if (part.retry_after_ms > 0) return;
         }
         return;
     }
@@ -762,10 +806,10 @@ void IrcSession::on_join(const Message& m) {
             numeric("403", {channel, "No such channel"});
             continue;
         }
-        if (hub_.in_room(id_, channel)) continue;
-        current_ = Current{"JOIN", channel, 0, false};
-        hub_.handle(id_, JoinRoom{channel, {}});
-        if (current_->retry_after_ms > 0) return;  // the whole line runs again
+        if (context_.hub.in_room(id_, channel)) continue;
+        const auto& join = begin_command("JOIN", channel);
+        context_.hub.handle(id_, JoinRoom{channel, {}});
+        if (join.retry_after_ms > 0) return;  // the whole line runs again
     }
 }
 
@@ -775,26 +819,26 @@ void IrcSession::on_part(const Message& m) {
             numeric("442", {channel, "Nobody can leave #ALL: it is everyone"});
             continue;
         }
-        if (!hub_.room_state(channel)) {
+        if (!context_.hub.room_state(channel, false)) {
             numeric("403", {channel, "No such channel"});
             continue;
         }
-        if (!hub_.in_room(id_, channel)) {
+        if (!context_.hub.in_room(id_, channel)) {
             numeric("442", {channel, "You're not on that channel"});
             continue;
         }
-        current_ = Current{"PART", channel, 0, false};
-        hub_.handle(id_, LeaveRoom{channel, {}, m.params.size() > 1 ? m.params[1] : ""});
-        if (current_->retry_after_ms > 0) return;
+        const auto& part = begin_command("PART", channel);
+        context_.hub.handle(id_, LeaveRoom{channel, {}, m.params.size() > 1 ? m.params[1] : ""});
+        if (part.retry_after_ms > 0) return;
     }
 }
 
 void IrcSession::send_names(const std::string& channel) {
-    const auto state = hub_.room_state(hub_target(channel));
+    const auto state = context_.hub.room_state(hub_target(channel));
     const std::string shown = state ? channel_name(state->name) : channel;
     if (state) {
         // As many names per line as fit in 512 bytes.
-        const std::size_t fixed = 1 + server_.size() + 5 + me().size() + 3 + shown.size() + 2 + 2;
+        const std::size_t fixed = 1 + server().size() + 5 + me().size() + 3 + shown.size() + 2 + 2;
         std::string line;
         for (std::size_t i = 0; i < state->members.size(); ++i) {
             const std::string member = op_prefix(*state, i) + state->members[i];
@@ -816,7 +860,7 @@ void IrcSession::on_names(const Message& m) {
 }
 
 void IrcSession::send_topic(const std::string& channel, bool reply_when_none) {
-    const auto state = hub_.room_state(hub_target(channel));
+    const auto state = context_.hub.room_state(hub_target(channel), false);
     if (!state) return numeric("403", {channel, "No such channel"});
     const std::string shown = channel_name(state->name);
     if (state->topic.empty()) {
@@ -830,26 +874,26 @@ void IrcSession::send_topic(const std::string& channel, bool reply_when_none) {
 void IrcSession::on_topic(const Message& m) {
     const std::string& channel = m.params[0];
     if (m.params.size() < 2) return send_topic(channel, true);
-    const auto state = hub_.room_state(hub_target(channel));
+    const auto state = context_.hub.room_state(hub_target(channel), false);
     if (!state) return numeric("403", {channel, "No such channel"});
-    if (!names::is_all(state->name) && !hub_.in_room(id_, state->name)) {
+    if (!names::is_all(state->name) && !context_.hub.in_room(id_, state->name)) {
         return numeric("442", {channel, "You're not on that channel"});
     }
     std::string text = m.params[1];
-    if (text.size() > hub_.limits().max_topic_bytes) {
-        auto chunks = utf8_chunks(text, hub_.limits().max_topic_bytes);
+    if (text.size() > context_.hub.limits().max_topic_bytes) {
+        auto chunks = utf8_chunks(text, context_.hub.limits().max_topic_bytes);
         text = std::string(chunks.front());
     }
-    current_ = Current{"TOPIC", channel, 0, false};
-    hub_.handle(id_, SetTopic{state->name, std::move(text), {}});
+    begin_command("TOPIC", channel);
+    context_.hub.handle(id_, SetTopic{state->name, std::move(text), {}});
 }
 
 void IrcSession::on_away(const Message& m) {
     std::string text = m.params.empty() ? std::string() : m.params[0];
-    current_ = Current{"AWAY", {}, 0, false};
+    const auto& away_command = begin_command("AWAY", {});
     const bool away = !text.empty();
-    hub_.handle(id_, SetAway{std::move(text), {}});
-    if (current_->refused || current_->retry_after_ms > 0) return;
+    context_.hub.handle(id_, SetAway{std::move(text), {}});
+    if (away_command.refused || away_command.retry_after_ms > 0) return;
     if (away) {
         numeric("306", {"You have been marked as being away"});
     } else {
@@ -870,12 +914,12 @@ void IrcSession::on_who(const Message& m) {
         }
     }
     auto reply = [&](const std::string& channel, const std::string& nick, bool op) {
-        const auto info = hub_.user_info(nick);
+        const auto info = context_.hub.user_info(nick);
         if (!info) return;
         const std::string flags = std::string(info->away.empty() ? "H" : "G") + (op ? "@" : "");
         if (fields.empty()) {
-            return numeric("352", {channel, info->username, std::string(kHost), server_, info->name,
-                                   flags, "0 " + info->realname});
+            return numeric("352", {channel, info->username, std::string(kHost), server(),
+                                   info->name, flags, "0 " + info->realname});
         }
         Params out;
         // WHOX fields in the order the spec fixes, whatever order they were asked in.
@@ -898,7 +942,7 @@ void IrcSession::on_who(const Message& m) {
                     out.push_back(std::string(kHost));
                     break;
                 case 's':
-                    out.push_back(server_);
+                    out.push_back(server());
                     break;
                 case 'n':
                     out.push_back(info->name);
@@ -926,7 +970,7 @@ void IrcSession::on_who(const Message& m) {
         numeric("354", std::move(out));
     };
     if (names::is_room(mask)) {
-        if (const auto state = hub_.room_state(hub_target(mask))) {
+        if (const auto state = context_.hub.room_state(hub_target(mask))) {
             const std::string shown = channel_name(state->name);
             for (std::size_t i = 0; i < state->members.size(); ++i) {
                 reply(shown, state->members[i], !op_prefix(*state, i).empty());
@@ -934,10 +978,10 @@ void IrcSession::on_who(const Message& m) {
         }
     } else if (mask == "*" || mask == "0") {
         // Everyone: the hub is one network with one server.
-        if (const auto everyone = hub_.room_state(names::kAllRoom)) {
+        if (const auto everyone = context_.hub.room_state(names::kAllRoom)) {
             for (const auto& member : everyone->members) reply("*", member, false);
         }
-    } else if (const auto info = hub_.user_info(mask)) {
+    } else if (const auto info = context_.hub.user_info(mask)) {
         reply("*", info->name, false);
     }
     numeric("315", {mask, "End of WHO list"});
@@ -946,7 +990,8 @@ void IrcSession::on_who(const Message& m) {
 void IrcSession::on_whois(const Message& m) {
     // "WHOIS server nick" and "WHOIS nick": the nick is last.
     const std::string& nick = m.params.size() > 1 ? m.params[1] : m.params[0];
-    const auto info = hub_.user_info(split_commas(nick).empty() ? nick : split_commas(nick)[0]);
+    const auto info =
+        context_.hub.user_info(split_commas(nick).empty() ? nick : split_commas(nick)[0]);
     if (!info) {
         numeric("401", {nick, "No such nick/channel"});
         return numeric("318", {nick, "End of /WHOIS list"});
@@ -955,7 +1000,7 @@ void IrcSession::on_whois(const Message& m) {
     std::string channels(kAllChannel);
     for (const auto& room : info->rooms) channels += " " + room;
     numeric("319", {info->name, channels});
-    numeric("312", {info->name, server_, "hubchat: IRC and hubchat on one hub"});
+    numeric("312", {info->name, server(), "hubchat: IRC and hubchat on one hub"});
     if (info->authenticated) numeric("330", {info->name, info->name, "is logged in as"});
     if (!info->away.empty()) numeric("301", {info->name, info->away});
     numeric("318", {info->name, "End of /WHOIS list"});
@@ -967,13 +1012,13 @@ void IrcSession::on_list(const Message& m) {
         wanted = split_commas(m.params[0]);
     }
     numeric("321", {"Channel", "Users  Name"});
-    for (const auto& room : hub_.room_list()) {
+    for (const auto& room : context_.hub.room_list()) {
         const std::string shown = channel_name(room.name);
         if (!wanted.empty() && std::none_of(wanted.begin(), wanted.end(),
                                             [&](const auto& w) { return names::same(w, shown); })) {
             continue;
         }
-        const auto state = hub_.room_state(room.name);
+        const auto state = context_.hub.room_state(room.name, false);
         numeric("322", {shown, std::to_string(room.members), state ? state->topic : ""});
     }
     numeric("323", {"End of /LIST"});
@@ -982,7 +1027,7 @@ void IrcSession::on_list(const Message& m) {
 void IrcSession::on_mode(const Message& m) {
     const std::string& target = m.params[0];
     if (names::is_room(target)) {
-        const auto state = hub_.room_state(hub_target(target));
+        const auto state = context_.hub.room_state(hub_target(target), false);
         if (!state) return numeric("403", {target, "No such channel"});
         const std::string shown = channel_name(state->name);
         if (m.params.size() < 2) {
@@ -1006,7 +1051,8 @@ void IrcSession::on_mode(const Message& m) {
         return;
     }
     if (!names::same(target, nick_)) {
-        if (!hub_.user_info(target)) return numeric("401", {target, "No such nick/channel"});
+        if (!context_.hub.user_info(target))
+            return numeric("401", {target, "No such nick/channel"});
         return numeric("502", {"Can't change mode for other users"});
     }
     if (m.params.size() < 2) return numeric("221", {"+"});
@@ -1019,7 +1065,7 @@ void IrcSession::on_mode(const Message& m) {
 void IrcSession::on_userhost(const Message& m) {
     std::string reply;
     for (std::size_t i = 0; i < m.params.size() && i < 5; ++i) {
-        const auto info = hub_.user_info(m.params[i]);
+        const auto info = context_.hub.user_info(m.params[i]);
         if (!info) continue;
         if (!reply.empty()) reply += ' ';
         reply += info->name + "=" + (info->away.empty() ? "+" : "-") + info->name + "@" +
@@ -1037,7 +1083,7 @@ void IrcSession::on_ison(const Message& m) {
             const auto nick = rest.substr(0, space);
             rest.remove_prefix(space == std::string_view::npos ? rest.size() : space + 1);
             if (nick.empty()) continue;
-            if (const auto info = hub_.user_info(nick)) {
+            if (const auto info = context_.hub.user_info(nick)) {
                 if (!reply.empty()) reply += ' ';
                 reply += info->name;
             }
@@ -1048,11 +1094,11 @@ void IrcSession::on_ison(const Message& m) {
 
 void IrcSession::on_ping(const Message& m) {
     if (m.params.empty() || m.params[0].empty()) return numeric("409", {"No origin specified"});
-    send({{}, server_, "PONG", {server_, m.params[0]}});
+    send({{}, server(), "PONG", {server(), m.params[0]}});
 }
 
 void IrcSession::on_quit(const Message& m) {
-    if (!m.params.empty()) quit_message_ = m.params[0];
+    if (!m.params.empty()) occasional().quit_message = m.params[0];
     std::string reason = m.params.empty() ? std::string("Client Quit") : "Quit: " + m.params[0];
     close_with_error(
         "quit", "Closing Link: " + std::string(nick_.empty() ? "*" : nick_) + " (" + reason + ")");
@@ -1096,7 +1142,7 @@ int compare_to(const store::HistoryMessage& m, const std::optional<MessageId>& i
 
 void IrcSession::on_chathistory(const Message& m) {
     const std::string sub = upper(m.params[0]);
-    if (history_ == nullptr) {
+    if (context_.history == nullptr) {
         return fail("CHATHISTORY", "MESSAGE_ERROR", {sub}, "This server keeps no history");
     }
     if (sub == "TARGETS") {
@@ -1150,7 +1196,7 @@ void IrcSession::on_chathistory(const Message& m) {
     if (names::is_all(target)) {
         query->room = std::string(names::kAllRoom);
     } else if (names::is_room(target)) {
-        if (!hub_.in_room(id_, target)) {
+        if (!context_.hub.in_room(id_, target)) {
             return fail("CHATHISTORY", "INVALID_TARGET", {sub, query->target},
                         "You are not in " + query->target + "; join it to read its history");
         }
@@ -1223,9 +1269,10 @@ void IrcSession::run_history(std::shared_ptr<HistoryQuery> query) {
         self->run_history(query);
     };
     if (!query->room.empty()) {
-        return history_->room_before(query->room, before, kHistoryPage, std::move(answered));
+        return context_.history->room_before(query->room, before, kHistoryPage,
+                                             std::move(answered));
     }
-    history_->conversation(nick_, query->with, before, kHistoryPage, std::move(answered));
+    context_.history->conversation(nick_, query->with, before, kHistoryPage, std::move(answered));
 }
 
 void IrcSession::finish_history(const std::shared_ptr<HistoryQuery>& query) {
@@ -1280,8 +1327,8 @@ void IrcSession::finish_history(const std::shared_ptr<HistoryQuery>& query) {
     }
     std::string batch;
     if (has(kBatch)) {
-        batch = std::to_string(next_batch_++);
-        send({{}, server_, "BATCH", {"+" + batch, "chathistory", q.target}});
+        batch = std::to_string(occasional().next_batch++);
+        send({{}, server(), "BATCH", {"+" + batch, "chathistory", q.target}});
     }
     for (const auto* msg : chosen) {
         auto tags = chat_tags(static_cast<MessageId>(msg->id), msg->ts_ms, {});
@@ -1291,7 +1338,7 @@ void IrcSession::finish_history(const std::shared_ptr<HistoryQuery>& query) {
         if (q.room.empty()) target = names::same(msg->sender, nick_) ? q.target : nick_;
         send_chat_lines(tags, source_of(msg->sender), "PRIVMSG", target, msg->text);
     }
-    if (!batch.empty()) send({{}, server_, "BATCH", {"-" + batch}});
+    if (!batch.empty()) send({{}, server(), "BATCH", {"-" + batch}});
 }
 
 // ---- events from the hub -------------------------------------------------------------
@@ -1315,11 +1362,13 @@ void IrcSession::deliver(const Event& event) {
                 } catch (const std::exception&) {
                     ref = 0;
                 }
-                while (!sent_.empty() && sent_.front().ref < ref) sent_.pop_front();
-                if (!sent_.empty() && sent_.front().ref == ref) {
-                    const Sent sent = std::move(sent_.front());
-                    sent_.pop_front();
-                    if (has(kEchoMessage) && last_echoed_ != e.id) {
+                if (!occasional_) return;
+                auto& queue = occasional_->sent;
+                while (!queue.empty() && queue.front().ref < ref) queue.pop_front();
+                if (!queue.empty() && queue.front().ref == ref) {
+                    const Sent sent = std::move(queue.front());
+                    queue.pop_front();
+                    if (has(kEchoMessage) && occasional_->last_echoed != e.id) {
                         send_chat_lines(
                             chat_tags(e.id, e.ts, authenticated_ ? nick_ : "", sent.client_tags),
                             source_of(nick_), sent.command, sent.target, sent.text);
@@ -1352,16 +1401,17 @@ void IrcSession::deliver(const Event& event) {
 
 void IrcSession::on_error(const Error& error) {
     if (error.code == ErrorCode::RateLimited || error.code == ErrorCode::Busy) {
-        if (current_) {
-            current_->retry_after_ms = std::max<std::uint32_t>(error.retry_after_ms, 1);
+        if (auto* refused = current()) {
+            refused->retry_after_ms = std::max<std::uint32_t>(error.retry_after_ms, 1);
             return;
         }
     }
-    const bool notice = current_ && current_->command == "NOTICE";
-    if (current_) current_->refused = true;
-    const std::string command = current_ ? current_->command : std::string();
+    Current* const current_command = current();
+    const bool notice = current_command && current_command->command == "NOTICE";
+    if (current_command) current_command->refused = true;
+    const std::string_view command = current_command ? current_command->command : "";
     if (command == "NICK") {  // the hello at registration
-        const std::string nick = current_->target;
+        const std::string nick = current_command->target;
         switch (error.code) {
             case ErrorCode::BadName:
                 return numeric("432", {nick, "Erroneous nickname: " + error.text});
@@ -1402,11 +1452,11 @@ void IrcSession::on_error(const Error& error) {
         case ErrorCode::EmptyMessage:
             return numeric("412", {"No text to send"});
         case ErrorCode::TooManyRecipients:
-            return numeric("407", {current_ ? current_->target : "*", error.text});
+            return numeric("407", {current_command ? current_command->target : "*", error.text});
         case ErrorCode::TooManyRooms:
-            return numeric("405", {current_ ? current_->target : "*", error.text});
+            return numeric("405", {current_command ? current_command->target : "*", error.text});
         case ErrorCode::BadName:
-            if (command == "JOIN") return numeric("479", {current_->target, error.text});
+            if (command == "JOIN") return numeric("479", {current_command->target, error.text});
             break;
         case ErrorCode::BadRequest:
             if (command == "JOIN") return;  // already in it: nothing to do
@@ -1414,7 +1464,7 @@ void IrcSession::on_error(const Error& error) {
         default:
             break;
     }
-    send({{}, server_, "NOTICE", {me(), error.text}});
+    send({{}, server(), "NOTICE", {me(), error.text}});
 }
 
 std::vector<Tag> IrcSession::chat_tags(
@@ -1462,7 +1512,7 @@ void IrcSession::on_chat(const ChatMessage& chat) {
     const bool to_myself = mine && chat.kind == DestKind::Direct && names::same(chat.dest, nick_);
     if (mine) {
         if (!has(kEchoMessage) && !to_myself) return;
-        last_echoed_ = chat.id;
+        if (has(kEchoMessage)) occasional().last_echoed = chat.id;
     }
     std::string target;
     switch (chat.kind) {
@@ -1488,7 +1538,7 @@ void IrcSession::on_chat(const ChatMessage& chat) {
                 if (!target.empty()) break;
                 if (names::is_all(part)) {
                     target = std::string(kAllChannel);
-                } else if (names::is_room(part) && hub_.in_room(id_, part)) {
+                } else if (names::is_room(part) && context_.hub.in_room(id_, part)) {
                     target = part;
                 }
             }
@@ -1526,7 +1576,7 @@ void IrcSession::on_presence(const Presence& presence) {
     const bool self = names::same(presence.user, nick_);
     const std::string channel = channel_name(presence.room);
     if (presence.kind == PresenceKind::Join) {
-        if (last_quit_ == presence.user) last_quit_.clear();
+        if (occasional_ && occasional_->last_quit == presence.user) occasional_->last_quit.clear();
         if (self) {
             if (!names::is_all(presence.room)) send_join_burst(channel);
             return;
@@ -1543,8 +1593,9 @@ void IrcSession::on_presence(const Presence& presence) {
     }
     if (self || names::is_all(presence.room)) return;
     // A disconnect leaves every room it was in: one QUIT says it all.
-    if (last_quit_ == presence.user) return;
-    last_quit_ = presence.user;
+    auto& last_quit = occasional().last_quit;
+    if (last_quit == presence.user) return;
+    last_quit = presence.user;
     std::string why = presence.reason == "quit" ? std::string("Quit") : "Connection closed";
     if (!presence.message.empty()) why += ": " + presence.message;
     send({{}, source_of(presence.user), "QUIT", {why}});
@@ -1554,7 +1605,7 @@ void IrcSession::on_presence(const Presence& presence) {
 
 void IrcSession::numeric(std::string_view code, Params params) {
     params.insert(params.begin(), me());
-    send({{}, server_, std::string(code), std::move(params)});
+    send({{}, server(), std::string(code), std::move(params)});
 }
 
 void IrcSession::fail(std::string_view command, std::string_view code, Params context,
@@ -1562,7 +1613,7 @@ void IrcSession::fail(std::string_view command, std::string_view code, Params co
     Params params{std::string(command), std::string(code)};
     params.insert(params.end(), context.begin(), context.end());
     params.push_back(std::move(text));
-    send({{}, server_, "FAIL", std::move(params)});
+    send({{}, server(), "FAIL", std::move(params)});
 }
 
 void IrcSession::send(Message message) {
@@ -1577,7 +1628,7 @@ void IrcSession::enqueue(Frame frame) {
     if (phase_ != Phase::Open || frame->empty()) return;
     if (outbox_.push(frame)) return schedule_flush();
     outbox_.drop_queued();
-    if (config_.verbose) spdlog::debug("{} send queue exceeded", label());
+    if (context_.config.verbose) spdlog::debug("{} send queue exceeded", label());
     close_gracefully("disconnected",
                      std::make_shared<const std::string>("ERROR :SendQ Exceeded\r\n"));
 }
@@ -1585,7 +1636,7 @@ void IrcSession::enqueue(Frame frame) {
 void IrcSession::schedule_flush() {
     if (flush_scheduled_ || outbox_.writing()) return;
     flush_scheduled_ = true;
-    flusher_.schedule(shared_from_this());
+    context_.flusher.schedule(shared_from_this());
 }
 
 void IrcSession::flush() {
@@ -1600,7 +1651,7 @@ void IrcSession::flush() {
     }
     const auto frames = outbox_.begin_write(kFramesPerWrite);
     for (const auto& frame : frames) {
-        if (config_.verbose) {
+        if (context_.config.verbose) {
             std::string_view line = *frame;
             if (line.size() >= 2) line.remove_suffix(2);
             spdlog::debug("{} -> {}", label(), line);
@@ -1639,16 +1690,18 @@ void IrcSession::close_gracefully(std::string_view reason, Frame last_words) {
     if (phase_ != Phase::Open) return;
     phase_ = Phase::Closing;
     disarm();
-    if (retry_timer_) retry_timer_->cancel();
-    if (config_.verbose) spdlog::debug("{} closing ({})", label(), reason);
+    if (occasional_ && occasional_->retry_timer) occasional_->retry_timer->cancel();
+    if (context_.config.verbose) spdlog::debug("{} closing ({})", label(), reason);
     // Never from inside the hub's delivery loop: it may be iterating over us.
     asio::post(transport_.executor(), [self = shared_from_this(), why = std::string(reason)] {
-        self->hub_.detach(self->id_, why, self->quit_message_);
+        self->context_.hub.detach(self->id_, why,
+                                  self->occasional_ ? self->occasional_->quit_message : "");
     });
     if (last_words) outbox_.push_final(std::move(last_words));
-    close_timer_ = std::make_unique<asio::steady_timer>(transport_.executor());
-    close_timer_->expires_after(config_.close_linger);
-    close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    auto& close_timer = occasional().close_timer;
+    close_timer = std::make_unique<asio::steady_timer>(transport_.executor());
+    close_timer->expires_after(context_.config.close_linger);
+    close_timer->async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (!ec) self->finish_close();
     });
     schedule_flush();
@@ -1656,8 +1709,8 @@ void IrcSession::close_gracefully(std::string_view reason, Frame last_words) {
 
 void IrcSession::abort(std::string_view reason) {
     if (phase_ == Phase::Closed) return;
-    if (config_.verbose) spdlog::debug("{} dropped ({})", label(), reason);
-    if (phase_ == Phase::Open) hub_.detach(id_, "disconnected");
+    if (context_.config.verbose) spdlog::debug("{} dropped ({})", label(), reason);
+    if (phase_ == Phase::Open) context_.hub.detach(id_, "disconnected");
     finish_close();
 }
 
@@ -1665,9 +1718,9 @@ void IrcSession::finish_close() {
     if (phase_ == Phase::Closed) return;
     phase_ = Phase::Closed;
     disarm();
-    if (close_timer_) close_timer_->cancel();
-    if (retry_timer_) retry_timer_->cancel();
-    if (config_.verbose) spdlog::debug("{} closed", label());
+    if (occasional_ && occasional_->close_timer) occasional_->close_timer->cancel();
+    if (occasional_ && occasional_->retry_timer) occasional_->retry_timer->cancel();
+    if (context_.config.verbose) spdlog::debug("{} closed", label());
     transport_.close();
 }
 

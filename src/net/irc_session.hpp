@@ -151,45 +151,19 @@ class IrcSession final : public Peer,
     std::string throttle_address() const;
     bool has(Cap cap) const { return (caps_ & cap) != 0; }
 
-    Transport transport_;
-    Hub& hub_;
-    const ServerConfig& config_;
-    ConnectionTracker& tracker_;
-    FlushScheduler& flusher_;
-    AccountService* accounts_;
-    HistoryLog* history_;
-    ConnectionId id_;
-    std::string server_;  // the server's name in IRC lines
-    proto::irc::LineSplitter splitter_;
-    Outbox outbox_;
-    std::unique_ptr<boost::asio::steady_timer> close_timer_;
-    std::unique_ptr<boost::asio::steady_timer> retry_timer_;  // fake lag after a refusal
-    Phase phase_ = Phase::Open;
-
-    // Registration.
-    std::string nick_;
-    std::string user_;
-    std::string realname_;
-    std::optional<std::string> pass_;
-    bool registered_ = false;
-    bool authenticated_ = false;
-    bool cap_negotiating_ = false;
-    bool hello_sent_ = false;  // a Hello is in the hub's hands for the current nick
-    std::uint32_t caps_ = 0;
-    std::uint32_t cap_version_ = 0;
-    std::optional<std::string> sasl_account_;  // SASL succeeded for this account
-    bool sasl_plain_waiting_ = false;          // "AUTHENTICATE +" sent, data expected
-    std::string sasl_buffer_;
-
     // The command being handed to the hub: its errors come back synchronously and are
-    // answered as IRC numerics for that command.
+    // answered as IRC numerics for that command. It lives in the frame of on_line (or
+    // say_hello) for the length of the hub call; current_ points at it meanwhile.
     struct Current {
-        std::string command;  // "PRIVMSG", "NOTICE", "JOIN", "PART", "TOPIC", "AWAY"
+        std::string_view command;  // "PRIVMSG", "NOTICE", "JOIN", "PART", "TOPIC", "AWAY", "NICK"
         std::string target;
         std::uint32_t retry_after_ms = 0;  // refused for flood control: retry then
         bool refused = false;
     };
-    std::optional<Current> current_;
+    class CommandScope;
+    Current& begin_command(std::string_view command, std::string target);
+    Current* current() const { return current_ != nullptr && *current_ ? &**current_ : nullptr; }
+
     // Messages awaiting their ack, for echo-message when the hub does not send the
     // message back to its sender (direct messages).
     struct Sent {
@@ -199,24 +173,60 @@ class IrcSession final : public Peer,
         std::string text;
         std::vector<std::pair<std::string, std::string>> client_tags;
     };
-    std::deque<Sent> sent_;
-    std::uint64_t next_ref_ = 1;
-    MessageId last_echoed_ = 0;
-    std::string last_quit_;
-    std::string quit_message_;  // the reason given with QUIT, passed on to the others  // QUIT is
-                                // sent once per user, not once per shared channel
+    // What only registration needs: dropped at the welcome.
+    struct Registration {
+        std::string user;
+        std::string realname;
+        std::optional<std::string> pass;
+        std::optional<std::string> sasl_account;  // SASL succeeded for this account
+        std::string sasl_buffer;
+        DeadlineWheel::Tick opened_at = 0;
+        bool sasl_plain_waiting = false;  // "AUTHENTICATE +" sent, data expected
+        bool cap_negotiating = false;
+        bool hello_sent = false;  // a Hello is in the hub's hands for the current nick
+    };
+    // What some connections need now and then (fake lag, echo-message, others quitting,
+    // QUIT, batches, closing): made on first use, so that an idle connection holds none.
+    struct Occasional {
+        std::string held_input;  // bytes read while input is held
+        std::string retry_line;  // the line to run again after fake lag
+        std::unique_ptr<boost::asio::steady_timer> retry_timer;
+        std::unique_ptr<boost::asio::steady_timer> close_timer;  // bounds a polite close
+        std::deque<Sent> sent;
+        std::uint64_t next_ref = 1;
+        MessageId last_echoed = 0;
+        std::string last_quit;     // QUIT is sent once per user, not once per shared channel
+        std::string quit_message;  // the reason given with QUIT, passed on to the others
+        std::uint64_t next_batch = 1;
+    };
+    Occasional& occasional() {
+        if (!occasional_) occasional_ = std::make_unique<Occasional>();
+        return *occasional_;
+    }
+    const std::string& server() const;  // the server's name in IRC lines
 
-    // Input.
+    // Hot state first: what every idle connection keeps is all that is held inline
+    // (thousands of idle connections are the common case; see docs/BENCHMARKS.md).
+    Transport transport_;
+    const SessionContext& context_;  // lives as long as the server
+    ConnectionId id_;
+    proto::irc::LineSplitter splitter_;
+    Outbox outbox_;
+    std::string nick_;
+    std::unique_ptr<Registration> registration_;  // until the welcome
+    std::unique_ptr<Occasional> occasional_;
+    std::optional<Current>* current_ = nullptr;
+    DeadlineWheel::Tick input_at_ = 0;
+    std::uint32_t caps_ = 0;
+    std::uint16_t cap_version_ = 0;
+    Phase phase_ = Phase::Open;
+    bool registered_ = false;
+    bool authenticated_ = false;
     bool waiting_read_ = false;
     bool read_paused_ = false;
-    bool holding_ = false;    // an account check or a retry is pending: input waits
-    std::string held_input_;  // bytes read meanwhile
-    std::string retry_line_;  // the line to run again after fake lag
+    bool holding_ = false;  // an account check or a retry is pending: input waits
     bool flush_scheduled_ = false;
     bool ping_sent_ = false;
-    DeadlineWheel::Tick opened_at_ = 0;
-    DeadlineWheel::Tick input_at_ = 0;
-    std::uint64_t next_batch_ = 1;
 };
 
 }  // namespace hubchat::net

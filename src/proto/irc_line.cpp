@@ -283,6 +283,11 @@ std::string encode_base64(std::string_view bytes) {
 }
 
 LineSplitter::Step LineSplitter::next(std::string_view input) {
+    if (handed_out_) {
+        pending_->clear();
+        handed_out_ = false;
+    }
+    const std::size_t pending = pending_ ? pending_->size() : 0;
     std::size_t pos = 0;
     while (pos < input.size()) {
         const auto end = input.find_first_of("\r\n", pos);
@@ -294,26 +299,26 @@ LineSplitter::Step LineSplitter::next(std::string_view input) {
             pos = end + 1;
             continue;
         }
-        if (pending_.size() + chunk.size() > max_line_) {
-            pending_.clear();
+        if (pending + chunk.size() > max_line_) {
+            if (pending_) pending_->clear();
             skipping_ = end == std::string_view::npos;
             return {Kind::TooLong, end == std::string_view::npos ? input.size() : end + 1, {}};
         }
         if (end == std::string_view::npos) {
-            pending_.append(chunk);
+            if (!pending_) pending_ = std::make_unique<std::string>();
+            pending_->append(chunk);
             return {Kind::NeedMore, input.size(), {}};
         }
-        if (pending_.empty()) {
+        if (pending == 0) {
             if (chunk.empty()) {  // an empty line, or the LF of a CRLF
                 pos = end + 1;
                 continue;
             }
             return {Kind::Line, end + 1, chunk};
         }
-        held_ = std::move(pending_);
-        pending_.clear();
-        held_.append(chunk);
-        return {Kind::Line, end + 1, held_};
+        pending_->append(chunk);
+        handed_out_ = true;
+        return {Kind::Line, end + 1, *pending_};
     }
     return {Kind::NeedMore, input.size(), {}};
 }

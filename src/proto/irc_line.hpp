@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,19 +78,28 @@ class LineSplitter {
         std::string_view line;     // without its ending; valid until the next call
     };
 
-    explicit LineSplitter(std::size_t max_line = kMaxLineBytes) : max_line_(max_line) {}
+    explicit LineSplitter(std::size_t max_line = kMaxLineBytes)
+        : max_line_(static_cast<std::uint32_t>(max_line)) {}
 
     // Call repeatedly, dropping `consumed` bytes each time, until NeedMore.
     Step next(std::string_view input);
 
-    bool idle() const { return pending_.empty() && !skipping_; }
-    std::size_t buffered() const { return pending_.size(); }
-    void release_memory() { std::string().swap(pending_); }
+    // Nothing buffered but (maybe) the line last handed out.
+    bool idle() const { return (!pending_ || pending_->empty() || handed_out_) && !skipping_; }
+    std::size_t buffered() const { return handed_out_ || !pending_ ? 0 : pending_->size(); }
+    // Only when idle(); the line last handed out is gone.
+    void release_memory() {
+        pending_.reset();
+        handed_out_ = false;
+    }
 
   private:
-    std::size_t max_line_;
-    std::string pending_;  // the start of a line that spans reads
-    std::string held_;     // a completed spanning line, handed out by next()
+    // The start of a line that spans reads; once complete, the line handed out by next()
+    // until the next call. Behind a pointer: most reads end on a line's end, and an idle
+    // connection holds no buffer at all.
+    std::unique_ptr<std::string> pending_;
+    std::uint32_t max_line_;
+    bool handed_out_ = false;
     bool skipping_ = false;
 };
 

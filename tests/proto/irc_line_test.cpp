@@ -169,6 +169,21 @@ TEST(IrcSplitter, LinesSplitAcrossReads) {
     EXPECT_TRUE(splitter.idle());
 }
 
+TEST(IrcSplitter, ASpanningLineIsHandedOutOfTheSameBufferThatThenTakesTheNextLine) {
+    LineSplitter splitter;
+    EXPECT_TRUE(split_all(splitter, "PRIV").empty());
+    // The completed line, then the start of the next in the same read.
+    EXPECT_EQ(split_all(splitter, "MSG a :b\r\nPI"), (std::vector<std::string>{"PRIVMSG a :b"}));
+    EXPECT_FALSE(splitter.idle());
+    EXPECT_EQ(splitter.buffered(), 2u);
+    EXPECT_EQ(split_all(splitter, "NG x\n"), (std::vector<std::string>{"PING x"}));
+    // Holding only the line handed out counts as idle: its memory can go.
+    EXPECT_TRUE(splitter.idle());
+    EXPECT_EQ(splitter.buffered(), 0u);
+    splitter.release_memory();
+    EXPECT_EQ(split_all(splitter, "PONG y\r\n"), (std::vector<std::string>{"PONG y"}));
+}
+
 TEST(IrcSplitter, TooLongIsReportedOnceAndSkipped) {
     LineSplitter splitter(16);
     int too_long = 0;
