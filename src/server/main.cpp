@@ -29,6 +29,16 @@
 #include "store/database.hpp"
 #include "store/history.hpp"
 
+#ifdef HUBCHAT_JEMALLOC
+// jemalloc's defaults keep freed pages for about ten seconds and give them back only when
+// the allocator is busy again, so a server gone quiet after a burst of connections would
+// keep that memory. A background thread returns freed pages within about a second.
+extern "C" {
+// NOLINTNEXTLINE: the name and type are jemalloc's (read once at its start-up)
+const char* malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+}
+#endif
+
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
