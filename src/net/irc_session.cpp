@@ -361,7 +361,9 @@ void IrcSession::on_line(std::string_view line) {
         }
     }
     Message& m = *parsed.message;
-    m.command = upper(m.command);
+    for (char& c : m.command) {  // in place: no string made per line
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    }
     // Clients may send at most 4094 bytes of tags (message-tags); the rest of the 8191
     // is the server's.
     if (!line.empty() && line.front() == '@' && line.find(' ') > 4096) {
@@ -478,8 +480,8 @@ void IrcSession::on_cap(const Message& m) {
     if (sub == "REQ") {
         if (!registered_) registration_->cap_negotiating = true;
         const std::string requested = m.params.size() > 1 ? m.params[1] : std::string();
-        std::uint32_t add = 0;
-        std::uint32_t remove = 0;
+        std::uint16_t add = 0;
+        std::uint16_t remove = 0;
         bool ok = true;
         std::string_view rest = requested;
         while (!rest.empty()) {
@@ -498,7 +500,7 @@ void IrcSession::on_cap(const Message& m) {
             (disable ? remove : add) |= cap->bit;
         }
         if (!ok) return send({{}, server(), "CAP", {me(), "NAK", requested}});
-        caps_ = (caps_ | add) & ~remove;
+        caps_ = static_cast<std::uint16_t>((caps_ | add) & ~remove);
         return send({{}, server(), "CAP", {me(), "ACK", requested}});
     }
     if (sub == "END") {
@@ -1507,7 +1509,27 @@ std::string IrcSession::render_chat_lines(const std::vector<Tag>& tags, const st
 }
 
 void IrcSession::on_chat(const ChatMessage& chat) {
-    const bool mine = names::same(chat.from, nick_);
+    // The hub spells a sender as it registered, as our welcome (or rename) gave nick_, and
+    // no two users' names differ in case alone: plain equality, done once per recipient.
+    const bool mine = chat.from == nick_;
+    const char* command = chat.notice ? "NOTICE" : "PRIVMSG";
+    if (!mine && (chat.kind == DestKind::All || chat.kind == DestKind::Room)) {
+        // Every member gets the same lines, but for the tags its caps ask for: serialized
+        // once per tag set, not once per member. Per member, nothing but queueing them.
+        const std::size_t variant = (has(kServerTime) ? 1u : 0u) | (has(kMessageTags) ? 2u : 0u) |
+                                    (has(kAccountTag) && !chat.account.empty() ? 4u : 0u);
+        if (kIrcFirstFormat + variant < kMaxWireFormats) {
+            auto& slot = chat.frames[kIrcFirstFormat + variant];
+            if (!slot) {
+                const std::string target =
+                    chat.kind == DestKind::All ? std::string(kAllChannel) : chat.dest;
+                slot = std::make_shared<const std::string>(
+                    render_chat_lines(chat_tags(chat.id, chat.ts, chat.account, chat.client_tags),
+                                      source_of(chat.from), command, target, chat.text));
+            }
+            return enqueue(slot);
+        }
+    }
     // A note to oneself is addressed to me: it is no echo.
     const bool to_myself = mine && chat.kind == DestKind::Direct && names::same(chat.dest, nick_);
     if (mine) {
@@ -1544,22 +1566,6 @@ void IrcSession::on_chat(const ChatMessage& chat) {
             }
             if (target.empty()) target = mine ? parts.front() : nick_;
             break;
-        }
-    }
-    const char* command = chat.notice ? "NOTICE" : "PRIVMSG";
-    if (!mine && (chat.kind == DestKind::All || chat.kind == DestKind::Room)) {
-        // Every member gets the same lines, but for the tags its caps ask for: serialized
-        // once per tag set, not once per member.
-        const std::size_t variant = (has(kServerTime) ? 1u : 0u) | (has(kMessageTags) ? 2u : 0u) |
-                                    (has(kAccountTag) && !chat.account.empty() ? 4u : 0u);
-        if (kIrcFirstFormat + variant < kMaxWireFormats) {
-            auto& slot = chat.frames[kIrcFirstFormat + variant];
-            if (!slot) {
-                slot = std::make_shared<const std::string>(
-                    render_chat_lines(chat_tags(chat.id, chat.ts, chat.account, chat.client_tags),
-                                      source_of(chat.from), command, target, chat.text));
-            }
-            return enqueue(slot);
         }
     }
     send_chat_lines(chat_tags(chat.id, chat.ts, chat.account, chat.client_tags),
@@ -1626,7 +1632,7 @@ void IrcSession::send_raw(std::string line) {
 
 void IrcSession::enqueue(Frame frame) {
     if (phase_ != Phase::Open || frame->empty()) return;
-    if (outbox_.push(frame)) return schedule_flush();
+    if (outbox_.push(std::move(frame))) return schedule_flush();
     outbox_.drop_queued();
     if (context_.config.verbose) spdlog::debug("{} send queue exceeded", label());
     close_gracefully("disconnected",
@@ -1650,8 +1656,8 @@ void IrcSession::flush() {
         return;
     }
     const auto frames = outbox_.begin_write(kFramesPerWrite);
-    for (const auto& frame : frames) {
-        if (context_.config.verbose) {
+    if (context_.config.verbose) {
+        for (const auto& frame : frames) {
             std::string_view line = *frame;
             if (line.size() >= 2) line.remove_suffix(2);
             spdlog::debug("{} -> {}", label(), line);
