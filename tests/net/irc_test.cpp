@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "net_fixture.hpp"
@@ -604,6 +605,55 @@ TEST_F(IrcPingTimeoutTest, AnsweringPingsKeepsTheConnection) {
         ivy->send("PONG :" + ping->last());
     }
     EXPECT_TRUE(ivy->sync());
+}
+
+class IrcBigHubTest : public IrcTest {
+  protected:
+    IrcBigHubTest()
+        : IrcTest({"--max-connections-per-address", "0", "--max-new-connections-per-minute", "0"}) {
+    }
+};
+
+// Past 100 users the welcome no longer lists #ALL (every newcomer would be sent everyone,
+// O(users²) in all); NAMES #ALL still lists everyone.
+TEST_F(IrcBigHubTest, WelcomeListsAllOnlyWhileTheHubIsSmall) {
+    std::vector<std::unique_ptr<TestClient>> crowd;
+    for (int i = 0; i < 100; ++i) crowd.push_back(user("u" + std::to_string(i)));
+    auto c = irc_connect();
+    c->send("NICK ivy");
+    c->send("USER ivy 0 * :Ivy Irc");
+    std::vector<IrcLine> burst;
+    const auto end = c->wait_for(
+        [](const IrcLine& l) { return l.command == "366" && l.param(1) == "#ALL"; }, 10s, &burst);
+    ASSERT_TRUE(end);
+    EXPECT_NE(end->last().find("101 users"), std::string::npos) << end->raw;
+    std::vector<std::string> listed;
+    for (const auto& l : burst) {
+        if (l.command == "353") listed.push_back(l.last());
+    }
+    EXPECT_EQ(listed, std::vector<std::string>{"ivy"});
+
+    c->send("NAMES #ALL");
+    std::vector<IrcLine> names;
+    ASSERT_TRUE(c->wait_for(
+        [](const IrcLine& l) { return l.command == "366" && l.param(1) == "#ALL"; }, 10s, &names));
+    std::size_t count = 0;
+    bool has_u99 = false;
+    for (const auto& l : names) {
+        if (l.command != "353") continue;
+        EXPECT_LE(l.raw.size() + 2, 512u);
+        const std::string list = l.last();
+        std::string_view rest = list;
+        while (!rest.empty()) {
+            const auto space = rest.find(' ');
+            const auto nick = rest.substr(0, space);
+            if (!nick.empty()) ++count;
+            if (nick == "u99") has_u99 = true;
+            rest.remove_prefix(space == std::string_view::npos ? rest.size() : space + 1);
+        }
+    }
+    EXPECT_EQ(count, 101u);
+    EXPECT_TRUE(has_u99);
 }
 
 class IrcFloodTest : public IrcTest {
