@@ -82,13 +82,47 @@ std::string timeout_error(std::string_view text) {
 
 }  // namespace
 
+struct JsonSession::Replay {
+    std::optional<MessageId> since;  // the client resumes after this id
+    MessageId last_id = 0;           // the newest message sent in the replay
+    std::vector<MessageId> sent;     // ids sent, ascending: held live copies are dropped
+    MessageId inbox_through = 0;     // the newest offline message sent
+    std::vector<Event> held;         // live events that came meanwhile
+    // The next page, asked for once the output queue has drained (a long replay must
+    // not overflow it).
+    std::function<void()> next_page;
+};
+
+struct JsonSession::Rare {
+    std::optional<asio::steady_timer> pacing_timer;  // original dialect only
+    std::optional<asio::steady_timer> close_timer;   // bounds a polite close
+    std::string held_input;                          // bytes read while awaiting_account_
+    std::unique_ptr<Replay> replay;                  // only while replaying
+};
+
+JsonSession::Rare& JsonSession::rare() {
+    if (!rare_) rare_ = std::make_unique<Rare>();
+    return *rare_;
+}
+
+void JsonSession::release_rare_if_unused() {
+    if (rare_ && !rare_->pacing_timer && !rare_->close_timer && rare_->held_input.empty() &&
+        !rare_->replay) {
+        rare_.reset();
+    }
+}
+
+JsonSession::Replay* JsonSession::replay() const {
+    return rare_ ? rare_->replay.get() : nullptr;
+}
+
 JsonSession::JsonSession(Transport transport, const SessionContext& context)
     : DeadlineWheel::Entry(DeadlineWheel::of(transport.executor())),
       transport_(std::move(transport)),
       context_(context),
       id_(context.hub.attach(*this)),
-      framer_(context.config.max_message),
-      outbox_(context.config.max_queue) {
+      outbox_(context.config.max_queue),
+      framer_(context.config.max_message) {
     context_.tracker.add(this);
     if (context_.config.verbose) spdlog::debug("{} speaks json", label());
 }
@@ -130,7 +164,7 @@ bool JsonSession::on_bytes(std::string_view bytes) {
     input_at_ = wheel().now();
     ping_sent_ = false;
     if (awaiting_account_) {
-        held_input().append(bytes);
+        rare().held_input.append(bytes);
         return false;
     }
     if (phase_ == Phase::Open) consume(bytes);
@@ -185,7 +219,7 @@ void JsonSession::consume(std::string_view bytes) {
         }
         if (step.kind != proto::JsonFramer::Kind::NeedMore) new_frame = true;
     }
-    if (awaiting_account_ && !bytes.empty()) held_input().append(bytes);
+    if (awaiting_account_ && !bytes.empty()) rare().held_input.append(bytes);
     if (framer_.idle()) {
         framer_.release_memory();
     } else if (new_frame) {
@@ -433,9 +467,10 @@ void JsonSession::sign_up(std::string name, std::string password, Ref ref, Resum
 
 void JsonSession::resume_input() {
     awaiting_account_ = false;
-    const std::string held = held_input_ ? std::move(*held_input_) : std::string();
-    held_input_.reset();
+    std::string held;
+    if (rare_) held.swap(rare_->held_input);
     consume(held);
+    release_rare_if_unused();
     wait_readable();
 }
 
@@ -454,17 +489,6 @@ std::string JsonSession::throttle_address() const {
 }
 
 // ---- history -----------------------------------------------------------------------
-
-struct JsonSession::Replay {
-    std::optional<MessageId> since;  // the client resumes after this id
-    MessageId last_id = 0;           // the newest message sent in the replay
-    std::vector<MessageId> sent;     // ids sent, ascending: held live copies are dropped
-    MessageId inbox_through = 0;     // the newest offline message sent
-    std::vector<Event> held;         // live events that came meanwhile
-    // The next page, asked for once the output queue has drained (a long replay must
-    // not overflow it).
-    std::function<void()> next_page;
-};
 
 namespace {
 
@@ -486,9 +510,9 @@ void JsonSession::after_welcome(Resume resume, bool authenticated) {
     for (auto& room : resume.rooms) context_.hub.handle(id_, JoinRoom{std::move(room), {}});
     if (context_.history == nullptr || dialect_ != Dialect::Hubchat) return;
     if (!resume.since && !authenticated) return;  // nothing waits for a fresh guest
-    replay_ = std::make_unique<Replay>();
-    replay_->since = resume.since;
-    replay_->last_id = resume.since.value_or(0);
+    rare().replay = std::make_unique<Replay>();
+    replay()->since = resume.since;
+    replay()->last_id = resume.since.value_or(0);
     if (resume.since) return replay_page(*resume.since);
     replay_inbox(0);
 }
@@ -497,9 +521,9 @@ void JsonSession::after_welcome(Resume resume, bool authenticated) {
 bool JsonSession::take_replay_page(std::vector<store::HistoryMessage>& page, ChatOrigin origin) {
     for (auto& m : page) {
         const auto chat = chat_from_history(m, origin);
-        replay_->sent.push_back(chat.id);
-        replay_->last_id = std::max(replay_->last_id, chat.id);
-        if (origin == ChatOrigin::Offline) replay_->inbox_through = chat.id;
+        replay()->sent.push_back(chat.id);
+        replay()->last_id = std::max(replay()->last_id, chat.id);
+        if (origin == ChatOrigin::Offline) replay()->inbox_through = chat.id;
         enqueue(std::make_shared<const std::string>(proto::hubchat_history_message(chat)));
     }
     return page.size() == proto::kMaxHistoryPage;
@@ -511,16 +535,17 @@ void JsonSession::replay_page(MessageId after) {
     context_.history->visible_after(
         user, context_.hub.rooms_of(id_), static_cast<std::int64_t>(after), proto::kMaxHistoryPage,
         [self = shared_from_this()](HistoryLog::Answer answer) {
-            if (self->phase_ != Phase::Open || !self->replay_) return;
+            if (self->phase_ != Phase::Open || !self->replay()) return;
             if (!answer.error.empty()) {
                 spdlog::warn("{}: history replay failed: {}", self->label(), answer.error);
                 return self->finish_replay();
             }
             if (self->take_replay_page(answer.messages, ChatOrigin::Replay)) {
-                return self->continue_replay([self] { self->replay_page(self->replay_->last_id); });
+                return self->continue_replay(
+                    [self] { self->replay_page(self->replay()->last_id); });
             }
             // What waited in the inbox is in the replay already (it was sent to them).
-            if (self->authenticated_) self->replay_->inbox_through = self->replay_->last_id;
+            if (self->authenticated_) self->replay()->inbox_through = self->replay()->last_id;
             self->finish_replay();
         });
 }
@@ -529,14 +554,14 @@ void JsonSession::replay_inbox(MessageId after) {
     context_.history->inbox(
         std::string(name()), static_cast<std::int64_t>(after), proto::kMaxHistoryPage,
         [self = shared_from_this()](HistoryLog::Answer answer) {
-            if (self->phase_ != Phase::Open || !self->replay_) return;
+            if (self->phase_ != Phase::Open || !self->replay()) return;
             if (!answer.error.empty()) {
                 spdlog::warn("{}: offline messages not read: {}", self->label(), answer.error);
                 return self->finish_replay();
             }
             if (self->take_replay_page(answer.messages, ChatOrigin::Offline)) {
                 return self->continue_replay(
-                    [self] { self->replay_inbox(self->replay_->inbox_through); });
+                    [self] { self->replay_inbox(self->replay()->inbox_through); });
             }
             self->finish_replay();
         });
@@ -544,11 +569,11 @@ void JsonSession::replay_inbox(MessageId after) {
 
 void JsonSession::continue_replay(std::function<void()> next_page) {
     if (outbox_.bytes() <= outbox_.max_bytes() / 4) return next_page();
-    replay_->next_page = std::move(next_page);  // on_written() asks for it
+    replay()->next_page = std::move(next_page);  // on_written() asks for it
 }
 
 void JsonSession::finish_replay() {
-    const auto replay = std::move(replay_);  // from here on, deliver() sends at once
+    const auto replay = std::move(rare_->replay);  // from here on, deliver() sends at once
     if (replay->since) {
         enqueue(std::make_shared<const std::string>(proto::hubchat_replayed(replay->last_id)));
     }
@@ -565,6 +590,7 @@ void JsonSession::finish_replay() {
         context_.history->mark_delivered(std::string(name()),
                                          static_cast<std::int64_t>(replay->inbox_through));
     }
+    release_rare_if_unused();
 }
 
 void JsonSession::answer_history(proto::InboundFrame::HistoryRequest request, Ref ref) {
@@ -617,8 +643,8 @@ void JsonSession::answer_history(proto::InboundFrame::HistoryRequest request, Re
 
 void JsonSession::deliver(const Event& event) {
     if (phase_ != Phase::Open) return;
-    if (replay_) {  // after the replay, in order
-        replay_->held.push_back(event);
+    if (replay()) {  // after the replay, in order
+        replay()->held.push_back(event);
         return;
     }
 
@@ -688,8 +714,8 @@ void JsonSession::on_written(boost::system::error_code ec) {
     outbox_.end_write();
     if (phase_ == Phase::Closed) return;
     if (ec) return abort("write failed: " + ec.message());
-    if (replay_ && replay_->next_page && outbox_.bytes() <= outbox_.max_bytes() / 4) {
-        std::exchange(replay_->next_page, nullptr)();
+    if (replay() && replay()->next_page && outbox_.bytes() <= outbox_.max_bytes() / 4) {
+        std::exchange(replay()->next_page, nullptr)();
     }
     if (read_paused_ && outbox_.bytes() <= outbox_.max_bytes() / 4) {
         read_paused_ = false;
@@ -697,11 +723,11 @@ void JsonSession::on_written(boost::system::error_code ec) {
     }
     if (dialect_ != Dialect::Hubchat && !outbox_.empty() &&
         context_.config.original_pacing.count() > 0) {
-        if (!pacing_timer_)
-            pacing_timer_ = std::make_unique<asio::steady_timer>(transport_.executor());
+        auto& timer = rare().pacing_timer;
+        if (!timer) timer.emplace(transport_.executor());
         pacing_ = true;
-        pacing_timer_->expires_after(context_.config.original_pacing);
-        pacing_timer_->async_wait([self = shared_from_this()](boost::system::error_code) {
+        timer->expires_after(context_.config.original_pacing);
+        timer->async_wait([self = shared_from_this()](boost::system::error_code) {
             self->pacing_ = false;
             self->flush();
         });
@@ -728,9 +754,10 @@ void JsonSession::close_gracefully(std::string_view reason, Frame last_words) {
         self->context_.hub.detach(self->id_, why);
     });
     if (last_words) outbox_.push_final(std::move(last_words));
-    close_timer_ = std::make_unique<asio::steady_timer>(transport_.executor());
-    close_timer_->expires_after(context_.config.close_linger);
-    close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    auto& timer = rare().close_timer;
+    timer.emplace(transport_.executor());
+    timer->expires_after(context_.config.close_linger);
+    timer->async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (!ec) self->finish_close();
     });
     schedule_flush();
@@ -747,9 +774,9 @@ void JsonSession::finish_close() {
     if (phase_ == Phase::Closed) return;
     phase_ = Phase::Closed;
     disarm();
-    if (pacing_timer_) pacing_timer_->cancel();
-    if (close_timer_) close_timer_->cancel();
-    replay_.reset();  // its pending page holds a reference to us
+    if (rare_ && rare_->pacing_timer) rare_->pacing_timer->cancel();
+    if (rare_ && rare_->close_timer) rare_->close_timer->cancel();
+    if (rare_) rare_->replay.reset();  // its pending page holds a reference to us
     if (context_.config.verbose) spdlog::debug("{} closed", label());
     transport_.close();
 }

@@ -81,10 +81,6 @@ class JsonSession final : public Peer,
     void register_name(const std::string& name, std::string password, Ref ref);
     void resume_input();
     std::string throttle_address() const;
-    std::string& held_input() {
-        if (!held_input_) held_input_ = std::make_unique<std::string>();
-        return *held_input_;
-    }
 
     // History: after a welcome, the rooms asked for are joined, then what the client
     // missed (since) or what waited for a registered user (inbox) is sent before any live
@@ -117,25 +113,32 @@ class JsonSession final : public Peer,
     Transport transport_;
     const SessionContext& context_;  // lives as long as the server
     ConnectionId id_;
-    proto::JsonFramer framer_;
-    Outbox outbox_;
-    std::unique_ptr<boost::asio::steady_timer> pacing_timer_;  // original dialect only
-    std::unique_ptr<boost::asio::steady_timer> close_timer_;   // bounds a polite close
+    // Thousands of idle connections each hold what follows, so it is laid out to fit
+    // jemalloc's 320-byte size class with the shared_ptr's control block: flags as bits,
+    // 32-bit ticks, and the small fields in the outbox's and the framer's tail padding
+    // ([[no_unique_address]] lets them overlap it).
+    [[no_unique_address]] Outbox outbox_;
     Dialect dialect_ = Dialect::Undecided;
     Phase phase_ = Phase::Open;
-    bool ping_sent_ = false;              // keepalive: pinged since the last input
+    bool ping_sent_ : 1 = false;  // keepalive: pinged since the last input
+    bool waiting_read_ : 1 = false;
+    bool read_paused_ : 1 = false;  // our own output is backed up: stop taking requests
+    bool flush_scheduled_ : 1 = false;
+    bool pacing_ : 1 = false;
+    bool awaiting_account_ : 1 = false;  // a login or registration is on the worker
+    bool authenticated_ : 1 = false;     // logged in to the name's account (or registered it)
+    [[no_unique_address]] proto::JsonFramer framer_;
     DeadlineWheel::Tick opened_at_ = 0;   // the first byte: the registration deadline
     DeadlineWheel::Tick input_at_ = 0;    // the last read
     DeadlineWheel::Tick partial_at_ = 0;  // the unfinished frame began by then
-    bool waiting_read_ = false;
-    bool read_paused_ = false;  // our own output is backed up: stop taking requests
-    bool flush_scheduled_ = false;
-    bool pacing_ = false;
-    bool awaiting_account_ = false;  // a login or registration is on the worker
-    bool authenticated_ = false;     // logged in to the name's account (or registered it)
-    // Bytes read while awaiting_account_; a pointer, since idle connections hold none.
-    std::unique_ptr<std::string> held_input_;
-    std::unique_ptr<Replay> replay_;  // only while replaying
+    // What few connections need, or need only for a while (timers for pacing and for a
+    // polite close, input held during a password check): made on first use, so an idle
+    // connection pays one pointer for it.
+    struct Rare;
+    std::unique_ptr<Rare> rare_;
+    Rare& rare();
+    void release_rare_if_unused();  // after a replay or a password check
+    Replay* replay() const;         // null unless replaying
 };
 
 }  // namespace hubchat::net

@@ -14,12 +14,13 @@ void Outbox::push_final(Frame frame) {
     // Storage is freed whenever the queue empties (idle connections hold none), so start
     // a busy one with room for a burst rather than growing 1, 2, 4, 8...
     if (queued_.capacity() == 0) queued_.reserve(16);
-    bytes_ += frame->size();
+    bytes_ += static_cast<std::uint32_t>(frame->size());
     queued_.push_back(std::move(frame));
 }
 
 void Outbox::drop_queued() {
-    for (std::size_t i = head_; i < queued_.size(); ++i) bytes_ -= queued_[i]->size();
+    for (std::size_t i = head_; i < queued_.size(); ++i)
+        bytes_ -= static_cast<std::uint32_t>(queued_[i]->size());
     queued_.clear();
     head_ = 0;
 }
@@ -47,7 +48,7 @@ std::span<const Frame> Outbox::begin_write(std::size_t max_frames) {
 }
 
 void Outbox::end_write() {
-    for (const auto& frame : writing_) bytes_ -= frame->size();
+    for (const auto& frame : writing_) bytes_ -= static_cast<std::uint32_t>(frame->size());
     writing_.clear();
     if (head_ == queued_.size()) {
         // An idle connection holds no queue memory (thousands of them are the common case).

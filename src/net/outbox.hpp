@@ -40,7 +40,8 @@ class Outbox {
   private:
     std::vector<Frame> queued_;   // from head_: waiting for the next write
     std::vector<Frame> writing_;  // handed to the write in flight
-    std::size_t bytes_ = 0;       // queued and in flight
+    // 32-bit counts keep an idle connection small (a queue is capped far below 4 GiB).
+    std::uint32_t bytes_ = 0;  // queued and in flight
     std::uint32_t max_bytes_;
     std::uint32_t head_ = 0;
 };

@@ -1,13 +1,30 @@
 #include "proto/json_framer.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "proto/byte_scan.hpp"
 
 namespace hubchat::proto {
 
+namespace {
+
+constexpr std::size_t kLargestLimit = std::size_t{1} << 30;
+
+std::uint32_t capped(std::size_t limit) {
+    return static_cast<std::uint32_t>(std::min(limit, kLargestLimit));
+}
+
+}  // namespace
+
 JsonFramer::JsonFramer(std::size_t max_frame, std::size_t max_skip)
-    : max_frame_(max_frame), max_skip_(max_skip != 0 ? max_skip : 16 * max_frame) {}
+    : max_frame_(capped(max_frame)),
+      max_skip_(capped(max_skip != 0 ? max_skip : 16 * std::min(max_frame, kLargestLimit))) {}
+
+void JsonFramer::count_scanned(std::size_t bytes) {
+    frame_bytes_ = static_cast<std::uint32_t>(
+        std::min<std::size_t>(std::size_t{frame_bytes_} + bytes, UINT32_MAX));
+}
 
 void JsonFramer::release_memory() {
     if (spill_ && spill_->pending.empty()) spill_.reset();
@@ -45,7 +62,7 @@ JsonFramer::Step JsonFramer::next(std::string_view input) {
                     nl == nullptr
                         ? input.size()
                         : static_cast<std::size_t>(static_cast<const char*>(nl) - input.data());
-                frame_bytes_ += line_end - pos;
+                count_scanned(line_end - pos);
                 // A line of garbage longer than any frame cannot be a frame gone wrong,
                 // whether or not its newline came in the same read.
                 if (frame_bytes_ > max_frame_) return {Kind::Fatal, line_end, {}};
@@ -97,7 +114,7 @@ JsonFramer::Step JsonFramer::scan_object(std::string_view input, std::size_t sta
         }
     }
     const std::size_t scanned = i - start;
-    frame_bytes_ += scanned;
+    count_scanned(scanned);
 
     if (state_ == State::InObject && frame_bytes_ > max_frame_) {
         // Too big: stop buffering but keep tracking structure to find its end.

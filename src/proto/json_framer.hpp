@@ -50,13 +50,8 @@ class JsonFramer {
 
     Step scan_object(std::string_view input, std::size_t start);
 
-    std::size_t max_frame_;
-    std::size_t max_skip_;
-    State state_ = State::TopLevel;
-    bool in_string_ = false;
-    bool escaped_ = false;
-    std::uint32_t depth_ = 0;
-    std::size_t frame_bytes_ = 0;  // size of the object scanned so far (also when skipping)
+    void count_scanned(std::size_t bytes);
+
     // Only frames that span reads need memory of their own; most connections never do,
     // and an idle one holds none.
     struct Spill {
@@ -64,6 +59,16 @@ class JsonFramer {
         std::string held;     // a completed spanning frame, handed out by next()
     };
     std::unique_ptr<Spill> spill_;
+    // 32-bit counts keep an idle connection's framer small; limits are capped at 1 GiB
+    // and the count saturates, so comparisons against them stay exact. (The pointer comes
+    // first so that the counts end the object: its owner can use the tail padding.)
+    std::uint32_t max_frame_;
+    std::uint32_t max_skip_;
+    State state_ = State::TopLevel;
+    bool in_string_ = false;
+    bool escaped_ = false;
+    std::uint32_t depth_ = 0;
+    std::uint32_t frame_bytes_ = 0;  // size of the object scanned so far (also when skipping)
 };
 
 }  // namespace hubchat::proto
