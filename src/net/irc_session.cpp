@@ -226,9 +226,29 @@ IrcSession::Current& IrcSession::begin_command(std::string_view command, std::st
     return current_->emplace(Current{command, std::move(target)});
 }
 
+const std::string& IrcSession::nick() const {
+    // Until the welcome the nick asked for; then the hub's record of our name (renames
+    // included), not a copy of it: an idle connection is smaller without one.
+    static const std::string none;
+    if (registration_) return registration_->nick;
+    const std::string* name = context_.hub.name_of(id_);
+    return name != nullptr ? *name : none;
+}
+
+std::uint32_t IrcSession::name_print(std::string_view name) {
+    if (name.empty()) return 0;
+    const auto at = [&](std::size_t i) {
+        return static_cast<std::uint32_t>(static_cast<unsigned char>(name[i]));
+    };
+    const auto length = static_cast<std::uint32_t>(std::min<std::size_t>(name.size(), 255));
+    return length << 24 | at(0) << 16 | at(name.size() > 1 ? name.size() - 2 : 0) << 8 |
+           at(name.size() - 1);
+}
+
 const std::string& IrcSession::me() const {
     static const std::string star = "*";
-    return nick_.empty() ? star : nick_;
+    const std::string& name = nick();
+    return name.empty() ? star : name;
 }
 
 std::string IrcSession::source_of(std::string_view nick) const {
@@ -520,20 +540,20 @@ void IrcSession::on_nick(const Message& m) {
     if (m.params.empty() || m.params[0].empty()) {
         return numeric("431", {"No nickname given"});
     }
-    const std::string& nick = m.params[0];
+    const std::string& wanted = m.params[0];
     if (registered_) {
-        if (nick == nick_) return;
-        begin_command("NICK", nick);
-        context_.hub.handle(id_, ChangeName{nick, {}});
+        if (wanted == nick()) return;
+        begin_command("NICK", wanted);
+        context_.hub.handle(id_, ChangeName{wanted, {}});
         return;
     }
-    if (auto error = context_.hub.check_new_name(nick)) {
+    if (auto error = context_.hub.check_new_name(wanted)) {
         if (error->code == ErrorCode::BadName) {
-            return numeric("432", {nick, "Erroneous nickname: " + error->text});
+            return numeric("432", {wanted, "Erroneous nickname: " + error->text});
         }
-        return numeric("433", {nick, "Nickname is already in use"});
+        return numeric("433", {wanted, "Nickname is already in use"});
     }
-    nick_ = nick;
+    registration_->nick = wanted;
     try_register();
 }
 
@@ -615,7 +635,7 @@ void IrcSession::on_authenticate(const Message& m) {
 void IrcSession::try_register() {
     if (registered_ || phase_ != Phase::Open) return;
     Registration& reg = *registration_;
-    if (reg.hello_sent || nick_.empty() || reg.user.empty() || reg.cap_negotiating) return;
+    if (reg.hello_sent || nick().empty() || reg.user.empty() || reg.cap_negotiating) return;
     if (context_.accounts != nullptr && context_.accounts->has_server_password()) {
         const auto verdict = context_.accounts->check_server_password(reg.pass, throttle_address());
         if (!verdict.ok) {
@@ -629,17 +649,17 @@ void IrcSession::try_register() {
     // Without a server password, PASS is the nick's account password: the simplest way
     // for clients without SASL (irssi's -w) to log in.
     if (reg.pass && context_.accounts != nullptr && !context_.accounts->has_server_password() &&
-        context_.accounts->is_registered(nick_)) {
+        context_.accounts->is_registered(nick())) {
         hold_input();
         reg.hello_sent = true;
         context_.accounts->login(
-            nick_, *reg.pass, throttle_address(),
-            [self = shared_from_this(), nick = nick_](AccountService::LoginResult result) {
+            nick(), *reg.pass, throttle_address(),
+            [self = shared_from_this(), name = nick()](AccountService::LoginResult result) {
                 // Input is held meanwhile, so nothing can have registered us.
                 if (self->phase_ != Phase::Open || !self->registration_) return;
                 self->registration_->hello_sent = false;
                 if (result.accepted) {
-                    self->say_hello(nick, true);
+                    self->say_hello(name, true);
                 } else {
                     self->registration_->pass.reset();
                     self->numeric("464", {"Password incorrect: " + result.error});
@@ -648,7 +668,7 @@ void IrcSession::try_register() {
             });
         return;
     }
-    say_hello(nick_, false);
+    say_hello(nick(), false);
 }
 
 void IrcSession::say_hello(std::string name, bool authenticated) {
@@ -661,11 +681,11 @@ void IrcSession::say_hello(std::string name, bool authenticated) {
     context_.hub.handle(id_, Hello{std::move(name), authenticated, reg.user, reg.realname});
 }
 
-void IrcSession::on_welcome(const Welcome& welcome) {
+void IrcSession::on_welcome(const Welcome&) {
     registered_ = true;
-    registration_.reset();  // nothing in it is needed from here on
-    nick_ = welcome.name;
-    numeric("001", {"Welcome to the hubchat IRC network, " + source_of(nick_)});
+    registration_.reset();  // nothing in it is needed from here on; the hub has the name
+    nick_print_ = name_print(nick());
+    numeric("001", {"Welcome to the hubchat IRC network, " + source_of(nick())});
     numeric("002", {"Your host is " + server() + ", running version hubchat-" + HUBCHAT_VERSION});
     numeric("003", {"This server speaks IRC and hubchat's own protocol to one hub"});
     numeric("004", {server(), "hubchat-" HUBCHAT_VERSION, "i", "nt"});
@@ -716,10 +736,10 @@ void IrcSession::on_welcome(const Welcome& welcome) {
     // queued at once. Beyond that the newcomer is shown itself, and NAMES #ALL lists
     // everyone when asked (#ALL's joins and quits are not sent either: see on_presence).
     const std::string all(kAllChannel);
-    send({{}, source_of(nick_), "JOIN", {all}});
+    send({{}, source_of(nick()), "JOIN", {all}});
     send_topic(all, false);
     if (const std::size_t users = context_.hub.user_count(); users > kWelcomeNamesLimit) {
-        numeric("353", {"=", all, nick_});
+        numeric("353", {"=", all, nick()});
         numeric("366", {all, "End of /NAMES list (" + std::to_string(users) +
                                  " users: NAMES #ALL lists them)"});
     } else {
@@ -1052,7 +1072,7 @@ void IrcSession::on_mode(const Message& m) {
         }
         return;
     }
-    if (!names::same(target, nick_)) {
+    if (!names::same(target, nick())) {
         if (!context_.hub.user_info(target))
             return numeric("401", {target, "No such nick/channel"});
         return numeric("502", {"Can't change mode for other users"});
@@ -1102,8 +1122,7 @@ void IrcSession::on_ping(const Message& m) {
 void IrcSession::on_quit(const Message& m) {
     if (!m.params.empty()) occasional().quit_message = m.params[0];
     std::string reason = m.params.empty() ? std::string("Client Quit") : "Quit: " + m.params[0];
-    close_with_error(
-        "quit", "Closing Link: " + std::string(nick_.empty() ? "*" : nick_) + " (" + reason + ")");
+    close_with_error("quit", "Closing Link: " + me() + " (" + reason + ")");
 }
 
 // ---- chat history ----------------------------------------------------------------------
@@ -1274,7 +1293,7 @@ void IrcSession::run_history(std::shared_ptr<HistoryQuery> query) {
         return context_.history->room_before(query->room, before, kHistoryPage,
                                              std::move(answered));
     }
-    context_.history->conversation(nick_, query->with, before, kHistoryPage, std::move(answered));
+    context_.history->conversation(nick(), query->with, before, kHistoryPage, std::move(answered));
 }
 
 void IrcSession::finish_history(const std::shared_ptr<HistoryQuery>& query) {
@@ -1337,7 +1356,7 @@ void IrcSession::finish_history(const std::shared_ptr<HistoryQuery>& query) {
         if (!batch.empty()) tags.insert(tags.begin(), Tag{"batch", batch});
         // A conversation's lines are addressed as they were: to the other, or to me.
         std::string target = q.target;
-        if (q.room.empty()) target = names::same(msg->sender, nick_) ? q.target : nick_;
+        if (q.room.empty()) target = names::same(msg->sender, nick()) ? q.target : nick();
         send_chat_lines(tags, source_of(msg->sender), "PRIVMSG", target, msg->text);
     }
     if (!batch.empty()) send({{}, server(), "BATCH", {"-" + batch}});
@@ -1372,8 +1391,8 @@ void IrcSession::deliver(const Event& event) {
                     queue.pop_front();
                     if (has(kEchoMessage) && occasional_->last_echoed != e.id) {
                         send_chat_lines(
-                            chat_tags(e.id, e.ts, authenticated_ ? nick_ : "", sent.client_tags),
-                            source_of(nick_), sent.command, sent.target, sent.text);
+                            chat_tags(e.id, e.ts, authenticated_ ? nick() : "", sent.client_tags),
+                            source_of(nick()), sent.command, sent.target, sent.text);
                     }
                 }
             } else if constexpr (std::is_same_v<T, Error>) {
@@ -1386,10 +1405,11 @@ void IrcSession::deliver(const Event& event) {
                 if (!e.text.empty()) params.push_back(e.text);
                 send({{}, source_of(e.user), "AWAY", std::move(params)});
             } else if constexpr (std::is_same_v<T, Renamed>) {
-                if (names::same(e.from, nick_)) {
-                    // Ours: a new name that is not the account's own is a guest's.
+                // The hub has renamed before telling: ours if the new name is now ours.
+                if (e.to == nick()) {
+                    nick_print_ = name_print(e.to);
+                    // A new name that is not the account's own is a guest's.
                     if (!names::same(e.from, e.to)) authenticated_ = false;
-                    nick_ = e.to;
                 }
                 send({{}, source_of(e.from), "NICK", {e.to}});
             } else if constexpr (std::is_same_v<T, ShutdownNotice>) {
@@ -1509,9 +1529,10 @@ std::string IrcSession::render_chat_lines(const std::vector<Tag>& tags, const st
 }
 
 void IrcSession::on_chat(const ChatMessage& chat) {
-    // The hub spells a sender as it registered, as our welcome (or rename) gave nick_, and
-    // no two users' names differ in case alone: plain equality, done once per recipient.
-    const bool mine = chat.from == nick_;
+    // The hub spells a sender as it holds our name, and no two users' names differ in
+    // case alone: plain equality, and only when the fingerprint matches (most members are
+    // told apart from the sender without looking our name up).
+    const bool mine = name_print(chat.from) == nick_print_ && chat.from == nick();
     const char* command = chat.notice ? "NOTICE" : "PRIVMSG";
     if (!mine && (chat.kind == DestKind::All || chat.kind == DestKind::Room)) {
         // Every member gets the same lines, but for the tags its caps ask for: serialized
@@ -1530,8 +1551,9 @@ void IrcSession::on_chat(const ChatMessage& chat) {
             return enqueue(slot);
         }
     }
+    const std::string& my_nick = nick();
     // A note to oneself is addressed to me: it is no echo.
-    const bool to_myself = mine && chat.kind == DestKind::Direct && names::same(chat.dest, nick_);
+    const bool to_myself = mine && chat.kind == DestKind::Direct && names::same(chat.dest, my_nick);
     if (mine) {
         if (!has(kEchoMessage) && !to_myself) return;
         if (has(kEchoMessage)) occasional().last_echoed = chat.id;
@@ -1545,14 +1567,14 @@ void IrcSession::on_chat(const ChatMessage& chat) {
             target = chat.dest;
             break;
         case DestKind::Direct:
-            target = mine ? chat.dest : nick_;
+            target = mine ? chat.dest : my_nick;
             break;
         case DestKind::Multi: {
             // Shown as sent to me if it was; else to the first of my channels it went to.
             const auto parts = split_commas(chat.dest);
             for (const auto& part : parts) {
-                if (!mine && names::same(part, nick_)) {
-                    target = nick_;
+                if (!mine && names::same(part, my_nick)) {
+                    target = my_nick;
                     break;
                 }
             }
@@ -1564,7 +1586,7 @@ void IrcSession::on_chat(const ChatMessage& chat) {
                     target = part;
                 }
             }
-            if (target.empty()) target = mine ? parts.front() : nick_;
+            if (target.empty()) target = mine ? parts.front() : my_nick;
             break;
         }
     }
@@ -1573,13 +1595,13 @@ void IrcSession::on_chat(const ChatMessage& chat) {
 }
 
 void IrcSession::send_join_burst(const std::string& channel) {
-    send({{}, source_of(nick_), "JOIN", {channel}});
+    send({{}, source_of(nick()), "JOIN", {channel}});
     send_topic(channel, false);
     send_names(channel);
 }
 
 void IrcSession::on_presence(const Presence& presence) {
-    const bool self = names::same(presence.user, nick_);
+    const bool self = names::same(presence.user, nick());
     const std::string channel = channel_name(presence.room);
     if (presence.kind == PresenceKind::Join) {
         if (occasional_ && occasional_->last_quit == presence.user) occasional_->last_quit.clear();

@@ -83,7 +83,7 @@ class IrcSession final : public Peer,
     void on_authenticate(const proto::irc::Message& m);
     void try_register();
     void say_hello(std::string name, bool authenticated);
-    void on_welcome(const Welcome& welcome);
+    void on_welcome(const Welcome& welcome);  // the name is the hub's (see nick())
     void send_lusers();
     void send_motd();
 
@@ -142,7 +142,10 @@ class IrcSession final : public Peer,
     void finish_close();
 
     bool registered() const { return registered_; }
-    const std::string& me() const;  // nick, or "*" before one is known
+    const std::string& nick() const;  // empty before one is known and once detached
+    const std::string& me() const;    // nick, or "*"
+    // Length, first and last two bytes of a name: equal for equal names.
+    static std::uint32_t name_print(std::string_view name);
     std::string source_of(std::string_view nick) const;
     std::string op_prefix(const RoomState& room, std::size_t index) const;  // "@" or ""
     std::string channel_name(std::string_view hub_room) const;              // "ALL" -> "#ALL"
@@ -175,6 +178,7 @@ class IrcSession final : public Peer,
     };
     // What only registration needs: dropped at the welcome.
     struct Registration {
+        std::string nick;  // asked for; the hub's record of it from the welcome on
         std::string user;
         std::string realname;
         std::optional<std::string> pass;
@@ -210,18 +214,10 @@ class IrcSession final : public Peer,
     Transport transport_;
     const SessionContext& context_;  // lives as long as the server
     ConnectionId id_;
-    proto::irc::LineSplitter splitter_;
-    Outbox outbox_;
-    std::string nick_;
-    std::unique_ptr<Registration> registration_;  // until the welcome
-    std::unique_ptr<Occasional> occasional_;
-    std::optional<Current>* current_ = nullptr;
-    DeadlineWheel::Tick input_at_ = 0;
-    std::uint16_t caps_ = 0;  // Cap bits
-    std::uint16_t cap_version_ = 0;
+    // [[no_unique_address]]: the small fields after each use its tail padding.
+    [[no_unique_address]] proto::irc::LineSplitter splitter_;
     Phase phase_ = Phase::Open;
-    // Bits, not bools: with the fields above they fill the last 8 bytes (sizeof 352 ->
-    // 344; jemalloc's next size class down, 320 with make_shared's counts, needs 40 more).
+    // Bits, not bools.
     bool registered_ : 1 = false;
     bool authenticated_ : 1 = false;
     bool waiting_read_ : 1 = false;
@@ -229,6 +225,14 @@ class IrcSession final : public Peer,
     bool holding_ : 1 = false;  // an account check or a retry is pending: input waits
     bool flush_scheduled_ : 1 = false;
     bool ping_sent_ : 1 = false;
+    [[no_unique_address]] Outbox outbox_;
+    DeadlineWheel::Tick input_at_ = 0;
+    std::unique_ptr<Registration> registration_;  // until the welcome
+    std::unique_ptr<Occasional> occasional_;
+    std::optional<Current>* current_ = nullptr;
+    std::uint16_t caps_ = 0;  // Cap bits
+    std::uint16_t cap_version_ = 0;
+    std::uint32_t nick_print_ = 0;  // name_print(nick()) once registered
 };
 
 }  // namespace hubchat::net

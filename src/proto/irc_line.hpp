@@ -3,6 +3,7 @@
 // buffer. No sockets, no hub: the IRC adapter (net/irc_session) and the fuzz target use it.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -78,8 +79,9 @@ class LineSplitter {
         std::string_view line;     // without its ending; valid until the next call
     };
 
+    // At most 65535 (kMaxLineBytes is 8701).
     explicit LineSplitter(std::size_t max_line = kMaxLineBytes)
-        : max_line_(static_cast<std::uint32_t>(max_line)) {}
+        : max_line_(static_cast<std::uint16_t>(std::min<std::size_t>(max_line, 65535))) {}
 
     // Call repeatedly, dropping `consumed` bytes each time, until NeedMore.
     Step next(std::string_view input);
@@ -98,7 +100,7 @@ class LineSplitter {
     // until the next call. Behind a pointer: most reads end on a line's end, and an idle
     // connection holds no buffer at all.
     std::unique_ptr<std::string> pending_;
-    std::uint32_t max_line_;
+    std::uint16_t max_line_;
     bool handed_out_ = false;
     bool skipping_ = false;
 };
