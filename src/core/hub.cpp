@@ -313,8 +313,9 @@ void Hub::on(ConnectionId id, Connection& conn, Hello& cmd) {
     conn.authenticated = cmd.authenticated;
     if ((!cmd.username.empty() && cmd.username != conn.name) ||
         (!cmd.realname.empty() && cmd.realname != conn.name)) {
-        conn.user_fields = std::make_unique<std::pair<std::string, std::string>>(
-            std::move(cmd.username), std::move(cmd.realname));
+        auto& extras = conn.extras_made();
+        extras.username = std::move(cmd.username);
+        extras.realname = std::move(cmd.realname);
     }
     users_by_key_.emplace(conn.name, id);
     all_room_->members.push_back(Member{id, conn.peer});
@@ -689,10 +690,10 @@ void Hub::on(ConnectionId id, Connection& conn, SetAway& cmd) {
             make_error(ErrorCode::BadRequest, "An away message must be valid UTF-8", cmd.ref));
         return;
     }
-    if (conn.away == cmd.text) return;
-    conn.away = std::move(cmd.text);
+    if (conn.away() == cmd.text) return;
+    conn.extras_made().away = std::move(cmd.text);
     // Everyone shares ALL with everyone, so everyone who wants it hears.
-    const Event event{AwayChange{conn.name, conn.away}};
+    const Event event{AwayChange{conn.name, conn.away()}};
     for (const auto& m : all_room_->members) {
         if (m.id != id && m.peer->wants_away()) m.peer->deliver(event);
     }
@@ -741,12 +742,12 @@ std::optional<UserInfo> Hub::user_info(std::string_view name) const {
     UserInfo info;
     info.name = conn.name;
     info.authenticated = conn.authenticated;
-    info.away = conn.away;
+    info.away = conn.away();
     info.username = conn.name;
     info.realname = conn.name;
-    if (conn.user_fields) {
-        if (!conn.user_fields->first.empty()) info.username = conn.user_fields->first;
-        if (!conn.user_fields->second.empty()) info.realname = conn.user_fields->second;
+    if (conn.extras) {
+        if (!conn.extras->username.empty()) info.username = conn.extras->username;
+        if (!conn.extras->realname.empty()) info.realname = conn.extras->realname;
     }
     for (const Room* room : conn.rooms) info.rooms.push_back(room->name);
     return info;

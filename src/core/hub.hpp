@@ -175,9 +175,21 @@ class Hub {
         // With a message store: made at the first message kept.
         std::unique_ptr<Storing> storing;
         bool authenticated = false;  // the name is its account's
-        std::string away;            // empty: not away
-        // IRC's USER fields, only when they differ from the name (most users: no memory).
-        std::unique_ptr<std::pair<std::string, std::string>> user_fields;
+        // What few users have, behind one pointer so that the many without it (idle
+        // connections, most of them) pay 8 bytes: an away message, and IRC's USER fields
+        // when they differ from the name.
+        struct Extras {
+            std::string away;  // empty: not away
+            std::string username;
+            std::string realname;
+        };
+        std::unique_ptr<Extras> extras;
+        const std::string& away() const { return extras ? extras->away : kNoText; }
+        Extras& extras_made() {
+            if (!extras) extras = std::make_unique<Extras>();
+            return *extras;
+        }
+        static inline const std::string kNoText;
     };
     struct Member {
         ConnectionId id;
