@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "proto/byte_scan.hpp"
+
 namespace hubchat::proto::irc {
 namespace {
 
@@ -60,7 +62,21 @@ void parse_tags(std::string_view text, std::vector<Tag>& tags) {
 }
 
 void append_clean(std::string& out, std::string_view text) {
-    for (char c : text) out += (c == '\r' || c == '\n' || c == '\0') ? ' ' : c;
+    // Runs without CR, LF or NUL are copied whole; each of those becomes a space.
+    std::size_t from = 0;
+    while (from < text.size()) {
+        const std::size_t stop = byte_scan::find_first(
+            text.data(), from, text.size(),
+            [](std::uint64_t word) {
+                return byte_scan::any_equal(word, '\0') | byte_scan::any_equal(word, '\r') |
+                       byte_scan::any_equal(word, '\n');
+            },
+            [](unsigned char c) { return c == '\0' || c == '\r' || c == '\n'; });
+        out.append(text.data() + from, stop - from);
+        if (stop == text.size()) break;
+        out += ' ';
+        from = stop + 1;
+    }
 }
 
 constexpr std::string_view kBase64Alphabet =
@@ -101,7 +117,13 @@ const char* parse_error_text(ParseError error) {
 
 ParseResult parse_line(std::string_view line) {
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-    if (line.find_first_of(std::string_view("\0\r\n", 3)) != std::string_view::npos) {
+    if (byte_scan::find_first(
+            line.data(), 0, line.size(),
+            [](std::uint64_t word) {
+                return byte_scan::any_equal(word, '\0') | byte_scan::any_equal(word, '\r') |
+                       byte_scan::any_equal(word, '\n');
+            },
+            [](unsigned char c) { return c == '\0' || c == '\r' || c == '\n'; }) != line.size()) {
         return {std::nullopt, ParseError::BadByte};
     }
     Message message;
@@ -290,7 +312,14 @@ LineSplitter::Step LineSplitter::next(std::string_view input) {
     const std::size_t pending = pending_ ? pending_->size() : 0;
     std::size_t pos = 0;
     while (pos < input.size()) {
-        const auto end = input.find_first_of("\r\n", pos);
+        // find_first_of would call memchr on "\r\n" once per input byte.
+        std::size_t end = byte_scan::find_first(
+            input.data(), pos, input.size(),
+            [](std::uint64_t word) {
+                return byte_scan::any_equal(word, '\r') | byte_scan::any_equal(word, '\n');
+            },
+            [](unsigned char c) { return c == '\r' || c == '\n'; });
+        if (end == input.size()) end = std::string_view::npos;
         const std::size_t chunk_end = end == std::string_view::npos ? input.size() : end;
         const std::string_view chunk = input.substr(pos, chunk_end - pos);
         if (skipping_) {

@@ -60,6 +60,21 @@ TEST(Names, Utf8LengthCountsCodePoints) {
               2u);  // BOM counts
 }
 
+// ASCII is counted eight bytes at a time: a multi-byte or bad sequence must be found
+// wherever it falls in or after those words.
+TEST(Names, Utf8LengthAtEveryOffsetOfTheAsciiScan) {
+    for (std::size_t before = 0; before <= 17; ++before) {
+        for (std::size_t after = 0; after <= 9; ++after) {
+            const std::string a(before, 'a');
+            const std::string b(after, 'b');
+            EXPECT_EQ(utf8_length(a + "\xc3\xa9" + b), before + 1 + after);
+            EXPECT_EQ(utf8_length(a + "\xf0\x9f\x98\x80" + b), before + 1 + after);
+            EXPECT_FALSE(utf8_length(a + "\xff" + b).has_value()) << before << " " << after;
+            EXPECT_FALSE(utf8_length(a + "\xe2\x9c" + b).has_value()) << before << " " << after;
+        }
+    }
+}
+
 TEST(Names, Utf8LengthRefusesInvalidUtf8) {
     for (const std::string& bad : std::vector<std::string>{"\xc3",          // truncated
                                                            "a\xe2\x9c",     // truncated at the end

@@ -203,4 +203,26 @@ TEST(IrcSplitter, TooLongIsReportedOnceAndSkipped) {
 }
 
 }  // namespace
+// CR, LF and NUL are found by a word scan in serialize, parse_line and the splitter:
+// at every offset of those words they must still be seen.
+TEST(IrcLine, LineBreaksAndNulAtEveryOffsetOfTheWordScan) {
+    for (std::size_t before = 0; before <= 17; ++before) {
+        const std::string a(before, 'a');
+        for (const char bad : {'\r', '\n', '\0'}) {
+            EXPECT_EQ(serialize({{}, "", "PRIVMSG", {"bob", a + bad + "bc"}}),
+                      "PRIVMSG bob :" + a + " bc\r\n");
+            EXPECT_EQ(parse_line("PRIVMSG bob :" + a + bad + "bc").error, ParseError::BadByte)
+                << before;
+        }
+        LineSplitter splitter(512);
+        const std::string input = "PING " + a + "\r\nPING x\n";
+        auto step = splitter.next(input);
+        ASSERT_EQ(step.kind, LineSplitter::Kind::Line) << before;
+        EXPECT_EQ(step.line, "PING " + a);
+        step = splitter.next(std::string_view(input).substr(step.consumed));
+        ASSERT_EQ(step.kind, LineSplitter::Kind::Line);
+        EXPECT_EQ(step.line, "PING x");
+    }
+}
+
 }  // namespace hubchat::proto::irc
