@@ -60,4 +60,12 @@ std::size_t find_first(const char* data, std::size_t from, std::size_t end, Word
     return i;
 }
 
+// The index in data[from, end) of the first of the bytes `Stops`, or `end`.
+template <unsigned char... Stops>
+std::size_t find_any_of(const char* data, std::size_t from, std::size_t end) {
+    return find_first(
+        data, from, end, [](std::uint64_t word) { return (any_equal(word, Stops) | ...); },
+        [](unsigned char c) { return ((c == Stops) || ...); });
+}
+
 }  // namespace hubchat::proto::byte_scan

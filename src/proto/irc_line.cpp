@@ -61,17 +61,16 @@ void parse_tags(std::string_view text, std::vector<Tag>& tags) {
     }
 }
 
+// Where a line ends or a NUL stands: the bytes no IRC line may carry.
+std::size_t find_line_end_or_nul(const char* data, std::size_t from, std::size_t end) {
+    return byte_scan::find_any_of<'\0', '\r', '\n'>(data, from, end);
+}
+
 void append_clean(std::string& out, std::string_view text) {
     // Runs without CR, LF or NUL are copied whole; each of those becomes a space.
     std::size_t from = 0;
     while (from < text.size()) {
-        const std::size_t stop = byte_scan::find_first(
-            text.data(), from, text.size(),
-            [](std::uint64_t word) {
-                return byte_scan::any_equal(word, '\0') | byte_scan::any_equal(word, '\r') |
-                       byte_scan::any_equal(word, '\n');
-            },
-            [](unsigned char c) { return c == '\0' || c == '\r' || c == '\n'; });
+        const std::size_t stop = find_line_end_or_nul(text.data(), from, text.size());
         out.append(text.data() + from, stop - from);
         if (stop == text.size()) break;
         out += ' ';
@@ -117,13 +116,7 @@ const char* parse_error_text(ParseError error) {
 
 ParseResult parse_line(std::string_view line) {
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-    if (byte_scan::find_first(
-            line.data(), 0, line.size(),
-            [](std::uint64_t word) {
-                return byte_scan::any_equal(word, '\0') | byte_scan::any_equal(word, '\r') |
-                       byte_scan::any_equal(word, '\n');
-            },
-            [](unsigned char c) { return c == '\0' || c == '\r' || c == '\n'; }) != line.size()) {
+    if (find_line_end_or_nul(line.data(), 0, line.size()) != line.size()) {
         return {std::nullopt, ParseError::BadByte};
     }
     Message message;
@@ -313,12 +306,7 @@ LineSplitter::Step LineSplitter::next(std::string_view input) {
     std::size_t pos = 0;
     while (pos < input.size()) {
         // find_first_of would call memchr on "\r\n" once per input byte.
-        std::size_t end = byte_scan::find_first(
-            input.data(), pos, input.size(),
-            [](std::uint64_t word) {
-                return byte_scan::any_equal(word, '\r') | byte_scan::any_equal(word, '\n');
-            },
-            [](unsigned char c) { return c == '\r' || c == '\n'; });
+        std::size_t end = byte_scan::find_any_of<'\r', '\n'>(input.data(), pos, input.size());
         if (end == input.size()) end = std::string_view::npos;
         const std::size_t chunk_end = end == std::string_view::npos ? input.size() : end;
         const std::string_view chunk = input.substr(pos, chunk_end - pos);

@@ -6,7 +6,6 @@
 #include <boost/json/value.hpp>
 
 #include "core/names.hpp"
-#include "proto/byte_scan.hpp"
 #include "proto/json_write.hpp"
 
 namespace hubchat::proto {
@@ -427,14 +426,8 @@ class PlainReader {
     bool string(std::string_view& value, std::string_view* raw = nullptr) {
         if (!take('"')) return false;
         const std::size_t start = at_;
-        at_ = byte_scan::find_first(
-            text_.data(), at_, text_.size(),
-            [](std::uint64_t word) {
-                return byte_scan::any_equal(word, '"') | byte_scan::any_equal(word, '\\') |
-                       byte_scan::any_below(word, 0x20) | byte_scan::any_high(word) |
-                       byte_scan::any_equal(word, 0x7F);
-            },
-            [](unsigned char c) { return c == '"' || c == '\\' || c < 0x20 || c >= 0x7F; });
+        // Plain means nothing a writer would escape in the ASCII-only style.
+        at_ = find_escape(text_, at_, JsonStyle::PythonAscii);
         if (at_ == text_.size() || text_[at_] != '"') return false;
         value = text_.substr(start, at_ - start);
         ++at_;

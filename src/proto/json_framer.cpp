@@ -83,12 +83,7 @@ JsonFramer::Step JsonFramer::scan_object(std::string_view input, std::size_t sta
     while (i < end) {
         if (in_string_ && !escaped_) {
             // Inside a string only a quote or a backslash matters: skip the rest by words.
-            i = byte_scan::find_first(
-                data, i, end,
-                [](std::uint64_t word) {
-                    return byte_scan::any_equal(word, '"') | byte_scan::any_equal(word, '\\');
-                },
-                [](unsigned char c) { return c == '"' || c == '\\'; });
+            i = byte_scan::find_any_of<'"', '\\'>(data, i, end);
             if (i == end) break;
         }
         const char c = data[i++];

@@ -43,6 +43,26 @@ char32_t decode_utf8(std::string_view s, std::size_t& i) {
 
 }  // namespace
 
+std::size_t find_escape(std::string_view text, std::size_t from, JsonStyle style) {
+    if (style == JsonStyle::Compact) {
+        return byte_scan::find_first(
+            text.data(), from, text.size(),
+            [](std::uint64_t word) {
+                return byte_scan::any_below(word, 0x20) | byte_scan::any_equal(word, '"') |
+                       byte_scan::any_equal(word, '\\');
+            },
+            [](unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; });
+    }
+    return byte_scan::find_first(
+        text.data(), from, text.size(),
+        [](std::uint64_t word) {
+            return byte_scan::any_below(word, 0x20) | byte_scan::any_equal(word, '"') |
+                   byte_scan::any_equal(word, '\\') | byte_scan::any_high(word) |
+                   byte_scan::any_equal(word, 0x7F);
+        },
+        [](unsigned char c) { return c < 0x20 || c == '"' || c == '\\' || c >= 0x7F; });
+}
+
 void append_json_string(std::string& out, std::string_view text, JsonStyle style) {
     out.push_back('"');
     std::size_t run_start = 0;
@@ -50,24 +70,7 @@ void append_json_string(std::string& out, std::string_view text, JsonStyle style
     auto flush = [&](std::size_t upto) { out.append(text.data() + run_start, upto - run_start); };
     while (i < text.size()) {
         // Straight to the next byte that may need an escape: most text is plain.
-        if (style == JsonStyle::Compact) {
-            i = byte_scan::find_first(
-                text.data(), i, text.size(),
-                [](std::uint64_t word) {
-                    return byte_scan::any_below(word, 0x20) | byte_scan::any_equal(word, '"') |
-                           byte_scan::any_equal(word, '\\');
-                },
-                [](unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; });
-        } else {
-            i = byte_scan::find_first(
-                text.data(), i, text.size(),
-                [](std::uint64_t word) {
-                    return byte_scan::any_below(word, 0x20) | byte_scan::any_equal(word, '"') |
-                           byte_scan::any_equal(word, '\\') | byte_scan::any_high(word) |
-                           byte_scan::any_equal(word, 0x7F);
-                },
-                [](unsigned char c) { return c < 0x20 || c == '"' || c == '\\' || c >= 0x7F; });
-        }
+        i = find_escape(text, i, style);
         if (i == text.size()) break;
         const auto c = static_cast<unsigned char>(text[i]);
         const bool plain_ascii = c >= 0x20 && c != '"' && c != '\\' && c < 0x7F;
