@@ -807,7 +807,7 @@ void IrcSession::on_message(const Message& m, bool notice) {
         send_cmd.ref = std::to_string(ref);
         extra.sent.push_back(
             Sent{ref, std::string(command), m.params[0], m.params[1], send_cmd.client_tags});
-        if (extra.sent.size() > kMaxSent) extra.sent.pop_front();
+        if (extra.sent.size() > kMaxSent) extra.sent.erase(extra.sent.begin());
     }
     begin_command(command, m.params[0]);
     context_.hub.handle(id_, std::move(send_cmd));
@@ -1385,15 +1385,19 @@ void IrcSession::deliver(const Event& event) {
                 }
                 if (!occasional_) return;
                 auto& queue = occasional_->sent;
-                while (!queue.empty() && queue.front().ref < ref) queue.pop_front();
-                if (!queue.empty() && queue.front().ref == ref) {
-                    const Sent sent = std::move(queue.front());
-                    queue.pop_front();
+                // Acks come in order: messages before this one were refused or echoed.
+                auto next = std::find_if(queue.begin(), queue.end(),
+                                         [ref](const Sent& s) { return s.ref >= ref; });
+                if (next != queue.end() && next->ref == ref) {
+                    const Sent sent = std::move(*next);
+                    queue.erase(queue.begin(), next + 1);
                     if (has(kEchoMessage) && occasional_->last_echoed != e.id) {
                         send_chat_lines(
                             chat_tags(e.id, e.ts, authenticated_ ? nick() : "", sent.client_tags),
                             source_of(nick()), sent.command, sent.target, sent.text);
                     }
+                } else {
+                    queue.erase(queue.begin(), next);
                 }
             } else if constexpr (std::is_same_v<T, Error>) {
                 on_error(e);

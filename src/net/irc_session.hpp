@@ -6,7 +6,6 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -196,7 +195,9 @@ class IrcSession final : public Peer,
         std::string retry_line;  // the line to run again after fake lag
         std::unique_ptr<boost::asio::steady_timer> retry_timer;
         std::unique_ptr<boost::asio::steady_timer> close_timer;  // bounds a polite close
-        std::deque<Sent> sent;
+        // A vector, not a deque: libstdc++'s deque allocates ~600 bytes as soon as it
+        // exists, and this block is made for any member of a room someone quits.
+        std::vector<Sent> sent;  // oldest first, at most kMaxSent
         std::uint64_t next_ref = 1;
         MessageId last_echoed = 0;
         std::string last_quit;     // QUIT is sent once per user, not once per shared channel
