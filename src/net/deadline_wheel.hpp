@@ -98,6 +98,15 @@ class DeadlineWheel : public boost::asio::execution_context::service {
                static_cast<Tick>((duration.count() + kTick.count() - 1) / kTick.count());
     }
 
+    // Stops the tick at once if nothing is armed, rather than at the next tick: a loop
+    // that has nothing else to do then ends without waiting up to a second (shutdown).
+    void stop_if_idle() {
+        if (armed_ > 0 || !ticking_) return;
+        ticking_ = false;
+        ++wait_generation_;  // the cancelled wait must not touch ticking_ once it runs
+        timer_->cancel();
+    }
+
   private:
     static constexpr std::size_t kSlots = 64;
 
@@ -126,7 +135,8 @@ class DeadlineWheel : public boost::asio::execution_context::service {
     // on_deadline() neither starts a second wait nor skips a tick.
     void wait_next_tick() {
         timer_->expires_at(origin_ + kTick * (std::int64_t{done_} + 1));
-        timer_->async_wait([this](boost::system::error_code ec) {
+        timer_->async_wait([this, generation = wait_generation_](boost::system::error_code ec) {
+            if (generation != wait_generation_) return;  // stop_if_idle() ended this wait
             if (ec || shut_down_) {
                 ticking_ = false;
                 return;
@@ -178,6 +188,7 @@ class DeadlineWheel : public boost::asio::execution_context::service {
     std::array<Link, kSlots> slots_;
     std::unique_ptr<boost::asio::steady_timer> timer_;
     std::size_t armed_ = 0;
+    std::uint32_t wait_generation_ = 0;
     Tick done_ = 0;  // every tick up to this one has been run
     bool ticking_ = false;
     bool shut_down_ = false;

@@ -172,6 +172,9 @@ void Listener::enable_tls(std::shared_ptr<const TlsServer> tls) {
 
 void Listener::hand_over(Transport transport, proto::Protocol protocol, std::string_view seen) {
     const bool debug = spdlog::should_log(spdlog::level::debug);
+    // The shutdown has closed every connection it knew of; one whose sniffing finished in
+    // the meantime is not started (it would never be told to close).
+    if (stopped_) return transport.close();
     if (protocol == proto::Protocol::Tls) {
         if (!tls_ || transport.secure()) {
             if (debug) {
@@ -183,10 +186,14 @@ void Listener::hand_over(Transport transport, proto::Protocol protocol, std::str
         // The slot waits in the callback: a handshake that fails drops both, and with them
         // the connection's place. std::function needs a copyable callback, hence shared_ptr.
         auto slot = std::make_shared<AdmissionSlot>(transport.take_slot());
-        tls_->accept(transport.take_plain_socket(), seen, [this, slot](Transport secured) {
-            secured.hold(std::move(*slot));
-            std::make_shared<Sniffer>(std::move(secured), *this)->start();
-        });
+        tls_->accept(transport.take_plain_socket(), seen, tracker_,
+                     [this, slot](Transport secured) {
+                         // Finished just as the server began to stop: dropping it closes the
+                         // connection.
+                         if (stopped_) return;
+                         secured.hold(std::move(*slot));
+                         std::make_shared<Sniffer>(std::move(secured), *this)->start();
+                     });
         return;
     }
     if (!transport.secure() && config_.require_tls &&

@@ -17,6 +17,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "net/connection_tracker.hpp"
 #include "net/endpoint_text.hpp"
 #include "net/tls_layer.hpp"
 
@@ -215,19 +216,38 @@ std::optional<std::string> TlsServer::reload() {
     }
 }
 
-void TlsServer::accept(Socket socket, std::string_view already_read,
+void TlsServer::accept(Socket socket, std::string_view already_read, ConnectionTracker& tracker,
                        std::function<void(Transport)> ready) const {
-    struct Handshake {
+    // Tracked from start to end: a shutdown closes its socket, which fails the handshake.
+    struct Handshake final : Closable {
+        Handshake(std::unique_ptr<TlsLayer> tls, asio::steady_timer deadline,
+                  std::function<void(Transport)> on_ready, ConnectionTracker& connections)
+            : layer(std::move(tls)),
+              timer(std::move(deadline)),
+              ready(std::move(on_ready)),
+              tracker(connections) {
+            tracker.add(this);
+        }
+        ~Handshake() override { tracker.remove(this); }
+        Handshake(const Handshake&) = delete;
+        Handshake& operator=(const Handshake&) = delete;
+
+        void close_for_shutdown() override {
+            boost::system::error_code ignored;
+            if (layer) layer->socket().close(ignored);
+        }
+
         std::unique_ptr<TlsLayer> layer;
         asio::steady_timer timer;
         std::function<void(Transport)> ready;
+        ConnectionTracker& tracker;
     };
     auto executor = socket.get_executor();
     // The layer shares ownership of the context, so a reload never pulls it away.
     std::shared_ptr<ssl::context> context(context_, &context_->ssl);
     auto state = std::make_shared<Handshake>(
-        Handshake{std::make_unique<TlsLayer>(std::move(socket), already_read, std::move(context)),
-                  asio::steady_timer(executor), std::move(ready)});
+        std::make_unique<TlsLayer>(std::move(socket), already_read, std::move(context)),
+        asio::steady_timer(executor), std::move(ready), tracker);
     state->timer.expires_after(kHandshakeTimeout);
     state->timer.async_wait([state](boost::system::error_code ec) {
         if (ec) return;

@@ -15,6 +15,10 @@
 #include "net/transport.hpp"
 
 namespace hubchat::net {
+class ConnectionTracker;
+}
+
+namespace hubchat::net {
 
 struct TlsFiles {
     std::filesystem::path certificate;  // PEM, leaf first, then any chain
@@ -48,7 +52,9 @@ class TlsServer {
     // Runs the server side of a handshake on an accepted socket; `already_read` holds the
     // bytes the listener read while sniffing, which the handshake consumes first. Calls
     // `ready` with the secured transport, or not at all if the handshake fails or stalls.
-    void accept(Socket socket, std::string_view already_read,
+    // The handshake is one of `tracker`'s connections while it runs, so a shutdown ends it
+    // (it fails) rather than waiting for it to finish or time out.
+    void accept(Socket socket, std::string_view already_read, ConnectionTracker& tracker,
                 std::function<void(Transport)> ready) const;
 
     struct Context;  // the OpenSSL context, kept out of this header

@@ -17,6 +17,7 @@
 #include "core/hub.hpp"
 #include "net/account_service.hpp"
 #include "net/connection_tracker.hpp"
+#include "net/deadline_wheel.hpp"
 #include "net/endpoint_text.hpp"
 #include "net/history_log.hpp"
 #include "net/http_session.hpp"
@@ -292,6 +293,9 @@ int main(int argc, char** argv) {
                     reload_signal.cancel();
                     prune_timer.cancel();
                     accounts->stop();
+                    // Nothing is left to time out: end the once-a-second tick now, so
+                    // the loop ends without waiting for it.
+                    hubchat::net::DeadlineWheel::of(io.get_executor()).stop_if_idle();
                 };
                 if (history) return history->stop(finish);
                 finish();

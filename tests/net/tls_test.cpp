@@ -155,6 +155,27 @@ TEST(Tls, GarbageHandshakeClosesOnlyThatConnection) {
     EXPECT_TRUE(alice.sync()) << "a failed handshake disturbed another user";
 }
 
+// A handshake still running when the server is told to stop is ended with the rest: the
+// server does not wait for it to finish or time out (10 s), and nothing started after the
+// shutdown began is left open to keep it alive.
+TEST(Tls, ShutdownEndsAHandshakeInProgress) {
+    TempDir dir;
+    ServerProcess server({"--tls", "--data-dir", dir.path().string()});
+    // A TLS record header and the start of a ClientHello, then nothing: the server is in the
+    // handshake, waiting for the rest.
+    TestClient stalled(server.host(), server.port());
+    ASSERT_TRUE(stalled.send_raw(std::string("\x16\x03\x01\x00\x40\x01\x00\x00\x3c", 9)));
+    {
+        // Once another user has had a whole TLS handshake and a welcome, the loop has long
+        // read those bytes and started the stalled handshake.
+        TestClient alice = tls_client(server);
+        ASSERT_TRUE(alice.hello("alice"));
+    }
+    // Well before the handshake's own timeout; a server that forgot it would wait for it.
+    EXPECT_EQ(server.terminate(std::chrono::seconds(5)), 0) << server.out() << server.err();
+    EXPECT_TRUE(stalled.expect_closed());
+}
+
 TEST(Tls, RequireTlsRefusesPlainConnectionsWithAReason) {
     TempDir dir;
     ServerProcess server({"--require-tls", "--data-dir", dir.path().string()});
