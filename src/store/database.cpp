@@ -118,6 +118,14 @@ Statement& Statement::bind_unowned(int index, std::string_view text) {
     return *this;
 }
 
+Statement& Statement::bind_blob_unowned(int index, std::string_view bytes) {
+    // A null pointer would bind SQL NULL, not the empty blob.
+    const char* data = bytes.data() != nullptr ? bytes.data() : "";
+    int code = sqlite3_bind_blob64(statement_, index, data, bytes.size(), SQLITE_STATIC);
+    if (code != SQLITE_OK) fail("cannot bind parameter " + std::to_string(index) + " of", code);
+    return *this;
+}
+
 Statement& Statement::bind(int index, std::int64_t value) {
     int code = sqlite3_bind_int64(statement_, index, value);
     if (code != SQLITE_OK) fail("cannot bind parameter " + std::to_string(index) + " of", code);
@@ -155,6 +163,13 @@ std::string Statement::text(int column) const {
     int size = sqlite3_column_bytes(statement_, column);
     if (data == nullptr) return {};
     return std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
+}
+
+std::string_view Statement::bytes(int column) const {
+    const void* data = sqlite3_column_blob(statement_, column);
+    int size = sqlite3_column_bytes(statement_, column);
+    if (data == nullptr) return {};
+    return {static_cast<const char*>(data), static_cast<std::size_t>(size)};
 }
 
 std::int64_t Statement::integer(int column) const {
@@ -246,6 +261,7 @@ void Database::migrate(std::span<const Migration> migrations) {
         const Migration& migration = migrations[static_cast<std::size_t>(step)];
         try {
             execute(migration.sql);
+            if (migration.code != nullptr) migration.code(*this);
         } catch (const StoreError& error) {
             throw StoreError("schema migration " + std::to_string(step + 1) + " (" +
                                  std::string(migration.description) + ") failed: " + error.what(),

@@ -35,15 +35,17 @@ class StoreError : public std::runtime_error {
     int code_;
 };
 
+class Database;
+
 // One step of the schema's history. Steps are applied in order, each exactly once:
 // PRAGMA user_version counts how many a database has had. Never edit or reorder a step
 // that has shipped; append a new one.
 struct Migration {
     std::string_view description;  // for error messages: "migration 2 (history tables) failed"
     std::string_view sql;          // one or more statements
+    // Work SQL cannot express (re-encoding rows), run after `sql` in the same transaction.
+    void (*code)(Database& db) = nullptr;
 };
-
-class Database;
 
 // A prepared statement. Bind parameters (1-based, as in SQL's ?1), step through rows,
 // then reset before the next use. Hold a Statement::Use while reading so that an early
@@ -65,6 +67,8 @@ class Statement {
     Statement& bind_unowned(int index, std::string_view text);
     Statement& bind(int index, std::int64_t value);
     Statement& bind_null(int index);
+    // A BLOB read in place, like bind_unowned.
+    Statement& bind_blob_unowned(int index, std::string_view bytes);
 
     // True with a row to read, false once the statement is done.
     bool step();
@@ -74,6 +78,8 @@ class Statement {
 
     // Columns of the current row, 0-based.
     std::string text(int column) const;
+    // The bytes of a TEXT or BLOB column, valid until the next step() or reset().
+    std::string_view bytes(int column) const;
     std::int64_t integer(int column) const;
     bool is_null(int column) const;
 

@@ -2,14 +2,15 @@
 
 #include "core/names.hpp"
 
-#include <sqlite3.h>
 #include <algorithm>
 #include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
+#include <cstring>
 #include <iterator>
+#include <optional>
 #include <ostream>
 #include <stdexcept>
 
@@ -75,20 +76,9 @@ class ReadSnapshot {
     Database& db_;
 };
 
-// Target keys inline in messages.targets: sorted, distinct, joined by ',', with '\' and
-// ',' escaped by '\'. A message always has a target, so "" is the one empty key.
-std::string encode_targets(const std::vector<std::string>& keys) {
-    std::string out;
-    for (const auto& key : keys) {
-        if (&key != &keys.front()) out += ',';
-        for (char c : key) {
-            if (c == '\\' || c == ',') out += '\\';
-            out += c;
-        }
-    }
-    return out;
-}
-
+// Target keys as schema 3 kept them inline in messages.targets, read by the migration to
+// schema 4: sorted, distinct, joined by ',', with '\' and ',' escaped by '\'. A message
+// always has a target, so "" is the one empty key.
 std::vector<std::string> decode_targets(std::string_view encoded) {
     std::vector<std::string> keys(1);
     for (std::size_t i = 0; i < encoded.size(); ++i) {
@@ -131,36 +121,248 @@ std::vector<std::int64_t> split_ids(std::string_view text) {
     return ids;
 }
 
-constexpr int kRowsPerInsert = 32;
-constexpr int kColumnsPerRow = 7;
-
-// One INSERT of `rows` messages: a statement's fixed cost (and, with AUTOINCREMENT, its
-// sqlite_sequence update) is paid once per kRowsPerInsert messages.
+// ---- Message blocks (schema 4) ----
 //
-// Without the id column SQLite picks the next id itself (the highest ever used + 1, as
-// last_id() counts) and appends at the end of the table from where its cursor already is.
-// With the id given, it checks that the id is free: a descent from the root of the table
-// per row, a third of what a row cost. So append() names the id only where a batch's ids
-// are not consecutive (after a failed batch left a gap).
-std::string insert_messages_sql(int rows, bool with_id) {
-    std::string sql = with_id ? "INSERT INTO messages (id, ts, sender, sender_key, dest, "
-                                "targets, text) VALUES "
-                              : "INSERT INTO messages (ts, sender, sender_key, dest, "
-                                "targets, text) VALUES ";
-    const int columns = with_id ? kColumnsPerRow : kColumnsPerRow - 1;
-    for (int row = 0; row < rows; ++row) {
-        if (row > 0) sql += ',';
-        sql += '(';
-        for (int column = 1; column <= columns; ++column) {
-            if (column > 1) sql += ',';
-            sql += '?' + std::to_string(row * columns + column);
-        }
-        sql += ')';
+// A block is the messages of one commit (or part of it), in id order, each encoded as:
+// the id minus the previous one's (the first: the id), as a varint; the time minus the
+// previous one's (the first: the time), zigzag varint; the sender; a flags varint (bit 0:
+// the sender key differs from the sender and follows, else it is the sender itself); the
+// dest; the number of target keys, varint, and the keys, sorted; the text. A string is its
+// length as a varint, then its bytes. Varints are 7 bits a byte, low first, the high bit
+// set on all bytes but the last.
+//
+// A block holds at most kBlockMessages messages and stops growing past kBlockBytes: SQLite
+// then writes a batch as a few large rows (the blob spills into overflow pages, copied
+// whole) instead of a row per message, and a read decodes at most one block per message.
+constexpr std::size_t kBlockMessages = 256;
+constexpr std::size_t kBlockBytes = 64 * 1024;
+
+// Writes `value` at `p`, which has room for kMaxVarint bytes; returns the end.
+constexpr std::size_t kMaxVarint = 10;
+char* put_varint(char* p, std::uint64_t value) {
+    while (value >= 0x80) {
+        *p++ = static_cast<char>((value & 0x7F) | 0x80);
+        value >>= 7;
     }
-    return sql;
+    *p++ = static_cast<char>(value);
+    return p;
 }
 
-// The statements, by name, so that tests can check the plans of the read ones.
+char* put_bytes(char* p, std::string_view bytes) {
+    p = put_varint(p, bytes.size());
+    if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
+    return p + bytes.size();
+}
+
+// Differences computed modulo 2^64, so that any two times encode and decode exactly.
+std::uint64_t zigzag_delta(std::int64_t value, std::int64_t previous) {
+    const auto delta = static_cast<std::int64_t>(static_cast<std::uint64_t>(value) -
+                                                 static_cast<std::uint64_t>(previous));
+    return (static_cast<std::uint64_t>(delta) << 1) ^ static_cast<std::uint64_t>(delta >> 63);
+}
+
+std::int64_t from_zigzag_delta(std::uint64_t encoded, std::int64_t previous) {
+    const std::uint64_t delta = (encoded >> 1) ^ (~(encoded & 1) + 1);
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(previous) + delta);
+}
+
+// Encodes messages into `out`, which it uses as a buffer: the block is the first size()
+// bytes (view()); the rest is room kept for the next block, so that writing a message is
+// plain stores, with no allocation once the buffer has grown.
+class BlockWriter {
+  public:
+    explicit BlockWriter(std::string& out) : out_(out) {}
+
+    template <typename Keys>
+    void add(std::int64_t id, std::int64_t ts, std::string_view sender, std::string_view sender_key,
+             std::string_view dest, const Keys& keys, std::string_view text) {
+        const bool own_key = sender_key != sender;
+        std::size_t bound = 7 * kMaxVarint + sender.size() + dest.size() + text.size() +
+                            (own_key ? sender_key.size() : 0);
+        for (const auto& key : keys) bound += kMaxVarint + std::string_view(key).size();
+        if (out_.size() - size_ < bound) out_.resize(std::max(2 * out_.size(), size_ + bound));
+        char* p = out_.data() + size_;
+        p = put_varint(p, static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(last_));
+        p = put_varint(p, zigzag_delta(ts, ts_));
+        p = put_bytes(p, sender);
+        p = put_varint(p, own_key ? 1 : 0);
+        if (own_key) p = put_bytes(p, sender_key);
+        p = put_bytes(p, dest);
+        p = put_varint(p, std::size(keys));
+        for (const auto& key : keys) p = put_bytes(p, key);
+        p = put_bytes(p, text);
+        size_ = static_cast<std::size_t>(p - out_.data());
+        if (count_ == 0) {
+            first_ = id;
+            max_ts_ = ts;
+        }
+        max_ts_ = std::max(max_ts_, ts);
+        last_ = id;
+        ts_ = ts;
+        ++count_;
+    }
+
+    bool full() const { return count_ >= kBlockMessages || size_ >= kBlockBytes; }
+    void clear() {
+        size_ = 0;
+        count_ = 0;
+        last_ = 0;
+        ts_ = 0;
+    }
+    std::string_view view() const { return {out_.data(), size_}; }
+    std::size_t count() const { return count_; }
+    std::int64_t first() const { return first_; }
+    std::int64_t last() const { return last_; }
+    std::int64_t max_ts() const { return max_ts_; }
+
+  private:
+    std::string& out_;
+    std::size_t size_ = 0;
+    std::size_t count_ = 0;
+    std::int64_t first_ = 0;
+    std::int64_t last_ = 0;  // the previous id and time, for the differences
+    std::int64_t ts_ = 0;
+    std::int64_t max_ts_ = 0;
+};
+
+// One message of a block, as views of the block's bytes; its keys are key_count views
+// from first_key on in the vector the reader filled.
+struct BlockEntry {
+    std::int64_t id = 0;
+    std::int64_t ts = 0;
+    std::string_view sender;
+    std::string_view sender_key;
+    std::string_view dest;
+    std::string_view text;
+    std::size_t first_key = 0;
+    std::size_t key_count = 0;
+};
+
+class BlockReader {
+  public:
+    explicit BlockReader(std::string_view data)
+        : p_(data.data()), end_(data.data() + data.size()) {}
+
+    bool done() const { return p_ == end_; }
+
+    // Reads the next message and appends its keys to `keys`.
+    void next(BlockEntry& entry, std::vector<std::string_view>& keys) {
+        id_ = static_cast<std::int64_t>(static_cast<std::uint64_t>(id_) + varint());
+        ts_ = from_zigzag_delta(varint(), ts_);
+        entry.id = id_;
+        entry.ts = ts_;
+        entry.sender = bytes();
+        entry.sender_key = (varint() & 1) != 0 ? bytes() : entry.sender;
+        entry.dest = bytes();
+        const std::uint64_t key_count = varint();
+        // A key takes a byte at least: no count can be larger than what is left.
+        if (key_count > static_cast<std::uint64_t>(end_ - p_)) damaged();
+        entry.first_key = keys.size();
+        entry.key_count = static_cast<std::size_t>(key_count);
+        for (std::uint64_t k = 0; k < key_count; ++k) keys.push_back(bytes());
+        entry.text = bytes();
+    }
+
+  private:
+    [[noreturn]] static void damaged() { throw StoreError("history: a damaged message block", 0); }
+
+    std::uint64_t varint() {
+        std::uint64_t value = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            if (p_ == end_) damaged();
+            const auto byte = static_cast<unsigned char>(*p_++);
+            value |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
+            if ((byte & 0x80) == 0) return value;
+        }
+        damaged();
+    }
+
+    std::string_view bytes() {
+        const std::uint64_t size = varint();
+        if (size > static_cast<std::uint64_t>(end_ - p_)) damaged();
+        std::string_view out(p_, static_cast<std::size_t>(size));
+        p_ += size;
+        return out;
+    }
+
+    const char* p_;
+    const char* end_;
+    std::int64_t id_ = 0;
+    std::int64_t ts_ = 0;
+};
+
+HistoryMessage to_message(const BlockEntry& entry, const std::vector<std::string_view>& keys) {
+    HistoryMessage message;
+    message.id = entry.id;
+    message.ts_ms = entry.ts;
+    message.sender = std::string(entry.sender);
+    message.sender_key = std::string(entry.sender_key);
+    message.dest = std::string(entry.dest);
+    message.targets.reserve(entry.key_count);
+    for (std::size_t k = 0; k < entry.key_count; ++k) {
+        message.targets.emplace_back(keys[entry.first_key + k]);
+    }
+    message.text = std::string(entry.text);
+    return message;
+}
+
+std::vector<HistoryMessage> decode_block(std::string_view data) {
+    std::vector<HistoryMessage> messages;
+    std::vector<std::string_view> keys;
+    BlockEntry entry;
+    BlockReader reader(data);
+    while (!reader.done()) {
+        keys.clear();
+        reader.next(entry, keys);
+        messages.push_back(to_message(entry, keys));
+    }
+    return messages;
+}
+
+void add_message(BlockWriter& writer, const HistoryMessage& message) {
+    writer.add(message.id, message.ts_ms, message.sender, message.sender_key, message.dest,
+               message.targets, message.text);
+}
+
+// names::fold into a buffer that keeps its capacity.
+void fold_into(std::string& out, std::string_view name) {
+    out.assign(name);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+}
+
+// history_target_key into a buffer that keeps its capacity.
+void target_key_into(std::string& out, std::string_view target) {
+    if (names::is_all(target)) {
+        out.assign(names::kAllRoom);
+    } else {
+        fold_into(out, target);
+    }
+}
+
+// Calls f(entry, keys) for each message with an id above `after`, in id order, reading
+// blocks with `from` (kSelectBlocksFrom). Blocks wholly at or below `after` are skipped
+// without reading their bytes.
+template <typename F>
+void each_message_after(Statement& from, std::int64_t after, F f) {
+    auto in_use = from.use();
+    from.bind(1, after);
+    std::vector<std::string_view> keys;
+    BlockEntry entry;
+    while (from.step()) {
+        if (from.integer(1) <= after) continue;
+        BlockReader reader(from.bytes(2));
+        while (!reader.done()) {
+            keys.clear();
+            reader.next(entry, keys);
+            if (entry.id > after) f(entry, keys);
+        }
+    }
+}
+
+constexpr int kRowsPerInsert = 32;
+
 // Writes `count` rows with `by_size` (statements of kRowsPerInsert, half that, ... 1
 // rows), largest first: a batch of n rows takes at most n / kRowsPerInsert + 5 statements.
 // bind(statement, r, i) binds row i of the batch as the statement's r-th row.
@@ -177,7 +379,7 @@ void insert_rows(std::vector<Statement>& by_size, std::size_t begin, std::size_t
     }
 }
 
-// Room rows go in kRowsPerInsert at a time too: a statement per row opened a cursor and
+// Room rows go in kRowsPerInsert at a time: a statement per row opened a cursor and
 // walked down the table each time.
 std::string insert_rooms_sql(int rows) {
     std::string sql = "INSERT INTO room_messages (room_key, message_id) VALUES ";
@@ -188,18 +390,27 @@ std::string insert_rooms_sql(int rows) {
     return sql + " ON CONFLICT DO NOTHING";
 }
 
+constexpr std::string_view kInsertBlock =
+    "INSERT INTO message_blocks (first_id, last_id, count, max_ts, data) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
 constexpr std::string_view kInsertInbox =
     "INSERT INTO inbox (recipient_key, message_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
 constexpr std::string_view kSelectLastId =
-    "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0), "
-    "coalesce((SELECT max(id) FROM messages), 0))";
-constexpr std::string_view kSelectCount = "SELECT count(*) FROM messages";
-constexpr std::string_view kSelectFirstId = "SELECT coalesce(min(id), 0) FROM messages";
-constexpr std::string_view kSelectMessage =
-    "SELECT id, ts, sender, sender_key, dest, targets, text FROM messages WHERE id = ?1";
-constexpr std::string_view kSelectExists = "SELECT 1 FROM messages WHERE id = ?1";
-constexpr std::string_view kSelectAfter =
-    "SELECT id, sender_key, targets FROM messages WHERE id > ?1 ORDER BY id";
+    "SELECT max(coalesce((SELECT last_id FROM history_meta), 0), "
+    "coalesce((SELECT last_id FROM message_blocks WHERE first_id = "
+    "(SELECT max(first_id) FROM message_blocks)), 0))";
+constexpr std::string_view kSelectCount = "SELECT coalesce(sum(count), 0) FROM message_blocks";
+constexpr std::string_view kSelectFirstId = "SELECT coalesce(min(first_id), 0) FROM message_blocks";
+// The block that holds id ?1, if any does: blocks do not overlap.
+constexpr std::string_view kSelectBlock =
+    "SELECT first_id, last_id, data FROM message_blocks WHERE first_id <= ?1 "
+    "ORDER BY first_id DESC LIMIT 1";
+// The blocks holding ids above ?1: the one that holds ?1 (its first part is skipped) and
+// every one after.
+constexpr std::string_view kSelectBlocksFrom =
+    "SELECT first_id, last_id, data FROM message_blocks WHERE first_id >= coalesce("
+    "(SELECT first_id FROM message_blocks WHERE first_id <= ?1 ORDER BY first_id DESC LIMIT 1), 0) "
+    "ORDER BY first_id";
 constexpr std::string_view kSelectWrittenChunk = "SELECT max(chunk) FROM user_postings";
 constexpr std::string_view kSelectPostings =
     "SELECT ids FROM user_postings WHERE chunk = ?1 AND key = ?2";
@@ -218,8 +429,13 @@ constexpr std::string_view kIdsInboxAfter =
 constexpr std::string_view kSelectInboxSize = "SELECT count(*) FROM inbox WHERE recipient_key = ?1";
 constexpr std::string_view kDeleteInboxThrough =
     "DELETE FROM inbox WHERE recipient_key = ?1 AND message_id <= ?2";
-constexpr std::string_view kSelectOldest = "SELECT id, ts FROM messages ORDER BY id LIMIT ?1";
-constexpr std::string_view kDeleteMessagesThrough = "DELETE FROM messages WHERE id <= ?1";
+// The data column last: a block removed whole is not read.
+constexpr std::string_view kSelectOldestBlocks =
+    "SELECT first_id, last_id, count, max_ts, data FROM message_blocks ORDER BY first_id";
+constexpr std::string_view kDeleteBlock = "DELETE FROM message_blocks WHERE first_id = ?1";
+constexpr std::string_view kDeleteBlocksThrough = "DELETE FROM message_blocks WHERE first_id <= ?1";
+constexpr std::string_view kRaiseLastId =
+    "UPDATE history_meta SET last_id = max(last_id, ?1) WHERE key = 1";
 constexpr std::string_view kDeleteRoomThrough =
     "DELETE FROM room_messages WHERE room_key = ?1 AND message_id <= ?2";
 constexpr std::string_view kDeleteInboxOfMessagesThrough =
@@ -233,9 +449,6 @@ constexpr std::string_view kIdsRoomThrough =
     "ORDER BY message_id LIMIT ?3";
 constexpr std::string_view kDeleteRoomRow =
     "DELETE FROM room_messages WHERE room_key = ?1 AND message_id = ?2";
-constexpr std::string_view kSelectTargets = "SELECT targets FROM messages WHERE id = ?1";
-constexpr std::string_view kUpdateTargets = "UPDATE messages SET targets = ?2 WHERE id = ?1";
-constexpr std::string_view kDeleteMessage = "DELETE FROM messages WHERE id = ?1";
 constexpr std::string_view kDeleteInboxOfMessage = "DELETE FROM inbox WHERE message_id = ?1";
 // A loose index scan: each step seeks the next distinct key after the previous one, so
 // the cost is one seek per room, not one step per message. Room keys start with '#'
@@ -250,15 +463,13 @@ constexpr std::string_view kSelectRooms =
     " SELECT key FROM rooms WHERE key IS NOT NULL"
     " UNION ALL"
     " SELECT 'ALL' WHERE EXISTS (SELECT 1 FROM room_messages WHERE room_key = 'ALL')";
-constexpr std::string_view kSelectAll =
-    "SELECT id, ts, sender, dest, targets, text FROM messages ORDER BY id";
+constexpr std::string_view kSelectAll = "SELECT data FROM message_blocks ORDER BY first_id";
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 15> kReadQueries{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 13> kReadQueries{{
     {"last_id", kSelectLastId},
     {"first_id", kSelectFirstId},
-    {"message", kSelectMessage},
-    {"exists", kSelectExists},
-    {"after", kSelectAfter},
+    {"block", kSelectBlock},
+    {"blocks_from", kSelectBlocksFrom},
     {"written_chunk", kSelectWrittenChunk},
     {"postings", kSelectPostings},
     {"room_after", kIdsRoomAfter},
@@ -267,7 +478,6 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 15> kReadQue
     {"inbox_size", kSelectInboxSize},
     {"room_cutoff", kSelectRoomCutoff},
     {"room_through", kIdsRoomThrough},
-    {"targets", kSelectTargets},
     {"rooms", kSelectRooms},
 }};
 
@@ -285,6 +495,82 @@ std::string from_key(std::string_view user_key) {
 
 }  // namespace
 
+// Finds messages by id for one read: keeps the last block it decoded, so the ids of one
+// block (asked for in increasing order, as reads do) cost one block read between them.
+class HistoryStore::BlockCursor {
+  public:
+    explicit BlockCursor(Statement& select_block) : select_(select_block) {}
+
+    // The message with `id`, or nullptr if there is none (never was, or deleted).
+    const BlockEntry* find(std::int64_t id) {
+        if (id < first_ || id > last_) fetch(id);
+        auto it = std::lower_bound(entries_.begin(), entries_.end(), id,
+                                   [](const BlockEntry& e, std::int64_t v) { return e.id < v; });
+        return it != entries_.end() && it->id == id ? &*it : nullptr;
+    }
+    const std::vector<std::string_view>& keys() const { return keys_; }
+
+  private:
+    void fetch(std::int64_t id) {
+        entries_.clear();
+        keys_.clear();
+        first_ = 1;
+        last_ = 0;
+        auto in_use = select_.use();
+        select_.bind(1, id);
+        if (!select_.step()) return;
+        data_.assign(select_.bytes(2));
+        BlockReader reader(data_);
+        while (!reader.done()) reader.next(entries_.emplace_back(), keys_);
+        first_ = select_.integer(0);
+        last_ = select_.integer(1);
+    }
+
+    Statement& select_;
+    std::int64_t first_ = 1;  // the ids the block spans; none at first
+    std::int64_t last_ = 0;
+    std::string data_;
+    std::vector<BlockEntry> entries_;
+    std::vector<std::string_view> keys_;
+};
+
+// A block retention is changing: its key and last id as stored, and what is left of it.
+struct HistoryStore::EditedBlock {
+    std::int64_t first_id = 0;
+    std::int64_t last_id = 0;
+    std::vector<HistoryMessage> messages;
+    bool changed = false;
+};
+
+void migrate_messages_to_blocks(Database& db) {
+    std::string data;
+    Statement insert(db, kInsertBlock);
+    {
+        Statement select(db,
+                         "SELECT id, ts, sender, sender_key, dest, targets, text FROM messages "
+                         "ORDER BY id");
+        auto in_use = select.use();
+        BlockWriter writer(data);
+        auto flush = [&] {
+            if (writer.count() == 0) return;
+            insert.bind(1, writer.first())
+                .bind(2, writer.last())
+                .bind(3, static_cast<std::int64_t>(writer.count()))
+                .bind(4, writer.max_ts())
+                .bind_blob_unowned(5, writer.view());
+            insert.execute();
+            writer.clear();
+        };
+        while (select.step()) {
+            writer.add(select.integer(0), select.integer(1), select.text(2), select.text(3),
+                       select.text(4), decode_targets(select.text(5)), select.text(6));
+            if (writer.full()) flush();
+        }
+        flush();
+    }
+    db.execute("DROP TABLE messages");
+}
+
 std::string history_target_key(std::string_view target) {
     if (names::is_all(target)) return std::string(names::kAllRoom);
     return names::fold(target);
@@ -292,14 +578,13 @@ std::string history_target_key(std::string_view target) {
 
 HistoryStore::HistoryStore(Database& db)
     : db_(db),
-      insert_message_with_id_(db, insert_messages_sql(1, true)),
+      insert_block_(db, kInsertBlock),
       insert_inbox_(db, kInsertInbox),
       select_last_id_(db, kSelectLastId),
       select_count_(db, kSelectCount),
       select_first_id_(db, kSelectFirstId),
-      select_message_(db, kSelectMessage),
-      select_exists_(db, kSelectExists),
-      select_after_(db, kSelectAfter),
+      select_block_(db, kSelectBlock),
+      select_blocks_from_(db, kSelectBlocksFrom),
       select_written_chunk_(db, kSelectWrittenChunk),
       select_postings_(db, kSelectPostings),
       insert_postings_(db, kInsertPostings),
@@ -309,21 +594,19 @@ HistoryStore::HistoryStore(Database& db)
       ids_inbox_after_(db, kIdsInboxAfter),
       select_inbox_size_(db, kSelectInboxSize),
       delete_inbox_through_(db, kDeleteInboxThrough),
-      select_oldest_(db, kSelectOldest),
-      delete_messages_through_(db, kDeleteMessagesThrough),
+      select_oldest_blocks_(db, kSelectOldestBlocks),
+      delete_block_(db, kDeleteBlock),
+      delete_blocks_through_(db, kDeleteBlocksThrough),
+      raise_last_id_(db, kRaiseLastId),
       delete_room_through_(db, kDeleteRoomThrough),
       delete_inbox_of_messages_through_(db, kDeleteInboxOfMessagesThrough),
       select_room_cutoff_(db, kSelectRoomCutoff),
       ids_room_through_(db, kIdsRoomThrough),
       delete_room_row_(db, kDeleteRoomRow),
-      select_targets_(db, kSelectTargets),
-      update_targets_(db, kUpdateTargets),
-      delete_message_(db, kDeleteMessage),
       delete_inbox_of_message_(db, kDeleteInboxOfMessage),
       select_rooms_(db, kSelectRooms),
       select_all_(db, kSelectAll) {
     for (int rows = kRowsPerInsert; rows > 0; rows /= 2) {
-        message_inserts_.emplace_back(db, insert_messages_sql(rows, false));
         room_inserts_.emplace_back(db, insert_rooms_sql(rows));
     }
 }
@@ -347,12 +630,6 @@ std::int64_t HistoryStore::first_id() {
     return select_first_id_.step() ? select_first_id_.integer(0) : 0;
 }
 
-bool HistoryStore::exists(std::int64_t id) {
-    auto in_use = select_exists_.use();
-    select_exists_.bind(1, id);
-    return select_exists_.step();
-}
-
 HistoryStore::~HistoryStore() = default;
 
 std::vector<std::int64_t> HistoryStore::append(std::span<const NewMessage> batch) {
@@ -360,6 +637,17 @@ std::vector<std::int64_t> HistoryStore::append(std::span<const NewMessage> batch
     refs.reserve(batch.size());
     for (const NewMessage& message : batch) refs.push_back(MessageRef::of(message));
     return append_refs(refs);
+}
+
+void HistoryStore::insert_block(std::string_view data, std::int64_t first, std::int64_t last,
+                                std::size_t count, std::int64_t max_ts) {
+    // Unowned: the data stays as it is until execute() has reset.
+    insert_block_.bind(1, first)
+        .bind(2, last)
+        .bind(3, static_cast<std::int64_t>(count))
+        .bind(4, max_ts)
+        .bind_blob_unowned(5, data);
+    insert_block_.execute();
 }
 
 std::vector<std::int64_t> HistoryStore::append_refs(std::span<const MessageRef> batch) {
@@ -370,17 +658,19 @@ std::vector<std::int64_t> HistoryStore::append_refs(std::span<const MessageRef> 
             throw std::invalid_argument("a history message needs at least one target");
         }
     }
-    // Elements are reused, not cleared away, so that their strings keep their buffers.
+    // Elements, and their keys, are reused rather than cleared away, so that their strings
+    // keep their buffers: no allocation per message once the buffers have grown.
     if (prepared_.size() < batch.size()) prepared_.resize(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
         const MessageRef& message = batch[i];
         Prepared& p = prepared_[i];
-        p.sender_key = names::fold(message.sender);
-        p.keys.clear();
-        for (const auto& target : message.targets) p.keys.push_back(history_target_key(target));
-        std::sort(p.keys.begin(), p.keys.end());
-        p.keys.erase(std::unique(p.keys.begin(), p.keys.end()), p.keys.end());
-        p.targets = encode_targets(p.keys);
+        fold_into(p.sender_key, message.sender);
+        const std::size_t targets = message.targets.size();
+        if (p.keys.size() < targets) p.keys.resize(targets);
+        for (std::size_t t = 0; t < targets; ++t) target_key_into(p.keys[t], message.targets[t]);
+        const auto end = p.keys.begin() + static_cast<std::ptrdiff_t>(targets);
+        if (targets > 1) std::sort(p.keys.begin(), end);
+        p.key_count = static_cast<std::size_t>(std::unique(p.keys.begin(), end) - p.keys.begin());
         p.dest.clear();
         if (message.dest.empty()) {
             for (const auto& target : message.targets) {
@@ -390,13 +680,15 @@ std::vector<std::int64_t> HistoryStore::append_refs(std::span<const MessageRef> 
         }
     }
     const auto& prepared = prepared_;
+    auto keys_of = [&](std::size_t i) {
+        return std::span<const std::string>(prepared[i].keys.data(), prepared[i].key_count);
+    };
 
     ensure_tail();
     ids.reserve(batch.size());
     Transaction transaction(db_);
     catch_up();  // rows another connection wrote since
-    const std::int64_t last_before = last_id();
-    std::int64_t previous = last_before;
+    std::int64_t previous = last_id();
     // Every id below the next one is used or never will be: those chunks are complete.
     const std::int64_t new_floor = write_chunks_below(chunk_of(previous + 1, kChunkBits));
     for (const MessageRef& message : batch) {
@@ -408,53 +700,32 @@ std::vector<std::int64_t> HistoryStore::append_refs(std::span<const MessageRef> 
         ids.push_back(previous);
     }
 
-    // Binds row i's columns after the id from parameter first + 1 on.
-    auto bind_row = [&](Statement& statement, int first, std::size_t i) {
+    // The messages, as few blocks as the caps allow.
+    BlockWriter writer(block_);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
         const MessageRef& message = batch[i];
         const Prepared& p = prepared[i];
-        // Unowned: the batch and prepared_ stay as they are until execute() has reset.
-        statement.bind(first + 1, message.ts_ms)
-            .bind_unowned(first + 2, message.sender)
-            .bind_unowned(first + 3, p.sender_key)
-            .bind_unowned(first + 4, message.dest.empty() ? std::string_view(p.dest)
-                                                          : std::string_view(message.dest))
-            .bind_unowned(first + 5, p.targets)
-            .bind_unowned(first + 6, message.text);
-    };
-    // Runs of consecutive ids: the first row of a run that does not follow the highest id
-    // so far names its id; the rest let SQLite number them, which must come out the same.
-    std::int64_t highest = last_before;
-    for (std::size_t begin = 0; begin < batch.size();) {
-        if (ids[begin] != highest + 1) {
-            insert_message_with_id_.bind(1, ids[begin]);
-            bind_row(insert_message_with_id_, 1, begin);
-            insert_message_with_id_.execute();
-            highest = ids[begin++];
-            continue;
+        writer.add(ids[i], message.ts_ms, message.sender, p.sender_key,
+                   message.dest.empty() ? std::string_view(p.dest) : message.dest, keys_of(i),
+                   message.text);
+        if (writer.full() || i + 1 == batch.size()) {
+            insert_block(writer.view(), writer.first(), writer.last(), writer.count(),
+                         writer.max_ts());
+            writer.clear();
         }
-        std::size_t end = begin + 1;
-        while (end < batch.size() && ids[end] == ids[end - 1] + 1) ++end;
-        insert_rows(message_inserts_, begin, end, [&](Statement& statement, int r, std::size_t i) {
-            bind_row(statement, r * (kColumnsPerRow - 1), i);
-        });
-        if (sqlite3_last_insert_rowid(db_.handle()) != ids[end - 1]) {
-            throw StoreError("history: SQLite numbered the messages " + std::to_string(ids[begin]) +
-                                 " to " + std::to_string(ids[end - 1]) + " differently",
-                             0);
-        }
-        highest = ids[end - 1];
-        begin = end;
     }
     // Room rows in key order, as the table keeps them: each room's go to the end of its
     // range one after another.
     room_rows_.clear();
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        for (const auto& key : prepared[i].keys) {
+        for (const auto& key : keys_of(i)) {
             if (kind_of_key(key) != TargetKind::user) room_rows_.emplace_back(key, ids[i]);
         }
     }
-    std::stable_sort(room_rows_.begin(), room_rows_.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (room_rows_.size() > 1) {
+        std::stable_sort(room_rows_.begin(), room_rows_.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
+    }
     insert_rows(room_inserts_, 0, room_rows_.size(),
                 [&](Statement& statement, int r, std::size_t i) {
                     statement.bind_unowned(2 * r + 1, room_rows_[i].first)
@@ -462,7 +733,8 @@ std::vector<std::int64_t> HistoryStore::append_refs(std::span<const MessageRef> 
                 });
     for (std::size_t i = 0; i < batch.size(); ++i) {
         for (const auto& recipient : batch[i].offline_recipients) {
-            insert_inbox_.bind(1, names::fold(recipient)).bind(2, ids[i]);
+            fold_into(folded_, recipient);
+            insert_inbox_.bind_unowned(1, folded_).bind(2, ids[i]);
             insert_inbox_.execute();
         }
     }
@@ -472,7 +744,7 @@ std::vector<std::int64_t> HistoryStore::append_refs(std::span<const MessageRef> 
     for (auto it = tail_.begin(); it != tail_.end() && it->first < new_floor;) it = tail_.erase(it);
     tail_floor_ = std::max(tail_floor_, new_floor);
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        add_to_tail(ids[i], prepared[i].sender_key, prepared[i].keys);
+        add_to_tail(ids[i], prepared[i].sender_key, keys_of(i));
     }
     return ids;
 }
@@ -497,34 +769,30 @@ void HistoryStore::ensure_tail() {
     // filling a chunk and writing it. Write each as soon as the scan has passed it, so
     // that memory holds one chunk at a time however long the history.
     Transaction transaction(db_);
-    {
-        auto in_use = select_after_.use();
-        select_after_.bind(1, tail_last_id_);
-        while (select_after_.step()) {
-            const std::int64_t id = select_after_.integer(0);
-            const std::int64_t chunk = chunk_of(id, kChunkBits);
-            if (!tail_.empty() && tail_.begin()->first < chunk) {
-                tail_floor_ = write_chunks_below(chunk);
-                tail_.erase(tail_.begin(), tail_.lower_bound(tail_floor_));
-            }
-            add_to_tail(id, select_after_.text(1), decode_targets(select_after_.text(2)));
-        }
-    }
+    each_message_after(select_blocks_from_, tail_last_id_,
+                       [&](const BlockEntry& entry, const std::vector<std::string_view>& keys) {
+                           const std::int64_t chunk = chunk_of(entry.id, kChunkBits);
+                           if (!tail_.empty() && tail_.begin()->first < chunk) {
+                               tail_floor_ = write_chunks_below(chunk);
+                               tail_.erase(tail_.begin(), tail_.lower_bound(tail_floor_));
+                           }
+                           add_to_tail(entry.id, entry.sender_key,
+                                       std::span(keys).subspan(entry.first_key, entry.key_count));
+                       });
     transaction.commit();
     tail_ready_ = true;
 }
 
 void HistoryStore::catch_up() {
-    auto in_use = select_after_.use();
-    select_after_.bind(1, tail_last_id_);
-    while (select_after_.step()) {
-        const std::int64_t id = select_after_.integer(0);
-        add_to_tail(id, select_after_.text(1), decode_targets(select_after_.text(2)));
-    }
+    each_message_after(select_blocks_from_, tail_last_id_,
+                       [&](const BlockEntry& entry, const std::vector<std::string_view>& keys) {
+                           add_to_tail(entry.id, entry.sender_key,
+                                       std::span(keys).subspan(entry.first_key, entry.key_count));
+                       });
 }
 
-void HistoryStore::add_to_tail(std::int64_t id, std::string_view sender_key,
-                               const std::vector<std::string>& keys) {
+template <typename Keys>
+void HistoryStore::add_to_tail(std::int64_t id, std::string_view sender_key, const Keys& keys) {
     tail_last_id_ = std::max(tail_last_id_, id);
     const std::int64_t chunk = chunk_of(id, kChunkBits);
     if (chunk < tail_floor_) return;  // written already, by another connection
@@ -572,22 +840,14 @@ std::vector<std::int64_t> HistoryStore::postings(std::int64_t chunk, bool to,
                                    : std::vector<std::int64_t>{};
 }
 
-std::vector<HistoryMessage> HistoryStore::load(const std::vector<std::int64_t>& ids) {
+std::vector<HistoryMessage> HistoryStore::load(BlockCursor& cursor,
+                                               const std::vector<std::int64_t>& ids) {
     std::vector<HistoryMessage> messages;
     messages.reserve(ids.size());
     for (std::int64_t id : ids) {
-        auto in_use = select_message_.use();
-        select_message_.bind(1, id);
-        if (!select_message_.step()) continue;  // deleted meanwhile by another connection
-        HistoryMessage message;
-        message.id = select_message_.integer(0);
-        message.ts_ms = select_message_.integer(1);
-        message.sender = select_message_.text(2);
-        message.sender_key = select_message_.text(3);
-        message.dest = select_message_.text(4);
-        message.targets = decode_targets(select_message_.text(5));
-        message.text = select_message_.text(6);
-        messages.push_back(std::move(message));
+        const BlockEntry* entry = cursor.find(id);
+        if (entry == nullptr) continue;  // deleted meanwhile by another connection
+        messages.push_back(to_message(*entry, cursor.keys()));
     }
     return messages;
 }
@@ -644,6 +904,7 @@ std::vector<HistoryMessage> HistoryStore::visible_after(std::string_view user,
     // A read transaction makes the ranges, the postings and the loads one snapshot.
     ReadSnapshot snapshot(db_);
     catch_up();
+    BlockCursor cursor(select_block_);
     // Rooms: one bounded index range per key, each at most `limit` ids.
     std::vector<std::int64_t> ids;
     for (const auto& key : keys) {
@@ -659,14 +920,14 @@ std::vector<HistoryMessage> HistoryStore::visible_after(std::string_view user,
              chunk <= chunk_of(tail_last_id_, kChunkBits) && found < limit; ++chunk) {
             for (std::int64_t id :
                  united(postings(chunk, true, user_key), postings(chunk, false, user_key))) {
-                if (id <= after_id || !exists(id)) continue;
+                if (id <= after_id || cursor.find(id) == nullptr) continue;
                 ids.push_back(id);
                 if (++found == limit) break;
             }
         }
     }
     keep_ids(ids, limit, true);
-    return load(ids);
+    return load(cursor, ids);
 }
 
 std::vector<HistoryMessage> HistoryStore::room_before(std::string_view room, std::int64_t before_id,
@@ -677,7 +938,8 @@ std::vector<HistoryMessage> HistoryStore::room_before(std::string_view room, std
     ids_room_before_.bind(1, history_target_key(room)).bind(2, before_id).bind(3, as_limit(limit));
     collect_ids(ids_room_before_, ids);
     keep_ids(ids, limit, false);
-    return load(ids);
+    BlockCursor cursor(select_block_);
+    return load(cursor, ids);
 }
 
 std::vector<HistoryMessage> HistoryStore::conversation(std::string_view a, std::string_view b,
@@ -688,6 +950,7 @@ std::vector<HistoryMessage> HistoryStore::conversation(std::string_view a, std::
     ensure_tail();
     ReadSnapshot snapshot(db_);
     catch_up();
+    BlockCursor cursor(select_block_);
     std::vector<std::int64_t> ids;
     const std::int64_t first = first_id();
     const std::int64_t top = std::min(before_id - 1, tail_last_id_);
@@ -701,11 +964,11 @@ std::vector<HistoryMessage> HistoryStore::conversation(std::string_view a, std::
                 candidates, common(postings(chunk, true, key_a), postings(chunk, false, key_b)));
         }
         for (auto it = candidates.rbegin(); it != candidates.rend() && ids.size() < limit; ++it) {
-            if (*it < before_id && exists(*it)) ids.push_back(*it);
+            if (*it < before_id && cursor.find(*it) != nullptr) ids.push_back(*it);
         }
     }
     keep_ids(ids, limit, false);
-    return load(ids);
+    return load(cursor, ids);
 }
 
 std::vector<HistoryMessage> HistoryStore::inbox(std::string_view user, std::int64_t after_id,
@@ -715,7 +978,8 @@ std::vector<HistoryMessage> HistoryStore::inbox(std::string_view user, std::int6
     std::vector<std::int64_t> ids;
     ids_inbox_after_.bind(1, names::fold(user)).bind(2, after_id).bind(3, as_limit(limit));
     collect_ids(ids_inbox_after_, ids);
-    return load(ids);
+    BlockCursor cursor(select_block_);
+    return load(cursor, ids);
 }
 
 std::size_t HistoryStore::inbox_size(std::string_view user) {
@@ -729,18 +993,53 @@ std::size_t HistoryStore::mark_delivered(std::string_view user, std::int64_t thr
     return static_cast<std::size_t>(delete_inbox_through_.execute());
 }
 
+void HistoryStore::rewrite_block(const EditedBlock& block) {
+    delete_block_.bind(1, block.first_id);
+    delete_block_.execute();
+    // The block may have held the highest id ever used: keep it for last_id().
+    raise_last_id_.bind(1, block.last_id);
+    raise_last_id_.execute();
+    if (block.messages.empty()) return;
+    // What is left of one block fits the caps of one.
+    BlockWriter writer(block_);
+    for (const HistoryMessage& message : block.messages) add_message(writer, message);
+    insert_block(writer.view(), writer.first(), writer.last(), writer.count(), writer.max_ts());
+}
+
 std::size_t HistoryStore::prune_older_than(std::int64_t cutoff_ms, std::size_t max_rows) {
     if (max_rows == 0) return 0;
     Transaction transaction(db_);
-    std::int64_t through = 0;
+    std::int64_t through = 0;      // the last message removed
+    std::int64_t whole_first = 0;  // the key of the last block removed whole
+    std::int64_t whole_last = 0;   // and its last id
     std::size_t removed = 0;
+    std::optional<EditedBlock> cut;  // the block cut in two, if one is
     {
-        auto in_use = select_oldest_.use();
-        select_oldest_.bind(1, as_limit(max_rows));
-        while (select_oldest_.step()) {
-            if (select_oldest_.integer(1) >= cutoff_ms) break;
-            through = select_oldest_.integer(0);
-            ++removed;
+        auto in_use = select_oldest_blocks_.use();
+        while (removed < max_rows && select_oldest_blocks_.step()) {
+            const auto count = static_cast<std::size_t>(select_oldest_blocks_.integer(2));
+            if (select_oldest_blocks_.integer(3) < cutoff_ms && count <= max_rows - removed) {
+                // All of it, unread.
+                whole_first = select_oldest_blocks_.integer(0);
+                whole_last = select_oldest_blocks_.integer(1);
+                through = whole_last;
+                removed += count;
+                continue;
+            }
+            EditedBlock block{select_oldest_blocks_.integer(0), select_oldest_blocks_.integer(1),
+                              decode_block(select_oldest_blocks_.bytes(4)), true};
+            std::size_t dropped = 0;
+            while (dropped < block.messages.size() && removed < max_rows &&
+                   block.messages[dropped].ts_ms < cutoff_ms) {
+                through = block.messages[dropped++].id;
+                ++removed;
+            }
+            if (dropped > 0) {
+                block.messages.erase(block.messages.begin(),
+                                     block.messages.begin() + static_cast<std::ptrdiff_t>(dropped));
+                cut = std::move(block);
+            }
+            break;  // at a young message, or at max_rows
         }
     }
     if (removed > 0) {
@@ -755,8 +1054,13 @@ std::size_t HistoryStore::prune_older_than(std::int64_t cutoff_ms, std::size_t m
         delete_inbox_of_messages_through_.execute();
         delete_postings_below_.bind(1, chunk_of(through + 1, kChunkBits));
         delete_postings_below_.execute();
-        delete_messages_through_.bind(1, through);
-        delete_messages_through_.execute();
+        if (whole_first != 0) {
+            delete_blocks_through_.bind(1, whole_first);
+            delete_blocks_through_.execute();
+            raise_last_id_.bind(1, whole_last);
+            raise_last_id_.execute();
+        }
+        if (cut) rewrite_block(*cut);
     }
     transaction.commit();
     return removed;
@@ -777,27 +1081,35 @@ std::size_t HistoryStore::prune_room(std::string_view room, std::size_t keep,
     std::vector<std::int64_t> ids;
     ids_room_through_.bind(1, key).bind(2, cutoff).bind(3, as_limit(max_rows));
     collect_ids(ids_room_through_, ids);
+    // Ids ascend, so each block is read, changed for all its ids, and written back once.
+    std::optional<EditedBlock> block;
     for (std::int64_t id : ids) {
         delete_room_row_.bind(1, key).bind(2, id);
         delete_room_row_.execute();
-        std::vector<std::string> keys;
-        {
-            auto in_use = select_targets_.use();
-            select_targets_.bind(1, id);
-            if (!select_targets_.step()) continue;
-            keys = decode_targets(select_targets_.text(0));
+        if (!block || id < block->first_id || id > block->last_id) {
+            if (block && block->changed) rewrite_block(*block);
+            block.reset();
+            auto in_use = select_block_.use();
+            select_block_.bind(1, id);
+            if (!select_block_.step()) continue;
+            block = EditedBlock{select_block_.integer(0), select_block_.integer(1),
+                                decode_block(select_block_.bytes(2)), false};
         }
+        auto& messages = block->messages;
+        auto it =
+            std::lower_bound(messages.begin(), messages.end(), id,
+                             [](const HistoryMessage& m, std::int64_t v) { return m.id < v; });
+        if (it == messages.end() || it->id != id) continue;
+        auto& keys = it->targets;
         keys.erase(std::remove(keys.begin(), keys.end(), key), keys.end());
+        block->changed = true;
         if (keys.empty()) {
-            delete_message_.bind(1, id);
-            delete_message_.execute();
+            messages.erase(it);
             delete_inbox_of_message_.bind(1, id);
             delete_inbox_of_message_.execute();
-        } else {
-            update_targets_.bind(1, id).bind(2, encode_targets(keys));
-            update_targets_.execute();
         }
     }
+    if (block && block->changed) rewrite_block(*block);
     transaction.commit();
     return ids.size();
 }
@@ -813,20 +1125,25 @@ std::size_t HistoryStore::export_json_lines(std::ostream& out) {
     std::size_t lines = 0;
     ReadSnapshot snapshot(db_);
     auto in_use = select_all_.use();
+    std::vector<std::string_view> keys;
+    BlockEntry entry;
     while (select_all_.step()) {
-        boost::json::array targets;
-        for (const auto& key : decode_targets(select_all_.text(4))) {
-            targets.emplace_back(valid_utf8(key));
+        BlockReader reader(select_all_.bytes(0));
+        while (!reader.done()) {
+            keys.clear();
+            reader.next(entry, keys);
+            boost::json::array targets;
+            for (const auto& key : keys) targets.emplace_back(valid_utf8(key));
+            boost::json::object line;
+            line["id"] = entry.id;
+            line["ts"] = entry.ts;
+            line["from"] = valid_utf8(entry.sender);
+            line["dest"] = valid_utf8(entry.dest);
+            line["targets"] = std::move(targets);
+            line["text"] = valid_utf8(entry.text);
+            out << boost::json::serialize(line) << '\n';
+            ++lines;
         }
-        boost::json::object line;
-        line["id"] = select_all_.integer(0);
-        line["ts"] = select_all_.integer(1);
-        line["from"] = valid_utf8(select_all_.text(2));
-        line["dest"] = valid_utf8(select_all_.text(3));
-        line["targets"] = std::move(targets);
-        line["text"] = valid_utf8(select_all_.text(5));
-        out << boost::json::serialize(line) << '\n';
-        ++lines;
     }
     return lines;
 }

@@ -10,13 +10,14 @@
 // NewMessage::id at 0 (the store assigns the next one) or give ids above last_id() in
 // increasing order, as HistoryLog does so that callers know an id before the commit.
 //
-// Costs (schema in schema.cpp): an append is one row per message at the end of
-// `messages`, plus a row per room target; nothing per user target or sender until a
-// chunk of 16384 ids is complete, when the chunk's postings are written at once. So a
-// user's replay (visible_after) and a conversation read one postings row per chunk they
-// cover: replay from after_id to now, a conversation backwards until `limit` are found
-// (for a pair that rarely talks, back to the oldest message kept). Room queries are one
-// index range, as before.
+// Costs (schema in schema.cpp): an append writes the batch's messages into one row of
+// `message_blocks` (several for a large batch), plus a row per room target; nothing per
+// user target or sender until a chunk of 16384 ids is complete, when the chunk's postings
+// are written at once. So a user's replay (visible_after) and a conversation read one
+// postings row per chunk they cover: replay from after_id to now, a conversation
+// backwards until `limit` are found (for a pair that rarely talks, back to the oldest
+// message kept). Room queries are one index range, as before. Reading a message reads and
+// decodes the block that holds it (once for several messages of one block).
 //
 // Names: targets and senders are given as spelled; keys are folded with names::fold
 // ("ALL" stays "ALL", which no folded name can be). This class does not check name rules;
@@ -180,43 +181,49 @@ class HistoryStore {
         PostingMap to;
         PostingMap from;
     };
-    // What append() writes for one message, worked out before the transaction.
+    // What append() writes for one message, worked out before the transaction. Elements
+    // are reused batch after batch, so their strings keep their buffers.
     struct Prepared {
         std::string sender_key;
-        std::vector<std::string> keys;  // sorted, distinct
-        std::string targets;            // keys, encoded
-        std::string dest;               // only when the message gave none
+        std::vector<std::string> keys;  // the first key_count are the keys, sorted, distinct
+        std::size_t key_count = 0;
+        std::string dest;  // only when the message gave none
     };
+    // Finds messages by id in their blocks for one read; a block retention rewrites
+    // (history.cpp).
+    class BlockCursor;
+    struct EditedBlock;
 
-    std::vector<HistoryMessage> load(const std::vector<std::int64_t>& ids);
-    // The open chunks: built on first use from `messages` past the written chunks, then
+    std::vector<HistoryMessage> load(BlockCursor& cursor, const std::vector<std::int64_t>& ids);
+    // The open chunks: built on first use from the blocks past the written chunks, then
     // kept up to date by append() and by catch_up() for rows other connections wrote.
     void ensure_tail();
     void catch_up();
-    void add_to_tail(std::int64_t id, std::string_view sender_key,
-                     const std::vector<std::string>& keys);
+    template <typename Keys>
+    void add_to_tail(std::int64_t id, std::string_view sender_key, const Keys& keys);
     // Writes the tail's chunks below `chunk` to user_postings, in the caller's
     // transaction, and returns the floor to set (and the chunks to drop from memory)
     // once that commits.
     std::int64_t write_chunks_below(std::int64_t chunk);
     // Ids of messages to (or from) a user in `chunk`, ascending, from memory or the table.
     std::vector<std::int64_t> postings(std::int64_t chunk, bool to, std::string_view user_key);
-    bool exists(std::int64_t id);
     std::int64_t first_id();
+    // Writes a block (`count` messages, ids first..last) as one row.
+    void insert_block(std::string_view data, std::int64_t first, std::int64_t last,
+                      std::size_t count, std::int64_t max_ts);
+    // Replaces a block retention changed (or deletes it, left empty), in the caller's
+    // transaction, keeping the highest id ever used.
+    void rewrite_block(const EditedBlock& block);
 
     Database& db_;
-    // INSERTs of 32, 16, 8, 4, 2 and 1 rows, numbered by SQLite (see insert_rows in
-    // history.cpp), and of one row with its id given.
-    std::vector<Statement> message_inserts_;
-    Statement insert_message_with_id_;
+    Statement insert_block_;
     std::vector<Statement> room_inserts_;
     Statement insert_inbox_;
     Statement select_last_id_;
     Statement select_count_;
     Statement select_first_id_;
-    Statement select_message_;
-    Statement select_exists_;
-    Statement select_after_;
+    Statement select_block_;
+    Statement select_blocks_from_;
     Statement select_written_chunk_;
     Statement select_postings_;
     Statement insert_postings_;
@@ -226,28 +233,33 @@ class HistoryStore {
     Statement ids_inbox_after_;
     Statement select_inbox_size_;
     Statement delete_inbox_through_;
-    Statement select_oldest_;
-    Statement delete_messages_through_;
+    Statement select_oldest_blocks_;
+    Statement delete_block_;
+    Statement delete_blocks_through_;
+    Statement raise_last_id_;
     Statement delete_room_through_;
     Statement delete_inbox_of_messages_through_;
     Statement select_room_cutoff_;
     Statement ids_room_through_;
     Statement delete_room_row_;
-    Statement select_targets_;
-    Statement update_targets_;
-    Statement delete_message_;
     Statement delete_inbox_of_message_;
     Statement select_rooms_;
     Statement select_all_;
 
+    // append()'s work space, reused batch after batch.
     std::vector<Prepared> prepared_;
-    std::vector<std::pair<std::string_view, std::int64_t>>
-        room_rows_;  // likewise  // append()'s work space, reused batch after batch
+    std::vector<std::pair<std::string_view, std::int64_t>> room_rows_;
+    std::string block_;  // a buffer for BlockWriter (history.cpp)
+    std::string folded_;
 
     bool tail_ready_ = false;
     std::int64_t tail_floor_ = 0;    // chunks below are in user_postings
     std::int64_t tail_last_id_ = 0;  // the highest id the tail has seen
     std::map<std::int64_t, ChunkPostings> tail_;
 };
+
+// Schema step 4's code (schema.cpp): re-encodes the rows of schema 3's `messages` table
+// into message blocks, then drops the table. Runs inside the migration's transaction.
+void migrate_messages_to_blocks(Database& db);
 
 }  // namespace hubchat::store

@@ -3,6 +3,7 @@
 // Append new steps at the end; never change one that has shipped, since databases in
 // the field already ran it.
 #include "store/database.hpp"
+#include "store/history.hpp"
 
 #include <array>
 
@@ -152,6 +153,43 @@ CREATE TABLE user_postings (
     PRIMARY KEY (chunk, key)
 ) STRICT, WITHOUT ROWID;
 )sql",
+    },
+    Migration{
+        "history: message blocks",
+        // A row per message still cost SQLite a record, a b-tree insert and its binds for
+        // every message, more than all the rest of storing it. Now the messages of one
+        // commit go into one row of `message_blocks` (more rows when there are many: at
+        // most 256 messages or about 64 KiB each), encoded by HistoryStore (history.cpp:
+        // per message its id, time, sender, sender key, dest, target keys and text).
+        // first_id is the key; blocks never overlap, so the block holding id N is the last
+        // one with first_id <= N. max_ts lets retention by age drop whole blocks unread.
+        // Retention rewrites a block it removes only some messages from.
+        //
+        // history_meta keeps the highest id ever used where AUTOINCREMENT's sqlite_sequence
+        // kept it: HistoryStore raises it when it removes a block's last message, and
+        // last_id is the larger of it and the last block's last_id.
+        //
+        // room_messages, user_postings and inbox are unchanged (they name message ids).
+        // The rows of `messages` are re-encoded by migrate_messages_to_blocks (history.cpp),
+        // which then drops the table.
+        R"sql(
+CREATE TABLE message_blocks (
+    first_id INTEGER PRIMARY KEY,
+    last_id  INTEGER NOT NULL,
+    count    INTEGER NOT NULL,
+    max_ts   INTEGER NOT NULL,
+    data     BLOB    NOT NULL
+) STRICT;
+
+CREATE TABLE history_meta (
+    key     INTEGER PRIMARY KEY CHECK (key = 1),
+    last_id INTEGER NOT NULL
+) STRICT;
+INSERT INTO history_meta (key, last_id)
+SELECT 1, max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0),
+              coalesce((SELECT max(id) FROM messages), 0));
+)sql",
+        migrate_messages_to_blocks,
     },
 };
 

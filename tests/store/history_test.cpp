@@ -10,6 +10,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
+#include <limits>
 #include <span>
 #include <sstream>
 #include <string>
@@ -280,8 +281,8 @@ TEST_F(HistoryStoreTest, PruneByAgeRemovesTheOldestInChunksWithTheirTargetsAndIn
     EXPECT_EQ(texts_of(store.conversation("alice", "bob", HistoryStore::kLatest, 100)),
               (Texts{"new0", "new1", "new2", "new3", "new4"}));
     Statement orphans(db,
-                      "SELECT (SELECT count(*) FROM room_messages WHERE message_id NOT IN "
-                      "(SELECT id FROM messages)) + (SELECT count(*) FROM inbox)");
+                      "SELECT (SELECT count(*) FROM room_messages WHERE message_id < "
+                      "(SELECT min(first_id) FROM message_blocks)) + (SELECT count(*) FROM inbox)");
     auto in_use = orphans.use();
     ASSERT_TRUE(orphans.step());
     EXPECT_EQ(orphans.integer(0), 0);
@@ -438,7 +439,7 @@ TEST_F(HistoryStoreTest, ReadQueriesUseIndexesNotScansOrSorts) {
         while (plan.step()) details += plan.text(3) + "\n";
         SCOPED_TRACE(std::string(name) + ":\n" + details);
         for (const std::string_view table :
-             {"SCAN messages", "SCAN room_messages", "SCAN user_postings", "SCAN inbox"}) {
+             {"SCAN message_blocks", "SCAN room_messages", "SCAN user_postings", "SCAN inbox"}) {
             EXPECT_EQ(details.find(table), std::string::npos);
         }
         EXPECT_EQ(details.find("TEMP B-TREE"), std::string::npos);
@@ -642,6 +643,183 @@ UPDATE sqlite_sequence SET seq = 9 WHERE name = 'messages';
     EXPECT_EQ(store.mark_delivered("dana", 10), 1u);
     EXPECT_EQ(store.prune_older_than(1003, 100), 3u);  // 1, 2, 3: with their room rows
     EXPECT_EQ(ids_of(store.room_before("#dev", HistoryStore::kLatest, 10)), Ids{4});
+}
+
+// Schema 4 keeps the messages of a commit in one row (several when a batch is large):
+// whatever the batch, every message reads back exactly as given, through every query.
+TEST_F(HistoryStoreTest, LargeBatchesSpanSeveralBlocksAndReadBackExactly) {
+    std::vector<NewMessage> batch;
+    std::vector<HistoryMessage> expected;
+    const std::int64_t times[] = {0, -5, std::numeric_limits<std::int64_t>::max(),
+                                  std::numeric_limits<std::int64_t>::min(), 1'764'052'800'123};
+    for (int i = 0; i < 700; ++i) {
+        // Texts of 30 KB now and then, so that the size cap splits blocks too.
+        std::string text = i % 97 == 0 ? std::string(30'000, static_cast<char>('a' + i % 26))
+                                       : "text " + std::to_string(i);
+        if (i % 50 == 1) text.clear();
+        std::vector<std::string> targets;
+        if (i % 3 == 0) targets = {"#Dev"};
+        if (i % 3 == 1) targets = {"Bob", "#dev", "bob"};
+        if (i % 3 == 2) targets = {"bob"};
+        NewMessage m = msg(i % 2 == 0 ? "Alice" : "alice", targets, text,
+                           times[static_cast<std::size_t>(i) % std::size(times)]);
+        if (i % 5 == 0) m.dest = "Dest " + std::to_string(i);
+        batch.push_back(m);
+        HistoryMessage h;
+        h.id = i + 1;
+        h.ts_ms = m.ts_ms;
+        h.sender = m.sender;
+        h.sender_key = "alice";
+        h.dest = !m.dest.empty() ? m.dest
+                 : i % 3 == 0    ? "#Dev"
+                 : i % 3 == 1    ? "Bob,#dev,bob"
+                                 : "bob";
+        h.targets = i % 3 == 0 ? Texts{"#dev"} : i % 3 == 1 ? Texts{"#dev", "bob"} : Texts{"bob"};
+        h.text = text;
+        expected.push_back(h);
+    }
+    std::vector<std::int64_t> ids(700);
+    for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int64_t>(i) + 1;
+    EXPECT_EQ(store.append(batch), ids);
+    {
+        Statement blocks(db, "SELECT count(*), max(count), sum(count) FROM message_blocks");
+        auto in_use = blocks.use();
+        ASSERT_TRUE(blocks.step());
+        EXPECT_GE(blocks.integer(0), 4);  // 700 messages, at most 256 or ~64 KiB a block
+        EXPECT_LE(blocks.integer(1), 256);
+        EXPECT_EQ(blocks.integer(2), 700);
+    }
+    EXPECT_EQ(store.count(), 700u);
+    EXPECT_EQ(store.last_id(), 700);
+    const std::vector<std::string> dev{"#dev"};
+    EXPECT_EQ(store.visible_after("bob", dev, 0, 1000), expected);
+    auto room = store.room_before("#dev", HistoryStore::kLatest, 1000);
+    std::vector<HistoryMessage> in_room;
+    for (const auto& h : expected) {
+        if (h.targets.front() == "#dev") in_room.push_back(h);
+    }
+    EXPECT_EQ(room, in_room);
+    auto talk = store.conversation("bob", "ALICE", HistoryStore::kLatest, 1000);
+    std::vector<HistoryMessage> to_bob;
+    for (const auto& h : expected) {
+        if (h.targets.back() == "bob") to_bob.push_back(h);
+    }
+    EXPECT_EQ(talk, to_bob);
+    std::ostringstream out;
+    EXPECT_EQ(store.export_json_lines(out), 700u);
+}
+
+// Retention removes messages from inside blocks: what is left reads back as before, and
+// the highest id stays used even when its message is gone.
+TEST_F(HistoryStoreTest, RetentionRewritesBlocksAndKeepsTheHighestId) {
+    std::vector<NewMessage> batch;
+    for (int i = 0; i < 10; ++i) {
+        // Odd ids to the room only, even ones to the room and bob; the last, 10, to the
+        // room only too.
+        std::vector<std::string> targets{"#dev"};
+        if (i % 2 == 1 && i != 9) targets.push_back("bob");
+        batch.push_back(msg("alice", targets, "m" + std::to_string(i + 1), 1000 + i));
+    }
+    store.append(batch);
+    EXPECT_EQ(store.prune_room("#dev", 0, 100), 10u);
+    EXPECT_EQ(store.count(), 4u);
+    EXPECT_EQ(texts_of(store.visible_after("bob", {}, 0, 100)), (Texts{"m2", "m4", "m6", "m8"}));
+    for (const auto& m : store.visible_after("bob", {}, 0, 100)) {
+        EXPECT_EQ(m.targets, Texts{"bob"});
+    }
+    EXPECT_TRUE(store.room_before("#dev", HistoryStore::kLatest, 100).empty());
+    EXPECT_EQ(store.last_id(), 10);
+    // Cut the block in two by age: m2 and m4 are older than 1004.
+    EXPECT_EQ(store.prune_older_than(1004, 100), 2u);
+    EXPECT_EQ(ids_of(store.conversation("alice", "bob", HistoryStore::kLatest, 100)), (Ids{6, 8}));
+    EXPECT_EQ(store.prune_older_than(1004, 100), 0u);
+    EXPECT_EQ(store.prune_older_than(1008, 1), 1u);  // max_rows inside a block
+    EXPECT_EQ(ids_of(store.visible_after("bob", {}, 0, 100)), Ids{8});
+    EXPECT_EQ(store.prune_older_than(5000, 100), 1u);
+    EXPECT_EQ(store.count(), 0u);
+    EXPECT_EQ(store.last_id(), 10);
+    EXPECT_EQ(add(msg("alice", {"bob"}, "next")), 11);
+}
+
+// The schema before message blocks (version 3, one row per message): its rows become
+// blocks and read back exactly, with the highest id, rooms, postings and inbox.
+TEST(HistoryStore, MigratesADatabaseFromTheSchemaWithOneRowPerMessage) {
+    TempDir temp;
+    const auto all = Database::schema_migrations();
+    std::size_t step = 0;
+    while (step < all.size() && all[step].description != "history: message blocks") ++step;
+    ASSERT_LT(step, all.size());
+    {
+        Database old_db(temp.path(), all.first(step));
+        // 600 generated direct messages (more than a block holds), then odd ones.
+        old_db.execute(R"sql(
+INSERT INTO accounts (name_key, display_name, password_hash) VALUES ('dana', 'Dana', 'x');
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600)
+INSERT INTO messages (id, ts, sender, sender_key, dest, targets, text)
+SELECT i, 1000 + i, 'U' || (i % 4), 'u' || (i % 4), 'u' || ((i + 1) % 4), 'u' || ((i + 1) % 4),
+       'text ' || i FROM n;
+INSERT INTO messages (id, ts, sender, sender_key, dest, targets, text) VALUES
+    (601, 5000, 'Alice', 'alice', 'ALL', 'ALL', 'hello all'),
+    (602, 5001, 'bob', 'bob', 'Dana,#dev', '#dev,dana', 'b to dana and dev'),
+    (604, 5002, 'carol', 'carol', 'we,ird\x', 'we\,ird\\x', 'odd name'),
+    (605, 5003, 'bob', 'bob', '#dev', '#dev', '');
+INSERT INTO room_messages (room_key, message_id) VALUES
+    ('ALL', 601), ('#dev', 602), ('#dev', 605);
+INSERT INTO inbox (recipient_key, message_id) VALUES ('dana', 602);
+UPDATE sqlite_sequence SET seq = 609 WHERE name = 'messages';
+)sql");
+    }
+    Database db(temp.path());
+    EXPECT_EQ(db.schema_version(), static_cast<int>(all.size()));
+    {
+        Statement table(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'messages'");
+        auto in_use = table.use();
+        ASSERT_TRUE(table.step());
+        EXPECT_EQ(table.integer(0), 0);
+    }
+    HistoryStore store(db);
+    EXPECT_EQ(store.last_id(), 609);  // 606..609 were deleted before the upgrade
+    EXPECT_EQ(store.count(), 604u);
+    // Every generated message, to its recipient, exactly.
+    auto to_u1 = store.visible_after("u1", {}, 0, 1000);
+    std::vector<HistoryMessage> expected;
+    for (int i = 1; i <= 600; ++i) {
+        if (i % 4 != 1 && (i + 1) % 4 != 1) continue;
+        HistoryMessage h;
+        h.id = i;
+        h.ts_ms = 1000 + i;
+        h.sender = "U" + std::to_string(i % 4);
+        h.sender_key = "u" + std::to_string(i % 4);
+        h.dest = "u" + std::to_string((i + 1) % 4);
+        h.targets = {h.dest};
+        h.text = "text " + std::to_string(i);
+        expected.push_back(h);
+    }
+    auto all_ones = store.visible_after("nobody", {}, 600, 10);
+    EXPECT_EQ(ids_of(all_ones), Ids{601});  // ALL: everyone sees it
+    to_u1.erase(
+        std::remove_if(to_u1.begin(), to_u1.end(), [](const auto& m) { return m.id > 600; }),
+        to_u1.end());
+    EXPECT_EQ(to_u1, expected);
+    auto four = store.inbox("dana", 0, 10);
+    ASSERT_EQ(four.size(), 1u);
+    EXPECT_EQ(four[0].targets, (Texts{"#dev", "dana"}));
+    EXPECT_EQ(four[0].dest, "Dana,#dev");
+    EXPECT_EQ(four[0].text, "b to dana and dev");
+    auto odd = store.conversation("carol", "we,ird\\x", HistoryStore::kLatest, 10);
+    ASSERT_EQ(odd.size(), 1u);
+    EXPECT_EQ(odd[0].targets, Texts{"we,ird\\x"});
+    EXPECT_EQ(odd[0].dest, "we,ird\\x");
+    auto dev = store.room_before("#dev", HistoryStore::kLatest, 10);
+    EXPECT_EQ(ids_of(dev), (Ids{602, 605}));
+    EXPECT_EQ(dev.back().text, "");
+    std::ostringstream out;
+    EXPECT_EQ(store.export_json_lines(out), 604u);
+    std::vector<NewMessage> next{msg("alice", {"bob"}, "after the upgrade")};
+    EXPECT_EQ(store.append(next), Ids{610});
+    EXPECT_EQ(store.prune_older_than(1301, 1000), 300u);  // 1..300, across blocks
+    EXPECT_EQ(store.count(), 305u);
+    EXPECT_EQ(ids_of(store.visible_after("u1", {}, 0, 2)), (Ids{301, 304}));
 }
 
 }  // namespace
