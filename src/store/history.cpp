@@ -7,7 +7,6 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <charconv>
 #include <cstring>
 #include <iterator>
 #include <optional>
@@ -94,33 +93,6 @@ std::vector<std::string> decode_targets(std::string_view encoded) {
     return keys;
 }
 
-std::string join_ids(const std::vector<std::int64_t>& ids) {
-    std::string out;
-    out.reserve(ids.size() * 8);
-    char buffer[24];
-    for (std::int64_t id : ids) {
-        if (!out.empty()) out += ',';
-        auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, id);
-        out.append(buffer, end);
-    }
-    return out;
-}
-
-std::vector<std::int64_t> split_ids(std::string_view text) {
-    std::vector<std::int64_t> ids;
-    const char* p = text.data();
-    const char* end = text.data() + text.size();
-    while (p < end) {
-        std::int64_t id = 0;
-        auto [next, ec] = std::from_chars(p, end, id);
-        if (ec != std::errc()) throw StoreError("history: a damaged user_postings row", 0);
-        ids.push_back(id);
-        p = next < end ? next + 1 : next;  // skip the ','
-    }
-    std::sort(ids.begin(), ids.end());
-    return ids;
-}
-
 // ---- Message blocks (schema 4) ----
 //
 // A block is the messages of one commit (or part of it), in id order, each encoded as:
@@ -155,6 +127,44 @@ char* put_bytes(char* p, std::string_view bytes) {
 }
 
 // Differences computed modulo 2^64, so that any two times encode and decode exactly.
+// Reads a varint at `p`, not past `end`, and moves `p` past it.
+std::uint64_t get_varint(const char*& p, const char* end, std::string_view what) {
+    std::uint64_t value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (p == end) break;
+        const auto byte = static_cast<unsigned char>(*p++);
+        value |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
+        if ((byte & 0x80) == 0) return value;
+    }
+    throw StoreError("history: a damaged " + std::string(what), 0);
+}
+
+// Postings as user_postings.ids keeps them (schema 4): the ascending ids as varints, each
+// the difference from the one before (the first: the id itself).
+void encode_ids(std::string& out, const std::vector<std::int64_t>& ids) {
+    out.resize(ids.size() * kMaxVarint);
+    char* p = out.data();
+    std::int64_t previous = 0;
+    for (std::int64_t id : ids) {
+        p = put_varint(p, static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(previous));
+        previous = id;
+    }
+    out.resize(static_cast<std::size_t>(p - out.data()));
+}
+
+std::vector<std::int64_t> decode_ids(std::string_view bytes) {
+    std::vector<std::int64_t> ids;
+    const char* p = bytes.data();
+    const char* end = bytes.data() + bytes.size();
+    std::uint64_t id = 0;
+    while (p < end) {
+        id += get_varint(p, end, "user_postings row");
+        ids.push_back(static_cast<std::int64_t>(id));
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
 std::uint64_t zigzag_delta(std::int64_t value, std::int64_t previous) {
     const auto delta = static_cast<std::int64_t>(static_cast<std::uint64_t>(value) -
                                                  static_cast<std::uint64_t>(previous));
@@ -266,16 +276,7 @@ class BlockReader {
   private:
     [[noreturn]] static void damaged() { throw StoreError("history: a damaged message block", 0); }
 
-    std::uint64_t varint() {
-        std::uint64_t value = 0;
-        for (int shift = 0; shift < 64; shift += 7) {
-            if (p_ == end_) damaged();
-            const auto byte = static_cast<unsigned char>(*p_++);
-            value |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
-            if ((byte & 0x80) == 0) return value;
-        }
-        damaged();
-    }
+    std::uint64_t varint() { return get_varint(p_, end_, "message block"); }
 
     std::string_view bytes() {
         const std::uint64_t size = varint();
@@ -817,8 +818,10 @@ std::int64_t HistoryStore::write_chunks_below(std::int64_t chunk) {
         for (const auto& [key, ids] : it->second.to) sorted.emplace_back(to_key(key), &ids);
         for (const auto& [key, ids] : it->second.from) sorted.emplace_back(from_key(key), &ids);
         std::sort(sorted.begin(), sorted.end());
+        std::string ids_buffer;
         for (const auto& [key, ids] : sorted) {
-            insert_postings_.bind(1, it->first).bind(2, key).bind(3, join_ids(*ids));
+            encode_ids(ids_buffer, *ids);
+            insert_postings_.bind(1, it->first).bind(2, key).bind_blob_unowned(3, ids_buffer);
             insert_postings_.execute();
         }
     }
@@ -836,7 +839,7 @@ std::vector<std::int64_t> HistoryStore::postings(std::int64_t chunk, bool to,
     }
     auto in_use = select_postings_.use();
     select_postings_.bind(1, chunk).bind(2, to ? to_key(user_key) : from_key(user_key));
-    return select_postings_.step() ? split_ids(select_postings_.text(0))
+    return select_postings_.step() ? decode_ids(select_postings_.bytes(0))
                                    : std::vector<std::int64_t>{};
 }
 

@@ -169,7 +169,12 @@ CREATE TABLE user_postings (
         // kept it: HistoryStore raises it when it removes a block's last message, and
         // last_id is the larger of it and the last block's last_id.
         //
-        // room_messages, user_postings and inbox are unchanged (they name message ids).
+        // user_postings.ids becomes a BLOB: the ascending ids as varints, each the
+        // difference from the one before (the first: the id), a third of the decimal text
+        // and no number formatting. The table is emptied: HistoryStore writes the complete
+        // chunks again from the blocks when first opened, as after the upgrade to schema 3.
+        //
+        // room_messages and inbox are unchanged (they name message ids).
         // The rows of `messages` are re-encoded by migrate_messages_to_blocks (history.cpp),
         // which then drops the table.
         R"sql(
@@ -188,6 +193,14 @@ CREATE TABLE history_meta (
 INSERT INTO history_meta (key, last_id)
 SELECT 1, max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0),
               coalesce((SELECT max(id) FROM messages), 0));
+
+DROP TABLE user_postings;
+CREATE TABLE user_postings (
+    chunk INTEGER NOT NULL,
+    key   TEXT    NOT NULL,
+    ids   BLOB    NOT NULL,
+    PRIMARY KEY (chunk, key)
+) STRICT, WITHOUT ROWID;
 )sql",
         migrate_messages_to_blocks,
     },
