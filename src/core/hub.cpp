@@ -205,19 +205,79 @@ void Hub::handle(ConnectionId id, Command command) {
     dispatch(id, conn, command);
 }
 
-void Hub::stored(ConnectionId sender) {
-    auto it = connections_.find(sender);
-    if (it == connections_.end() || !it->second.storing) return;
-    auto& storing = *it->second.storing;
-    if (--storing.in_flight > 0) return;
+void Hub::set_message_store(MessageStore* store) {
+    store_ = store;
+    if (store_ != nullptr) store_->set_sink(this);
+}
+
+void Hub::stored(MessageId last, bool kept) {
+    while (!storing_.empty() && storing_.front().chat->id <= last) {
+        Delivery& d = storing_.front();
+        auto it = connections_.find(d.sender);
+        Connection* sender = it == connections_.end() ? nullptr : &it->second;
+        if (kept) {
+            release(d, sender);
+        } else if (sender != nullptr) {
+            sender->peer->deliver(make_error(ErrorCode::StorageFailed,
+                                             "Your message could not be stored, so nobody "
+                                             "got it; send it again",
+                                             d.ref));
+        }
+        const ConnectionId id = d.sender;
+        storing_.pop();  // `d` is gone from here on
+        if (sender != nullptr) sender_stored(id, *sender);
+    }
+}
+
+void Hub::sender_stored(ConnectionId id, Connection& conn) {
+    if (!conn.storing) return;
+    auto& storing = *conn.storing;
+    if (--storing.in_flight > 0 || storing.waiting.empty()) return;
     // Commands that waited run now, in order. None is a message (messages never wait), so
     // none of them puts another one in flight.
     auto waiting = std::move(storing.waiting);
     storing.waiting.clear();
     for (auto& command : waiting) {
-        auto again = connections_.find(sender);
+        auto again = connections_.find(id);
         if (again == connections_.end()) return;
-        dispatch(sender, again->second, command);
+        dispatch(id, again->second, command);
+    }
+}
+
+void Hub::Delivery::clear() {
+    chat.reset();
+    sender = 0;
+    ref.clear();
+    to_all = false;
+    room_keys.clear();
+    users.clear();
+    failed.clear();
+    offline.clear();
+    targets.clear();
+}
+
+Hub::Delivery& Hub::DeliveryQueue::next() {
+    if (size_ == slots_.size()) {
+        std::vector<Delivery> grown(std::max<std::size_t>(16, slots_.size() * 2));
+        for (std::size_t i = 0; i < size_; ++i) {
+            grown[i] = std::move(slots_[(head_ + i) & (slots_.size() - 1)]);
+        }
+        slots_ = std::move(grown);
+        head_ = 0;
+    }
+    Delivery& slot = slots_[(head_ + size_) & (slots_.size() - 1)];
+    slot.clear();
+    return slot;
+}
+
+void Hub::DeliveryQueue::pop() {
+    slots_[head_].chat.reset();  // the message itself may be large: not kept for reuse
+    head_ = (head_ + 1) & (slots_.size() - 1);
+    --size_;
+    // After a burst, give back what only the burst needed.
+    if (size_ == 0 && slots_.size() > kKeptSlots) {
+        slots_ = std::vector<Delivery>();
+        head_ = 0;
     }
 }
 
@@ -382,10 +442,11 @@ void Hub::on(ConnectionId id, Connection& conn, SendMessage& cmd) {
     }
 
     // Resolve every target; remember the failures. Members are looked up when the message
-    // goes out (release), which may be after the store has kept it.
-    Delivery delivery;
+    // goes out (release), which may be after the store has kept it. Put together in the
+    // queue's next slot, which a kept message then takes (without a store, sent from there).
+    Delivery& delivery = storing_.next();
     delivery.sender = id;
-    std::vector<std::string> accepted;
+    std::vector<std::string>& accepted = delivery.targets;
     std::vector<std::string> unknown;
     std::vector<std::string> not_in_room;
     for (const auto& target : targets) {
@@ -436,7 +497,7 @@ void Hub::on(ConnectionId id, Connection& conn, SendMessage& cmd) {
     if (accepted.empty()) return;
     delivery.failed = std::move(unknown);
     delivery.failed.insert(delivery.failed.end(), not_in_room.begin(), not_in_room.end());
-    delivery.ref = cmd.ref;
+    delivery.ref = std::move(cmd.ref);
 
     auto chat = std::make_shared<ChatMessage>();
     chat->ts = clock_();
@@ -456,41 +517,34 @@ void Hub::on(ConnectionId id, Connection& conn, SendMessage& cmd) {
     chat->notice = cmd.notice;
     chat->client_tags = std::move(cmd.client_tags);
     if (conn.authenticated) chat->account = conn.name;
+    ChatMessage& message = *chat;
+    delivery.chat = std::move(chat);
 
     if (store_ == nullptr) {
-        chat->id = next_message_id_++;
-        delivery.chat = std::move(chat);
-        release(delivery);
+        message.id = next_message_id_++;
+        release(delivery, &conn);
+        delivery.chat.reset();
         return;
     }
-    auto pending = std::make_shared<Delivery>(std::move(delivery));
-    const auto stored_id =
-        store_->append(chat, std::move(accepted), pending->offline, [this, pending](bool kept) {
-            if (kept) {
-                release(*pending);
-            } else if (auto it = connections_.find(pending->sender); it != connections_.end()) {
-                it->second.peer->deliver(make_error(ErrorCode::StorageFailed,
-                                                    "Your message could not be stored, so nobody "
-                                                    "got it; send it again",
-                                                    pending->ref));
-            }
-            stored(pending->sender);
-        });
+    // The store reads the message, the targets and the offline names in place until it
+    // reports them: the slot keeps them (see DeliveryQueue).
+    const auto stored_id = store_->append(message, delivery.targets, delivery.offline);
     if (!stored_id) {
         Error error = make_error(
             ErrorCode::Busy, "The server is busy storing messages: wait a moment and send again",
-            pending->ref);
+            std::move(delivery.ref));
         error.retry_after_ms = 100;
         conn.peer->deliver(std::move(error));
-        return;
+        delivery.chat.reset();
+        return;  // the slot is not taken: the next message clears and reuses it
     }
-    chat->id = *stored_id;  // before `stored` can run: never from inside append()
-    pending->chat = std::move(chat);
+    message.id = *stored_id;  // before any report: never made from inside append()
+    storing_.push();
     if (!conn.storing) conn.storing = std::make_unique<Storing>();
     ++conn.storing->in_flight;
 }
 
-void Hub::release(const Delivery& d) {
+void Hub::release(Delivery& d, Connection* sender) {
     const Event event{d.chat};
     std::size_t delivered = 0;
     auto deliver_all = [&](const std::vector<Member>& members) {
@@ -528,9 +582,9 @@ void Hub::release(const Delivery& d) {
             ++delivered;
         }
     }
-    if (auto it = connections_.find(d.sender); it != connections_.end()) {
-        it->second.peer->deliver(
-            Ack{d.ref, d.chat->id, d.chat->ts, delivered, d.failed, d.offline});
+    if (sender != nullptr) {
+        sender->peer->deliver(Ack{std::move(d.ref), d.chat->id, d.chat->ts, delivered,
+                                  std::move(d.failed), std::move(d.offline)});
     }
 }
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -66,18 +67,31 @@ class NameRegistry {
 // kept: a crash then loses whole unacknowledged messages, never half-delivered ones.
 class MessageStore {
   public:
+    // Hears what the store has kept: the hub. Reports come on the hub's thread, never
+    // from inside append(), with increasing ids.
+    class Sink {
+      public:
+        // Every message appended up to and including id `last`, and not yet reported, is
+        // kept (`kept`), or was lost with a failed write (nobody may see it). One report
+        // may cover many messages (a group commit is one).
+        virtual void stored(MessageId last, bool kept) = 0;
+
+      protected:
+        ~Sink() = default;
+    };
     virtual ~MessageStore() = default;
-    using Stored = std::function<void(bool stored)>;  // on the hub's thread, in append order
+    // Where reports go; set before the first append.
+    virtual void set_sink(Sink* sink) = 0;
     // Takes `message` (its id not yet set) addressed to `targets` (user names, "#room",
     // "ALL"), kept also for `offline` (registered users not connected). Returns the id it
-    // gets, or nullopt when the store cannot take more right now (nothing is kept).
-    // The store may keep `message` (shared, not copied) until `stored` has run, and read
-    // it meanwhile, from another thread too: the hub changes nothing in it but its id,
-    // which the store must not read (it has the id it returned).
-    virtual std::optional<MessageId> append(std::shared_ptr<const ChatMessage> message,
-                                            std::vector<std::string> targets,
-                                            const std::vector<std::string>& offline,
-                                            Stored stored) = 0;
+    // gets (increasing in append order), or nullopt when the store cannot take more right
+    // now (nothing is kept, nothing reported). Nothing is copied: the caller keeps all
+    // three alive and unchanged until the id is reported, and the store may read them
+    // meanwhile, from another thread too, except `message.id`, which the caller sets
+    // (the store has the id it returned).
+    virtual std::optional<MessageId> append(const ChatMessage& message,
+                                            std::span<const std::string> targets,
+                                            std::span<const std::string> offline) = 0;
 };
 
 struct HubLimits {
@@ -109,7 +123,7 @@ struct HubLimits {
     std::size_t max_away_bytes = 200;
 };
 
-class Hub {
+class Hub final : private MessageStore::Sink {
   public:
     using Clock = std::function<TimestampMs()>;
     explicit Hub(Clock clock, HubLimits limits = {});
@@ -125,8 +139,10 @@ class Hub {
 
     // Registered names then need Hello::authenticated. Null (the default): no accounts.
     void set_name_registry(const NameRegistry* registry) { registry_ = registry; }
-    // Null (the default): messages are delivered at once and kept nowhere.
-    void set_message_store(MessageStore* store) { store_ = store; }
+    // Null (the default): messages are delivered at once and kept nowhere. The store
+    // reports to the hub (MessageStore::set_sink), so it must not report after the hub is
+    // gone: stop it first.
+    void set_message_store(MessageStore* store);
 
     // The rooms a connection is in besides ALL, as spelled; empty if unknown.
     std::vector<std::string> rooms_of(ConnectionId id) const;
@@ -217,9 +233,31 @@ class Hub {
         std::vector<ConnectionId> users;
         std::vector<std::string> failed;
         std::vector<std::string> offline;  // registered, not connected: kept for them
+        std::vector<std::string> targets;  // as accepted: what the store keeps
+        void clear();                      // for reuse: empty, keeping the capacity
     };
-    void release(const Delivery& delivery);
-    void stored(ConnectionId sender);  // one of its messages is out: run what waited
+    // Deliveries waiting for the store, oldest first: the store reports in append order,
+    // so a report pops from the front. Slots are reused as they are, vectors keeping their
+    // capacity, so a steady flow of messages allocates nothing here. Growing moves the
+    // slots, but not what their vectors hold, which the store may be reading.
+    class DeliveryQueue {
+      public:
+        // The slot after the last, cleared; push() makes it the last.
+        Delivery& next();
+        void push() { ++size_; }
+        Delivery& front() { return slots_[head_]; }
+        void pop();
+        bool empty() const { return size_ == 0; }
+
+      private:
+        static constexpr std::size_t kKeptSlots = 4096;  // kept when it empties; more freed
+        std::vector<Delivery> slots_;  // a ring; its size is a power of two (or 0)
+        std::size_t head_ = 0;
+        std::size_t size_ = 0;
+    };
+    void release(Delivery& delivery, Connection* sender);   // moves the ack's parts out
+    void stored(MessageId last, bool kept) override;        // MessageStore::Sink
+    void sender_stored(ConnectionId id, Connection& conn);  // one of its messages is out
     void dispatch(ConnectionId id, Connection& conn, Command& command);
 
     void on(ConnectionId id, Connection& conn, Hello& cmd);
@@ -258,6 +296,9 @@ class Hub {
     Room* all_room_ = nullptr;
     const NameRegistry* registry_ = nullptr;
     MessageStore* store_ = nullptr;
+    // Appended to store_, not yet reported. Without a store, its next() slot is where
+    // each message is put together and sent from.
+    DeliveryQueue storing_;
 };
 
 }  // namespace hubchat

@@ -12,11 +12,11 @@ namespace hubchat::net {
 
 namespace {
 
-constexpr std::size_t kOverheadBytes = 128;  // the struct, its vectors, the callback
+constexpr std::size_t kOverheadBytes = 128;  // the view, the hub's or our own copy
 
 std::size_t size_of(std::string_view sender, std::string_view dest, std::string_view text,
-                    const std::vector<std::string>& targets,
-                    const std::vector<std::string>& offline_recipients) {
+                    std::span<const std::string> targets,
+                    std::span<const std::string> offline_recipients) {
     std::size_t bytes = kOverheadBytes + sender.size() + dest.size() + text.size();
     for (const auto& target : targets) bytes += target.size() + 32;
     for (const auto& name : offline_recipients) bytes += name.size() + 32;
@@ -68,42 +68,46 @@ HistoryLog::HistoryLog(boost::asio::io_context& io, HistoryLogSettings settings)
 HistoryLog::~HistoryLog() = default;
 
 std::optional<std::int64_t> HistoryLog::append(store::NewMessage message, Committed on_committed) {
-    Pending item;
-    item.bytes = size_of(message.sender, message.dest, message.text, message.targets,
-                         message.offline_recipients);
-    item.on_committed = std::move(on_committed);
-    item.owned = std::move(message);
-    return enqueue(std::move(item));
+    const std::size_t bytes = size_of(message.sender, message.dest, message.text, message.targets,
+                                      message.offline_recipients);
+    auto owned = std::make_unique<Owned>();
+    owned->message = std::move(message);
+    owned->on_committed = std::move(on_committed);
+    const store::MessageRef ref = store::MessageRef::of(owned->message);
+    return enqueue(ref, bytes, std::move(owned));
 }
 
-std::optional<std::int64_t> HistoryLog::append_shared(std::shared_ptr<const ChatMessage> message,
-                                                      std::vector<std::string> targets,
-                                                      std::vector<std::string> offline_recipients,
-                                                      Stored on_stored) {
-    Pending item;
-    item.bytes = size_of(message->from, message->dest, message->text, targets, offline_recipients);
-    item.on_stored = std::move(on_stored);
-    item.owned.ts_ms = message->ts;
-    item.owned.targets = std::move(targets);
-    item.owned.offline_recipients = std::move(offline_recipients);
-    item.shared = std::move(message);
-    return enqueue(std::move(item));
+std::optional<std::int64_t> HistoryLog::append_in_place(
+    const ChatMessage& message, std::span<const std::string> targets,
+    std::span<const std::string> offline_recipients) {
+    const store::MessageRef ref{0,       message.ts,   message.from,      message.dest,
+                                targets, message.text, offline_recipients};
+    return enqueue(ref,
+                   size_of(message.from, message.dest, message.text, targets, offline_recipients),
+                   nullptr);
 }
 
-std::optional<std::int64_t> HistoryLog::enqueue(Pending item) {
+std::optional<std::int64_t> HistoryLog::enqueue(store::MessageRef ref, std::size_t bytes,
+                                                std::unique_ptr<Owned> owned) {
     // An empty queue takes any one message, so a single large one cannot be refused for
     // ever.
-    if (stopping_ ||
-        (queued_bytes_ > 0 && queued_bytes_ + item.bytes > settings_.max_queued_bytes)) {
+    if (stopping_ || (queued_bytes_ > 0 && queued_bytes_ + bytes > settings_.max_queued_bytes)) {
         ++stats_.refused;
         return std::nullopt;
     }
     const std::int64_t id = next_id_++;
-    item.id = id;
-    if (item.owned.ts_ms == 0) item.owned.ts_ms = unix_ms_now();
-    queued_bytes_ += item.bytes;
+    ref.id = id;
+    if (ref.ts_ms == 0) ref.ts_ms = unix_ms_now();
+    queued_bytes_ += bytes;
     ++stats_.appended;
-    pending_.pending.push_back(std::move(item));
+    pending_.refs.push_back(ref);
+    pending_.bytes += bytes;
+    if (owned) {
+        owned->id = id;
+        pending_.owned.push_back(std::move(owned));
+    } else {
+        pending_.last_in_place = id;
+    }
     if (write_in_flight_) return id;  // goes in the next transaction, when this one ends
     if (pending_.size() >= settings_.batch_size) {
         flush();
@@ -130,22 +134,11 @@ void HistoryLog::flush() {
         timer_.cancel();
     }
     std::swap(writing_, pending_);  // pending_ takes the empty vectors writing_ had
+    // The worker reads writing_ in place: the loop leaves writing_ alone until
+    // on_written, which runs after the job.
     write_in_flight_ = true;
     ++stats_.transactions;
     stats_.largest_batch = std::max(stats_.largest_batch, writing_.size());
-    writing_.refs.reserve(writing_.pending.size());
-    for (const Pending& item : writing_.pending) {
-        store::MessageRef ref = store::MessageRef::of(item.owned);
-        ref.id = item.id;
-        if (item.shared) {
-            ref.sender = item.shared->from;
-            ref.dest = item.shared->dest;
-            ref.text = item.shared->text;
-        }
-        writing_.refs.push_back(ref);
-    }
-    // The worker reads writing_ in place: the loop leaves writing_ alone until
-    // on_written, which runs after the job.
     submit([this, batch = std::span<const store::MessageRef>(
                       writing_.refs)]() -> BlockingWorker::Continuation {
         bool ok = true;
@@ -175,19 +168,12 @@ void HistoryLog::on_written(bool ok, const std::string& error) {
         spdlog::error("history: a batch of {} message(s) was not stored: {}", written.size(),
                       error);
     }
-    for (auto& item : written.pending) {
-        queued_bytes_ -= item.bytes;
-        if (ok) {
-            ++stats_.committed;
-        } else {
-            ++stats_.failed;
-        }
-        if (item.on_committed) {
-            item.on_committed(item.id, ok);
-        } else if (item.on_stored) {
-            item.on_stored(ok);
-        }
+    queued_bytes_ -= written.bytes;
+    (ok ? stats_.committed : stats_.failed) += written.size();
+    for (auto& owned : written.owned) {
+        if (owned->on_committed) owned->on_committed(owned->id, ok);
     }
+    if (written.last_in_place != 0 && on_stored_) on_stored_(written.last_in_place, ok);
     written.clear();
     spare_ = std::move(written);
     // What was appended during the write has waited at least that long: write it now.

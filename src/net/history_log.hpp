@@ -4,11 +4,13 @@
 // thread; it owns its own Database connection and worker.
 //
 // Contract for the hub: an append is durable only when its on_committed(id, true) has
-// run. Deliver the message to its recipients and acknowledge the sender there, not
-// before, and a crash (kill -9) can only lose messages that nobody has seen. "Durable"
-// is the Database's: WAL with synchronous=NORMAL, so a committed batch survives the
-// process being killed (it is in the log file, in the kernel's cache); a power cut or a
-// kernel crash may lose the last commits, never corrupt the file.
+// run (for append_in_place(), the hub's way in: when on_stored has reported an id at or
+// past it, with stored = true). Deliver the message to its recipients and acknowledge
+// the sender there, not before, and a crash (kill -9) can only lose messages that nobody
+// has seen. "Durable" is the Database's: WAL with synchronous=NORMAL, so a committed
+// batch survives the process being killed (it is in the log file, in the kernel's
+// cache); a power cut or a kernel crash may lose the last commits, never corrupt the
+// file.
 //
 // Ids: assigned on the loop at append() (the next after the store's highest at start),
 // so the caller knows the id at once; they increase in append order. A batch that fails
@@ -20,15 +22,16 @@
 // slow the batches grow instead of the worker's queue.
 //
 // Backpressure: messages queued or being written are counted in bytes; an append that
-// would take that past `max_queued_bytes` is refused (append returns nullopt, and its
-// callback is never called). The caller must then refuse the message to its sender (an
+// would take that past `max_queued_bytes` is refused (append returns nullopt, and it is
+// never reported). The caller must then refuse the message to its sender (an
 // error saying to retry), which keeps the guarantee: no ack, no delivery. Memory is
 // bounded, and a disk that stalls for good turns into refusals rather than growth.
 //
 // Ordering of queries: a query sees every message appended before it was asked, and its
-// answer runs after those messages' on_committed callbacks. A resume can therefore ask
-// for "everything after id N" and then switch to live delivery with no gap and no
-// message twice, provided the hub delivers live traffic from on_committed too.
+// answer runs after those messages' on_committed callbacks and on_stored reports. A
+// resume can therefore ask for "everything after id N" and then switch to live delivery
+// with no gap and no message twice, provided the hub delivers live traffic from those
+// callbacks too.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -40,6 +43,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -111,14 +115,18 @@ class HistoryLog {
     // back from inside append(). A message with no target is a caller's bug: it fails
     // its whole batch (stored = false for all of them).
     std::optional<std::int64_t> append(store::NewMessage message, Committed on_committed);
-    // The same for the hub's MessageStore: the hub's own message, kept (not copied) until
-    // on_stored has run and read by the worker meanwhile (the hub leaves it alone but for
-    // its id, which this does not read), and a callback that needs only `stored`.
-    using Stored = std::function<void(bool stored)>;
-    std::optional<std::int64_t> append_shared(std::shared_ptr<const ChatMessage> message,
-                                              std::vector<std::string> targets,
-                                              std::vector<std::string> offline_recipients,
-                                              Stored on_stored);
+    // The same for the hub's MessageStore, with nothing copied: `message` (but for its
+    // id, which this does not read), `targets` and `offline_recipients` are read in place,
+    // by the worker too, until their batch has been reported to the on_stored callback;
+    // the caller keeps them alive and unchanged until then. Refused: nullopt, as above.
+    std::optional<std::int64_t> append_in_place(const ChatMessage& message,
+                                                std::span<const std::string> targets,
+                                                std::span<const std::string> offline_recipients);
+    // Reports for append_in_place(): once per transaction that held any, on the loop,
+    // naming the last of them (`last_id`); every such message up to it is then stored,
+    // or (stored = false) not. After that batch's on_committed callbacks.
+    using BatchStored = std::function<void(std::int64_t last_id, bool stored)>;
+    void set_on_stored(BatchStored on_stored) { on_stored_ = std::move(on_stored); }
 
     // Queries, answered on the loop (see HistoryStore for what each returns). Called
     // after stop(), they answer at once with an error.
@@ -150,34 +158,38 @@ class HistoryLog {
     std::int64_t last_id() const { return next_id_ - 1; }
 
   private:
-    struct Pending {
+    // append()'s message, owned, with its callback. Behind a pointer, so that its
+    // strings stay put for the view of it in Queue::refs.
+    struct Owned {
         std::int64_t id = 0;
-        Committed on_committed;  // one of these two
-        Stored on_stored;
-        std::size_t bytes = 0;
-        // append(): the whole message. append_shared(): its targets and offline
-        // recipients, with sender, dest and text read from `shared`.
-        store::NewMessage owned;
-        std::shared_ptr<const ChatMessage> shared;
+        store::NewMessage message;
+        Committed on_committed;
     };
-    // Messages with their callbacks, and views of them for the worker, made when the
-    // queue is handed over (when nothing moves any more). The worker only reads them;
-    // they are destroyed on the loop (memory freed on the thread that allocated it stays
-    // in that thread's malloc caches), and the vectors are reused, not reallocated,
-    // batch after batch.
+    // The worker's batch as views (of the caller's strings for append_in_place(), of
+    // `owned` for append()), in append order, handed over in place. The worker only reads
+    // them; owned messages are destroyed on the loop (memory freed on the thread that
+    // allocated it stays in that thread's malloc caches), and the vectors are reused, not
+    // reallocated, batch after batch.
     struct Queue {
-        std::vector<Pending> pending;
         std::vector<store::MessageRef> refs;
-        std::size_t size() const { return pending.size(); }
-        bool empty() const { return pending.empty(); }
+        std::vector<std::unique_ptr<Owned>> owned;
+        std::size_t bytes = 0;
+        std::int64_t last_in_place = 0;  // the last append_in_place() id; 0: none
+        std::size_t size() const { return refs.size(); }
+        bool empty() const { return refs.empty(); }
         void clear() {
-            pending.clear();
             refs.clear();
+            owned.clear();
+            bytes = 0;
+            last_in_place = 0;
         }
     };
     struct PruneRun;
 
-    std::optional<std::int64_t> enqueue(Pending item);
+    // Takes the message `ref` shows (its id and, if 0, its time set here), counted as
+    // `bytes`; `owned` holds it for append().
+    std::optional<std::int64_t> enqueue(store::MessageRef ref, std::size_t bytes,
+                                        std::unique_ptr<Owned> owned);
     void submit(BlockingWorker::Job job);
     void submit_after_appends(BlockingWorker::Job job);
     void query(std::function<std::vector<store::HistoryMessage>(store::HistoryStore&)> work,
@@ -204,6 +216,7 @@ class HistoryLog {
     bool stopping_ = false;
     bool stopped_ = false;
     std::vector<std::function<void()>> on_stopped_;
+    BatchStored on_stored_;
     HistoryLogStats stats_;
     // Last, so it stops (joining its thread) before the store its jobs use is destroyed.
     BlockingWorker worker_;

@@ -1,5 +1,6 @@
 // The hub's MessageStore over the HistoryLog: every accepted message is written to the
-// history database before anyone receives it (see Hub::set_message_store).
+// history database before anyone receives it (see Hub::set_message_store). The log reads
+// the hub's message in place and reports once per group commit.
 #pragma once
 
 #include "core/hub.hpp"
@@ -11,12 +12,17 @@ class MessageHistory final : public MessageStore {
   public:
     explicit MessageHistory(HistoryLog& log) : log_(log) {}
 
-    std::optional<MessageId> append(std::shared_ptr<const ChatMessage> message,
-                                    std::vector<std::string> targets,
-                                    const std::vector<std::string>& offline,
-                                    Stored stored) override {
-        auto id =
-            log_.append_shared(std::move(message), std::move(targets), offline, std::move(stored));
+    void set_sink(Sink* sink) override {
+        if (sink == nullptr) return log_.set_on_stored({});
+        log_.set_on_stored([sink](std::int64_t last_id, bool stored) {
+            sink->stored(static_cast<MessageId>(last_id), stored);
+        });
+    }
+
+    std::optional<MessageId> append(const ChatMessage& message,
+                                    std::span<const std::string> targets,
+                                    std::span<const std::string> offline) override {
+        auto id = log_.append_in_place(message, targets, offline);
         if (!id) return std::nullopt;
         return static_cast<MessageId>(*id);
     }

@@ -3,8 +3,12 @@
 // one says so; registered users who are away get their direct messages kept.
 #include <gtest/gtest.h>
 
-#include <functional>
+#include <algorithm>
+#include <cstdint>
 #include <memory>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "core/hub.hpp"
 #include "recording_peer.hpp"
@@ -14,31 +18,56 @@ namespace {
 
 using test::RecordingPeer;
 
-// Keeps every message, answering only when told to.
+// Keeps every message, answering only when told to. Reads what the hub hands over only
+// when told to, as a store's writer thread would, after more messages were sent.
 struct FakeStore : MessageStore {
     struct Appended {
+        MessageId id;
+        const ChatMessage* message;
+        std::span<const std::string> targets;
+        std::span<const std::string> offline;
+        // Copies made at append(), to check that what is read later is unchanged.
         std::string text;
-        std::vector<std::string> targets;
-        std::vector<std::string> offline;
-        Stored stored;
+        std::vector<std::string> targets_then;
+        std::vector<std::string> offline_then;
     };
-    std::vector<Appended> appended;
+    Sink* sink = nullptr;
+    std::vector<Appended> appended;  // not yet answered
     MessageId next_id = 100;
     bool full = false;
 
-    std::optional<MessageId> append(std::shared_ptr<const ChatMessage> message,
-                                    std::vector<std::string> targets,
-                                    const std::vector<std::string>& offline,
-                                    Stored stored) override {
+    void set_sink(Sink* s) override { sink = s; }
+    std::optional<MessageId> append(const ChatMessage& message,
+                                    std::span<const std::string> targets,
+                                    std::span<const std::string> offline) override {
         if (full) return std::nullopt;
-        appended.push_back({message->text, std::move(targets), offline, std::move(stored)});
+        appended.push_back({next_id,
+                            &message,
+                            targets,
+                            offline,
+                            message.text,
+                            {targets.begin(), targets.end()},
+                            {offline.begin(), offline.end()}});
         return next_id++;
     }
-    void answer_all(bool kept = true) {
-        auto pending = std::move(appended);
-        appended.clear();
-        for (auto& a : pending) a.stored(kept);
+    // What the store would write now: as it was handed over.
+    void expect_unchanged() const {
+        for (const auto& a : appended) {
+            EXPECT_EQ(a.message->text, a.text);
+            EXPECT_EQ(std::vector<std::string>(a.targets.begin(), a.targets.end()), a.targets_then);
+            EXPECT_EQ(std::vector<std::string>(a.offline.begin(), a.offline.end()), a.offline_then);
+        }
     }
+    // Reports the first `count` (all by default) in one report, as a group commit does.
+    void answer(bool kept = true, std::size_t count = SIZE_MAX) {
+        count = std::min(count, appended.size());
+        if (count == 0) return;
+        expect_unchanged();
+        const MessageId last = appended[count - 1].id;
+        appended.erase(appended.begin(), appended.begin() + static_cast<std::ptrdiff_t>(count));
+        sink->stored(last, kept);
+    }
+    void answer_all(bool kept = true) { answer(kept); }
 };
 
 struct Registry : NameRegistry {
@@ -48,7 +77,9 @@ struct Registry : NameRegistry {
 
 class HubStoreTest : public ::testing::Test {
   protected:
-    Hub hub{[] { return TimestampMs{5}; }, HubLimits{}};
+    // No flood control: some tests keep many messages in flight.
+    Hub hub{[] { return TimestampMs{5}; },
+            HubLimits{.message_burst = 0, .message_rate_per_second = 0}};
     FakeStore store;
     Registry registry;
     RecordingPeer alice_peer, carol_peer;
@@ -69,7 +100,7 @@ class HubStoreTest : public ::testing::Test {
 TEST_F(HubStoreTest, NothingGoesOutBeforeTheStoreHasKeptIt) {
     hub.handle(alice, SendMessage{{"carol"}, "kept first", "1"});
     ASSERT_EQ(store.appended.size(), 1u);
-    EXPECT_EQ(store.appended[0].targets, std::vector<std::string>{"carol"});
+    EXPECT_EQ(store.appended[0].targets_then, std::vector<std::string>{"carol"});
     EXPECT_EQ(carol_peer.count<ChatPtr>(), 0u);
     EXPECT_EQ(alice_peer.count<Ack>(), 0u);
 
@@ -121,7 +152,7 @@ TEST_F(HubStoreTest, AFullStoreRefusesAndAFailedOneSaysNobodyGotIt) {
 TEST_F(HubStoreTest, ARegisteredUserWhoIsAwayHasTheMessageKeptForThem) {
     hub.handle(alice, SendMessage{{"bob", "zed"}, "for later", "1"});
     ASSERT_EQ(store.appended.size(), 1u);
-    EXPECT_EQ(store.appended[0].offline, std::vector<std::string>{"bob"});
+    EXPECT_EQ(store.appended[0].offline_then, std::vector<std::string>{"bob"});
     EXPECT_EQ(alice_peer.count<Error>(), 1u);  // zed: nobody, not registered
     store.answer_all();
     ASSERT_EQ(alice_peer.count<Ack>(), 1u);
@@ -142,6 +173,92 @@ TEST_F(HubStoreTest, ARecipientWhoLeftMeanwhileIsSkippedAndTheSenderStillAcked) 
     hub.handle(alice, SendMessage{{"ALL"}, "bye", "2"});
     hub.detach(alice, "quit");
     store.answer_all();
+}
+
+// Many messages in flight: the hub's queue of them grows meanwhile (its slots move, what
+// the store reads must not), and reports covering several at once release them in order.
+TEST_F(HubStoreTest, ManyInFlightGoOutInAppendOrderWhateverTheReportsCover) {
+    constexpr int kMessages = 150;
+    for (int i = 0; i < kMessages; ++i) {
+        // Long enough not to sit inside the string object itself.
+        hub.handle(i % 3 == 0 ? carol : alice,
+                   SendMessage{{i % 3 == 0 ? "alice" : "carol"},
+                               "message number " + std::to_string(i) + " of many, in order",
+                               std::to_string(i)});
+    }
+    ASSERT_EQ(store.appended.size(), static_cast<std::size_t>(kMessages));
+    hub.handle(alice, Ping{"p"});  // waits for alice's messages, all of them
+    store.expect_unchanged();
+    for (const std::size_t part : {1u, 7u, 60u}) {
+        store.answer(true, part);
+        EXPECT_EQ(alice_peer.count<Pong>(), 0u);
+    }
+    store.answer(true);
+    EXPECT_EQ(alice_peer.count<Pong>(), 1u);
+
+    std::vector<std::string> got;  // as carol and alice received them, merged by id
+    std::vector<std::pair<MessageId, std::string>> by_id;
+    for (auto* peer : {&alice_peer, &carol_peer}) {
+        MessageId last = 0;
+        for (const auto& e : peer->events) {
+            if (const auto* chat = std::get_if<ChatPtr>(&e)) {
+                EXPECT_GT((*chat)->id, last);  // each recipient in append order
+                last = (*chat)->id;
+                by_id.emplace_back((*chat)->id, (*chat)->text);
+            }
+        }
+    }
+    ASSERT_EQ(by_id.size(), static_cast<std::size_t>(kMessages));
+    std::sort(by_id.begin(), by_id.end());
+    for (int i = 0; i < kMessages; ++i) {
+        EXPECT_EQ(by_id[static_cast<std::size_t>(i)].first, static_cast<MessageId>(100 + i));
+        EXPECT_EQ(by_id[static_cast<std::size_t>(i)].second,
+                  "message number " + std::to_string(i) + " of many, in order");
+    }
+    // Each sender's acks in its own order, with the ids the store gave.
+    MessageId last_ack = 0;
+    std::size_t acks = 0;
+    for (const auto& e : alice_peer.events) {
+        if (const auto* ack = std::get_if<Ack>(&e)) {
+            EXPECT_GT(ack->id, last_ack);
+            EXPECT_EQ(ack->id, 100 + std::stoul(ack->ref));
+            EXPECT_EQ(ack->delivered, 1u);
+            last_ack = ack->id;
+            ++acks;
+        }
+    }
+    EXPECT_EQ(acks, static_cast<std::size_t>(kMessages - kMessages / 3));
+}
+
+// A failed batch between kept ones: only its messages are lost, and said to be.
+TEST_F(HubStoreTest, AFailedReportLosesOnlyTheMessagesItCovers) {
+    for (int i = 0; i < 5; ++i) {
+        hub.handle(alice, SendMessage{{"carol"}, "m" + std::to_string(i), std::to_string(i)});
+    }
+    store.full = true;  // refused: never in the queue, never reported
+    hub.handle(alice, SendMessage{{"carol"}, "refused", "r"});
+    store.full = false;
+    hub.handle(alice, SendMessage{{"carol"}, "m5", "5"});
+    store.answer(true, 2);
+    store.answer(false, 2);
+    store.answer(true);
+    std::vector<std::string> texts;
+    for (const auto& e : carol_peer.events) {
+        if (const auto* chat = std::get_if<ChatPtr>(&e)) texts.push_back((*chat)->text);
+    }
+    EXPECT_EQ(texts, (std::vector<std::string>{"m0", "m1", "m4", "m5"}));
+    std::vector<std::string> replies;  // alice's, in order
+    for (const auto& e : alice_peer.events) {
+        if (const auto* ack = std::get_if<Ack>(&e)) replies.push_back("ack " + ack->ref);
+        if (const auto* error = std::get_if<Error>(&e)) {
+            replies.push_back(std::string(error_code_name(error->code)) + " " + error->ref);
+        }
+    }
+    EXPECT_EQ(replies, (std::vector<std::string>{"busy r", "ack 0", "ack 1", "storage_failed 2",
+                                                 "storage_failed 3", "ack 4", "ack 5"}));
+    // Nothing is left in flight: requests are answered at once.
+    hub.handle(alice, Ping{"q"});
+    EXPECT_EQ(alice_peer.count<Pong>(), 1u);
 }
 
 }  // namespace

@@ -5,10 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -295,6 +298,87 @@ TEST(HistoryLog, AFailedBatchIsReportedAndLaterBatchesStillWork) {
     log.stop();
     io.run();
     EXPECT_EQ(stored_count(temp.path()), 1u);
+}
+
+// The hub's way in: its own messages read in place, one report per transaction.
+TEST(HistoryLog, InPlaceAppendsAreReadWhereTheyAreAndReportedOncePerBatch) {
+    TempDir temp;
+    asio::io_context io(1);
+    HistoryLog log(io, settings_for(temp, 7, 1ms));  // batches that do not divide 20
+    std::vector<std::pair<std::int64_t, bool>> reports;
+    std::vector<std::string> events;
+    log.set_on_stored([&](std::int64_t last, bool stored) {
+        reports.emplace_back(last, stored);
+        events.push_back("report " + std::to_string(last));
+    });
+    // Where the caller keeps them until reported: nodes that never move.
+    std::deque<ChatMessage> messages;
+    const std::vector<std::string> targets{"#dev"};
+    const std::vector<std::string> offline{"carol"};
+    std::vector<std::int64_t> returned;
+    for (int i = 0; i < 20; ++i) {
+        auto& message = messages.emplace_back();
+        message.from = "bob";
+        message.dest = "#dev";
+        message.text = "message number " + std::to_string(i) + ", not a short one";
+        message.ts = 1000 + i;
+        if (i == 10) {  // an owned one in between: its callback comes before the report
+            ASSERT_TRUE(log.append(msg("alice", {"#dev"}, "owned"), [&](std::int64_t id, bool) {
+                events.push_back("committed " + std::to_string(id));
+            }));
+        }
+        const auto to_keep =
+            i == 3 ? std::span<const std::string>(offline) : std::span<const std::string>();
+        auto id = log.append_in_place(message, targets, to_keep);
+        ASSERT_TRUE(id);
+        returned.push_back(*id);
+    }
+    run_until(io, [&] { return !reports.empty() && reports.back().first == returned.back(); });
+    EXPECT_EQ(reports.size(), log.stats().transactions);
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+        EXPECT_TRUE(reports[i].second);
+        if (i > 0) {
+            EXPECT_GT(reports[i].first, reports[i - 1].first);
+        }
+    }
+    // The owned message got id 11; its batch's report names a later in-place message.
+    const auto committed = std::find(events.begin(), events.end(), "committed 11");
+    ASSERT_NE(committed, events.end());
+    ASSERT_NE(committed + 1, events.end());
+    EXPECT_EQ((committed + 1)->rfind("report ", 0), 0u);
+
+    bool answered = false;
+    HistoryLog::Answer answer;
+    log.room_before("#dev", store::HistoryStore::kLatest, 100, [&](HistoryLog::Answer a) {
+        answer = std::move(a);
+        answered = true;
+    });
+    run_until(io, [&] { return answered; });
+    ASSERT_EQ(answer.messages.size(), 21u);
+    EXPECT_EQ(answer.messages[0].text, "message number 0, not a short one");
+    EXPECT_EQ(answer.messages[0].ts_ms, 1000);
+    EXPECT_EQ(answer.messages[0].id, returned[0]);
+    EXPECT_EQ(answer.messages[20].text, "message number 19, not a short one");
+    bool inbox_answered = false;
+    log.inbox("carol", 0, 10, [&](HistoryLog::Answer a) {
+        ASSERT_EQ(a.messages.size(), 1u);
+        EXPECT_EQ(a.messages[0].id, returned[3]);
+        inbox_answered = true;
+    });
+    run_until(io, [&] { return inbox_answered; });
+    EXPECT_EQ(log.queued_bytes(), 0u);
+
+    // A failed batch is reported as such, naming its last in-place message.
+    reports.clear();
+    auto& bad = messages.emplace_back();
+    bad.from = "bob";
+    bad.text = "no target";
+    const auto bad_id = log.append_in_place(bad, {}, {});
+    ASSERT_TRUE(bad_id);
+    run_until(io, [&] { return !reports.empty(); });
+    EXPECT_EQ(reports, (std::vector<std::pair<std::int64_t, bool>>{{*bad_id, false}}));
+    log.stop();
+    io.run();
 }
 
 TEST(HistoryLog, InboxAndMarkDeliveredGoThroughTheWorker) {
