@@ -300,7 +300,8 @@ std::string Database::journal_mode() {
 // ---- Transaction ----
 
 Transaction::Transaction(Database& db) : db_(db) {
-    db_.execute("BEGIN IMMEDIATE");
+    if (!db_.begin_) db_.begin_.emplace(db_, "BEGIN IMMEDIATE");
+    db_.begin_->execute();
 }
 
 Transaction::~Transaction() {
@@ -314,7 +315,8 @@ Transaction::~Transaction() {
 }
 
 void Transaction::commit() {
-    db_.execute("COMMIT");
+    if (!db_.commit_) db_.commit_.emplace(db_, "COMMIT");
+    db_.commit_->execute();
     open_ = false;
 }
 

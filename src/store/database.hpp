@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -137,8 +138,14 @@ class Database {
     void configure();
     void migrate(std::span<const Migration> migrations);
 
+    friend class Transaction;
+
     std::filesystem::path file_;
     sqlite3* db_ = nullptr;
+    // Transaction's statements, prepared on first use: parsing BEGIN and COMMIT again
+    // for every transaction cost more than running them when commits are small.
+    std::optional<Statement> begin_;
+    std::optional<Statement> commit_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back if commit() is not reached. IMMEDIATE takes the

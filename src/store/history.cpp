@@ -584,6 +584,7 @@ HistoryStore::HistoryStore(Database& db)
       select_last_id_(db, kSelectLastId),
       select_count_(db, kSelectCount),
       select_first_id_(db, kSelectFirstId),
+      select_data_version_(db, "PRAGMA data_version"),
       select_block_(db, kSelectBlock),
       select_blocks_from_(db, kSelectBlocksFrom),
       select_written_chunk_(db, kSelectWrittenChunk),
@@ -624,6 +625,11 @@ std::int64_t HistoryStore::last_id() {
 std::size_t HistoryStore::count() {
     auto in_use = select_count_.use();
     return select_count_.step() ? static_cast<std::size_t>(select_count_.integer(0)) : 0;
+}
+
+std::int64_t HistoryStore::data_version() {
+    auto in_use = select_data_version_.use();
+    return select_data_version_.step() ? select_data_version_.integer(0) : 0;
 }
 
 std::int64_t HistoryStore::first_id() {
@@ -688,8 +694,17 @@ std::vector<std::int64_t> HistoryStore::append_refs(std::span<const MessageRef> 
     ensure_tail();
     ids.reserve(batch.size());
     Transaction transaction(db_);
-    catch_up();  // rows another connection wrote since
-    std::int64_t previous = last_id();
+    // Under the write lock: when no other connection has committed since this store's
+    // last append (the usual case: the server has one writer), the tail and the last id
+    // are as that append left them, and the two queries that would say so are skipped.
+    const std::int64_t version = data_version();
+    std::int64_t previous = 0;
+    if (appended_ && version == appended_version_) {
+        previous = appended_last_id_;
+    } else {
+        catch_up();  // rows another connection wrote since
+        previous = last_id();
+    }
     // Every id below the next one is used or never will be: those chunks are complete.
     const std::int64_t new_floor = write_chunks_below(chunk_of(previous + 1, kChunkBits));
     for (const MessageRef& message : batch) {
@@ -740,6 +755,9 @@ std::vector<std::int64_t> HistoryStore::append_refs(std::span<const MessageRef> 
         }
     }
     transaction.commit();
+    appended_ = true;
+    appended_version_ = version;
+    appended_last_id_ = ids.back();
 
     // Only now: a batch that failed must not be in the tail.
     for (auto it = tail_.begin(); it != tail_.end() && it->first < new_floor;) it = tail_.erase(it);
@@ -1066,6 +1084,7 @@ std::size_t HistoryStore::prune_older_than(std::int64_t cutoff_ms, std::size_t m
         if (cut) rewrite_block(*cut);
     }
     transaction.commit();
+    appended_ = false;  // the last id may have moved to history_meta
     return removed;
 }
 
@@ -1114,6 +1133,7 @@ std::size_t HistoryStore::prune_room(std::string_view room, std::size_t keep,
     }
     if (block && block->changed) rewrite_block(*block);
     transaction.commit();
+    appended_ = false;  // the last id may have moved to history_meta
     return ids.size();
 }
 

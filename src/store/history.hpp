@@ -208,6 +208,8 @@ class HistoryStore {
     // Ids of messages to (or from) a user in `chunk`, ascending, from memory or the table.
     std::vector<std::int64_t> postings(std::int64_t chunk, bool to, std::string_view user_key);
     std::int64_t first_id();
+    // PRAGMA data_version: changes when another connection commits.
+    std::int64_t data_version();
     // Writes a block (`count` messages, ids first..last) as one row.
     void insert_block(std::string_view data, std::int64_t first, std::int64_t last,
                       std::size_t count, std::int64_t max_ts);
@@ -222,6 +224,7 @@ class HistoryStore {
     Statement select_last_id_;
     Statement select_count_;
     Statement select_first_id_;
+    Statement select_data_version_;
     Statement select_block_;
     Statement select_blocks_from_;
     Statement select_written_chunk_;
@@ -251,6 +254,12 @@ class HistoryStore {
     std::vector<std::pair<std::string_view, std::int64_t>> room_rows_;
     std::string block_;  // a buffer for BlockWriter (history.cpp)
     std::string folded_;
+
+    // Set by a committed append: data_version then, and the highest id it used. Cleared
+    // by retention, which may move the highest id to history_meta.
+    bool appended_ = false;
+    std::int64_t appended_version_ = 0;
+    std::int64_t appended_last_id_ = 0;
 
     bool tail_ready_ = false;
     std::int64_t tail_floor_ = 0;    // chunks below are in user_postings

@@ -551,6 +551,28 @@ TEST(HistoryStore, AStoreSeesWhatAnotherConnectionWrote) {
     EXPECT_EQ(b.conversation("carol", "dave", HistoryStore::kLatest, 2).back().text, "reply");
 }
 
+// A store skips re-reading what it wrote itself when no other connection has committed
+// since: appends that alternate between two connections must still number correctly.
+TEST(HistoryStore, AppendsAlternatingBetweenConnectionsNumberOnFromEachOther) {
+    TempDir temp;
+    Database db_a(temp.path());
+    Database db_b(temp.path());
+    HistoryStore a(db_a);
+    HistoryStore b(db_b);
+    std::vector<NewMessage> one{msg("alice", {"bob"}, "x")};
+    EXPECT_EQ(a.append(one), Ids{1});
+    EXPECT_EQ(a.append(one), Ids{2});
+    EXPECT_EQ(b.append(one), Ids{3});
+    EXPECT_EQ(a.append(one), Ids{4});
+    EXPECT_EQ(b.append(one), Ids{5});
+    // Retention elsewhere that removes the newest message keeps its id used.
+    EXPECT_EQ(b.prune_older_than(std::numeric_limits<std::int64_t>::max(), 100), 5u);
+    EXPECT_EQ(a.append(one), Ids{6});
+    EXPECT_EQ(ids_of(b.conversation("alice", "bob", HistoryStore::kLatest, 10)), Ids{6});
+    EXPECT_EQ(a.prune_older_than(std::numeric_limits<std::int64_t>::max(), 100), 1u);
+    EXPECT_EQ(a.append(one), Ids{7});
+}
+
 // A message whose only target was a room is deleted when the room is pruned, but its
 // sender's postings still name it: paging by `limit` must still fill whole pages.
 TEST_F(HistoryStoreTest, PrunedRoomMessagesDoNotShortenTheSendersPages) {
