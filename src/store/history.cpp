@@ -325,12 +325,11 @@ void add_message(BlockWriter& writer, const HistoryMessage& message) {
                message.targets, message.text);
 }
 
-// names::fold into a buffer that keeps its capacity.
+// names::fold into a buffer that keeps its capacity, copying and folding in one pass.
 void fold_into(std::string& out, std::string_view name) {
-    out.assign(name);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
+    out.resize(name.size());
+    char* p = out.data();
+    for (char c : name) *p++ = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
 // history_target_key into a buffer that keeps its capacity.
