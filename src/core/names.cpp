@@ -8,6 +8,11 @@
 namespace hubchat::names {
 namespace {
 
+// The one folding rule (fold, same, FoldedHash): ASCII letters to lower case.
+char fold_char(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 // Decodes one UTF-8 code point at `i`; returns false on malformed input.
 bool next_code_point(std::string_view s, std::size_t& i, char32_t& cp) {
     const auto b0 = static_cast<unsigned char>(s[i]);
@@ -87,28 +92,25 @@ std::optional<std::string> check_chars(std::string_view name, std::string_view w
 }  // namespace
 
 std::string fold(std::string_view name) {
-    std::string key(name);
-    for (char& c : key) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
+    std::string key;
+    fold_into(key, name);
     return key;
+}
+
+void fold_into(std::string& out, std::string_view name) {
+    out.resize(name.size());
+    std::transform(name.begin(), name.end(), out.begin(), fold_char);
 }
 
 bool same(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               auto lower = [](char c) {
-                   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-               };
-               return lower(x) == lower(y);
+               return fold_char(x) == fold_char(y);
            });
 }
 
 std::size_t FoldedHash::operator()(std::string_view name) const {
     std::uint64_t hash = 14695981039346656037ull;  // FNV-1a
-    for (char c : name) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-    }
+    for (char c : name) hash = (hash ^ static_cast<unsigned char>(fold_char(c))) * 1099511628211ull;
     return static_cast<std::size_t>(hash);
 }
 

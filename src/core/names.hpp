@@ -14,6 +14,9 @@ inline constexpr std::string_view kServerName = "server";
 // The key names are compared by: ASCII letters folded to lower case (IRC's "ascii"
 // casemapping), everything else as is.
 std::string fold(std::string_view name);
+// The same into `out`, replacing what it held and keeping its capacity: no allocation
+// once it has grown, for code that folds a name per message.
+void fold_into(std::string& out, std::string_view name);
 bool same(std::string_view a, std::string_view b);
 
 // Hash and equality under the same folding, for maps keyed by a view of the name as
