@@ -325,19 +325,12 @@ void add_message(BlockWriter& writer, const HistoryMessage& message) {
                message.targets, message.text);
 }
 
-// names::fold into a buffer that keeps its capacity, copying and folding in one pass.
-void fold_into(std::string& out, std::string_view name) {
-    out.resize(name.size());
-    char* p = out.data();
-    for (char c : name) *p++ = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 // history_target_key into a buffer that keeps its capacity.
 void target_key_into(std::string& out, std::string_view target) {
     if (names::is_all(target)) {
         out.assign(names::kAllRoom);
     } else {
-        fold_into(out, target);
+        names::fold_into(out, target);
     }
 }
 
@@ -359,6 +352,18 @@ void each_message_after(Statement& from, std::int64_t after, F f) {
             if (entry.id > after) f(entry, keys);
         }
     }
+}
+
+// Writes what `writer` holds as one row with `insert` (kInsertBlock), and clears it.
+void insert_block(Statement& insert, BlockWriter& writer) {
+    // Unowned: the data stays as it is until execute() has reset.
+    insert.bind(1, writer.first())
+        .bind(2, writer.last())
+        .bind(3, static_cast<std::int64_t>(writer.count()))
+        .bind(4, writer.max_ts())
+        .bind_blob_unowned(5, writer.view());
+    insert.execute();
+    writer.clear();
 }
 
 constexpr int kRowsPerInsert = 32;
@@ -463,7 +468,6 @@ constexpr std::string_view kSelectRooms =
     " SELECT key FROM rooms WHERE key IS NOT NULL"
     " UNION ALL"
     " SELECT 'ALL' WHERE EXISTS (SELECT 1 FROM room_messages WHERE room_key = 'ALL')";
-constexpr std::string_view kSelectAll = "SELECT data FROM message_blocks ORDER BY first_id";
 
 constexpr std::array<std::pair<std::string_view, std::string_view>, 13> kReadQueries{{
     {"last_id", kSelectLastId},
@@ -551,29 +555,20 @@ void migrate_messages_to_blocks(Database& db) {
                          "ORDER BY id");
         auto in_use = select.use();
         BlockWriter writer(data);
-        auto flush = [&] {
-            if (writer.count() == 0) return;
-            insert.bind(1, writer.first())
-                .bind(2, writer.last())
-                .bind(3, static_cast<std::int64_t>(writer.count()))
-                .bind(4, writer.max_ts())
-                .bind_blob_unowned(5, writer.view());
-            insert.execute();
-            writer.clear();
-        };
         while (select.step()) {
             writer.add(select.integer(0), select.integer(1), select.text(2), select.text(3),
                        select.text(4), decode_targets(select.text(5)), select.text(6));
-            if (writer.full()) flush();
+            if (writer.full()) insert_block(insert, writer);
         }
-        flush();
+        if (writer.count() > 0) insert_block(insert, writer);
     }
     db.execute("DROP TABLE messages");
 }
 
 std::string history_target_key(std::string_view target) {
-    if (names::is_all(target)) return std::string(names::kAllRoom);
-    return names::fold(target);
+    std::string key;
+    target_key_into(key, target);
+    return key;
 }
 
 HistoryStore::HistoryStore(Database& db)
@@ -605,8 +600,7 @@ HistoryStore::HistoryStore(Database& db)
       ids_room_through_(db, kIdsRoomThrough),
       delete_room_row_(db, kDeleteRoomRow),
       delete_inbox_of_message_(db, kDeleteInboxOfMessage),
-      select_rooms_(db, kSelectRooms),
-      select_all_(db, kSelectAll) {
+      select_rooms_(db, kSelectRooms) {
     for (int rows = kRowsPerInsert; rows > 0; rows /= 2) {
         room_inserts_.emplace_back(db, insert_rooms_sql(rows));
     }
@@ -645,17 +639,6 @@ std::vector<std::int64_t> HistoryStore::append(std::span<const NewMessage> batch
     return append_refs(refs);
 }
 
-void HistoryStore::insert_block(std::string_view data, std::int64_t first, std::int64_t last,
-                                std::size_t count, std::int64_t max_ts) {
-    // Unowned: the data stays as it is until execute() has reset.
-    insert_block_.bind(1, first)
-        .bind(2, last)
-        .bind(3, static_cast<std::int64_t>(count))
-        .bind(4, max_ts)
-        .bind_blob_unowned(5, data);
-    insert_block_.execute();
-}
-
 std::vector<std::int64_t> HistoryStore::append_refs(std::span<const MessageRef> batch) {
     std::vector<std::int64_t> ids;
     if (batch.empty()) return ids;
@@ -670,7 +653,7 @@ std::vector<std::int64_t> HistoryStore::append_refs(std::span<const MessageRef> 
     for (std::size_t i = 0; i < batch.size(); ++i) {
         const MessageRef& message = batch[i];
         Prepared& p = prepared_[i];
-        fold_into(p.sender_key, message.sender);
+        names::fold_into(p.sender_key, message.sender);
         const std::size_t targets = message.targets.size();
         if (p.keys.size() < targets) p.keys.resize(targets);
         for (std::size_t t = 0; t < targets; ++t) target_key_into(p.keys[t], message.targets[t]);
@@ -723,11 +706,7 @@ std::vector<std::int64_t> HistoryStore::append_refs(std::span<const MessageRef> 
         writer.add(ids[i], message.ts_ms, message.sender, p.sender_key,
                    message.dest.empty() ? std::string_view(p.dest) : message.dest, keys_of(i),
                    message.text);
-        if (writer.full() || i + 1 == batch.size()) {
-            insert_block(writer.view(), writer.first(), writer.last(), writer.count(),
-                         writer.max_ts());
-            writer.clear();
-        }
+        if (writer.full() || i + 1 == batch.size()) insert_block(insert_block_, writer);
     }
     // Room rows in key order, as the table keeps them: each room's go to the end of its
     // range one after another.
@@ -748,7 +727,7 @@ std::vector<std::int64_t> HistoryStore::append_refs(std::span<const MessageRef> 
                 });
     for (std::size_t i = 0; i < batch.size(); ++i) {
         for (const auto& recipient : batch[i].offline_recipients) {
-            fold_into(folded_, recipient);
+            names::fold_into(folded_, recipient);
             insert_inbox_.bind_unowned(1, folded_).bind(2, ids[i]);
             insert_inbox_.execute();
         }
@@ -1023,7 +1002,7 @@ void HistoryStore::rewrite_block(const EditedBlock& block) {
     // What is left of one block fits the caps of one.
     BlockWriter writer(block_);
     for (const HistoryMessage& message : block.messages) add_message(writer, message);
-    insert_block(writer.view(), writer.first(), writer.last(), writer.count(), writer.max_ts());
+    insert_block(insert_block_, writer);
 }
 
 std::size_t HistoryStore::prune_older_than(std::int64_t cutoff_ms, std::size_t max_rows) {
@@ -1146,27 +1125,22 @@ std::vector<std::string> HistoryStore::rooms() {
 std::size_t HistoryStore::export_json_lines(std::ostream& out) {
     std::size_t lines = 0;
     ReadSnapshot snapshot(db_);
-    auto in_use = select_all_.use();
-    std::vector<std::string_view> keys;
-    BlockEntry entry;
-    while (select_all_.step()) {
-        BlockReader reader(select_all_.bytes(0));
-        while (!reader.done()) {
-            keys.clear();
-            reader.next(entry, keys);
-            boost::json::array targets;
-            for (const auto& key : keys) targets.emplace_back(valid_utf8(key));
-            boost::json::object line;
-            line["id"] = entry.id;
-            line["ts"] = entry.ts;
-            line["from"] = valid_utf8(entry.sender);
-            line["dest"] = valid_utf8(entry.dest);
-            line["targets"] = std::move(targets);
-            line["text"] = valid_utf8(entry.text);
-            out << boost::json::serialize(line) << '\n';
-            ++lines;
-        }
-    }
+    each_message_after(select_blocks_from_, 0,
+                       [&](const BlockEntry& entry, const std::vector<std::string_view>& keys) {
+                           boost::json::array targets;
+                           for (std::size_t k = 0; k < entry.key_count; ++k) {
+                               targets.emplace_back(valid_utf8(keys[entry.first_key + k]));
+                           }
+                           boost::json::object line;
+                           line["id"] = entry.id;
+                           line["ts"] = entry.ts;
+                           line["from"] = valid_utf8(entry.sender);
+                           line["dest"] = valid_utf8(entry.dest);
+                           line["targets"] = std::move(targets);
+                           line["text"] = valid_utf8(entry.text);
+                           out << boost::json::serialize(line) << '\n';
+                           ++lines;
+                       });
     return lines;
 }
 

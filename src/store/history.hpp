@@ -210,9 +210,6 @@ class HistoryStore {
     std::int64_t first_id();
     // PRAGMA data_version: changes when another connection commits.
     std::int64_t data_version();
-    // Writes a block (`count` messages, ids first..last) as one row.
-    void insert_block(std::string_view data, std::int64_t first, std::int64_t last,
-                      std::size_t count, std::int64_t max_ts);
     // Replaces a block retention changed (or deletes it, left empty), in the caller's
     // transaction, keeping the highest id ever used.
     void rewrite_block(const EditedBlock& block);
@@ -247,7 +244,6 @@ class HistoryStore {
     Statement delete_room_row_;
     Statement delete_inbox_of_message_;
     Statement select_rooms_;
-    Statement select_all_;
 
     // append()'s work space, reused batch after batch.
     std::vector<Prepared> prepared_;
