@@ -31,6 +31,15 @@ NewMessage msg(std::string sender, std::vector<std::string> targets, std::string
     return message;
 }
 
+// How many schema steps come before the one described as `description` (the database
+// "the previous version" had); every step's count if none is.
+std::size_t steps_before(std::string_view description) {
+    const auto all = Database::schema_migrations();
+    std::size_t step = 0;
+    while (step < all.size() && all[step].description != description) ++step;
+    return step;
+}
+
 std::vector<std::int64_t> ids_of(const std::vector<HistoryMessage>& messages) {
     std::vector<std::int64_t> ids;
     for (const auto& message : messages) ids.push_back(message.id);
@@ -401,11 +410,8 @@ TEST(HistoryStore, MigratesADatabaseFromTheSchemaBeforeHistory) {
     TempDir temp;
     const auto all = Database::schema_migrations();
     ASSERT_GE(all.size(), 2u);
-    // Find the step that added history: every step before it is "the previous version".
-    std::size_t history_step = 0;
-    while (history_step < all.size() && all[history_step].description != "history") {
-        ++history_step;
-    }
+    // Every step before the one that added history is "the previous version".
+    const std::size_t history_step = steps_before("history");
     ASSERT_LT(history_step, all.size());
     {
         Database old_db(temp.path(), all.first(history_step));
@@ -612,8 +618,7 @@ TEST(HistoryStore, PruneByAgeDropsThePostingsOfWholeChunks) {
 TEST(HistoryStore, MigratesADatabaseFromTheSchemaWithMessageTargets) {
     TempDir temp;
     const auto all = Database::schema_migrations();
-    std::size_t step = 0;
-    while (step < all.size() && all[step].description != "history: one row per message") ++step;
+    const std::size_t step = steps_before("history: one row per message");
     ASSERT_LT(step, all.size());
     {
         Database old_db(temp.path(), all.first(step));
@@ -768,8 +773,7 @@ TEST_F(HistoryStoreTest, RetentionRewritesBlocksAndKeepsTheHighestId) {
 TEST(HistoryStore, MigratesADatabaseFromTheSchemaWithOneRowPerMessage) {
     TempDir temp;
     const auto all = Database::schema_migrations();
-    std::size_t step = 0;
-    while (step < all.size() && all[step].description != "history: message blocks") ++step;
+    const std::size_t step = steps_before("history: message blocks");
     ASSERT_LT(step, all.size());
     {
         Database old_db(temp.path(), all.first(step));
