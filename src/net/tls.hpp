@@ -15,10 +15,8 @@
 #include "net/transport.hpp"
 
 namespace hubchat::net {
-class ConnectionTracker;
-}
 
-namespace hubchat::net {
+class ConnectionTracker;
 
 struct TlsFiles {
     std::filesystem::path certificate;  // PEM, leaf first, then any chain
