@@ -3,6 +3,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <boost/asio/post.hpp>
 #include <cstdint>
 #include <system_error>
 
@@ -24,6 +25,7 @@ BlockingWorker::BlockingWorker(boost::asio::io_context& io)
 }
 
 BlockingWorker::~BlockingWorker() {
+    *alive_ = false;
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
@@ -67,6 +69,7 @@ void BlockingWorker::run() {
             std::lock_guard lock(mutex_);
             done_.push_back(std::move(continuation));
         }
+        finished_.fetch_add(1, std::memory_order_release);
         const std::uint64_t one = 1;
         [[maybe_unused]] const auto written = ::write(wakeup_fd_, &one, sizeof one);
     }
@@ -77,19 +80,31 @@ void BlockingWorker::wait_for_results() {
     wakeup_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
                        [this](boost::system::error_code ec) {
                            if (ec) return;  // the loop is being torn down
+                           std::uint64_t count = 0;
+                           [[maybe_unused]] const auto n = ::read(wakeup_fd_, &count, sizeof count);
                            take_results();
                            wait_for_results();
                        });
 }
 
+void BlockingWorker::poll_soon() {
+    if (poll_posted_ || stopped_) return;
+    poll_posted_ = true;
+    boost::asio::post(wakeup_.get_executor(), [this, alive = alive_] {
+        if (!*alive) return;
+        poll_posted_ = false;
+        if (has_results()) take_results();
+    });
+}
+
 void BlockingWorker::take_results() {
-    std::uint64_t count = 0;
-    [[maybe_unused]] const auto n = ::read(wakeup_fd_, &count, sizeof count);
+    // The eventfd is left as it is: its wait may complete later and find nothing to take.
     std::deque<Continuation> ready;
     {
         std::lock_guard lock(mutex_);
         ready.swap(done_);
     }
+    taken_ += ready.size();
     for (auto& continuation : ready) {
         if (stopped_) return;  // stop() drops what had not run yet
         ++completed_;

@@ -4,11 +4,13 @@
 // because the io_context runs without internal locking (one thread owns it).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -30,6 +32,14 @@ class BlockingWorker {
     // still queued are dropped. For server shutdown.
     void stop();
     std::size_t pending() const { return submitted_ - completed_; }
+    // From the loop thread: takes the results of finished jobs at the end of the loop's
+    // current turn (a posted handler, at most one at a time) instead of when the eventfd
+    // is next seen. A busy loop sees that only after every socket that became ready
+    // before it (a whole sweep over thousands of connections, milliseconds), so a caller
+    // waiting on a job while the loop is busy calls this from its busy path.
+    void poll_soon();
+    // From the loop thread: some finished job's continuation has not been taken yet.
+    bool has_results() const { return finished_.load(std::memory_order_acquire) != taken_; }
 
   private:
     void run();
@@ -40,12 +50,17 @@ class BlockingWorker {
     boost::asio::posix::stream_descriptor wakeup_;  // ...and the loop waits on it
     std::mutex mutex_;
     std::condition_variable work_ready_;
-    std::deque<Job> jobs_;           // guarded by mutex_
-    std::deque<Continuation> done_;  // guarded by mutex_
-    bool stopping_ = false;          // guarded by mutex_
-    std::size_t submitted_ = 0;      // loop thread only
-    std::size_t completed_ = 0;      // loop thread only
-    bool stopped_ = false;           // loop thread only
+    std::deque<Job> jobs_;                   // guarded by mutex_
+    std::deque<Continuation> done_;          // guarded by mutex_
+    bool stopping_ = false;                  // guarded by mutex_
+    std::size_t submitted_ = 0;              // loop thread only
+    std::size_t completed_ = 0;              // loop thread only
+    bool stopped_ = false;                   // loop thread only
+    bool poll_posted_ = false;               // loop thread only
+    std::atomic<std::size_t> finished_ = 0;  // jobs whose continuation is in done_
+    std::size_t taken_ = 0;                  // loop thread only: continuations taken
+    // Read by the posted poll, which may outlive this object in the io_context's queue.
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     std::thread thread_;
 };
 

@@ -108,7 +108,12 @@ std::optional<std::int64_t> HistoryLog::enqueue(store::MessageRef ref, std::size
     } else {
         pending_.last_in_place = id;
     }
-    if (write_in_flight_) return id;  // goes in the next transaction, when this one ends
+    if (write_in_flight_) {
+        // Goes in the next transaction, when this one ends. The loop is busy: see that end
+        // as soon as this turn is over, so the next write starts without delay.
+        worker_.poll_soon();
+        return id;
+    }
     if (pending_.size() >= settings_.batch_size) {
         flush();
     } else {
@@ -170,14 +175,17 @@ void HistoryLog::on_written(bool ok, const std::string& error) {
     }
     queued_bytes_ -= written.bytes;
     (ok ? stats_.committed : stats_.failed) += written.size();
+    // What was appended during the write has waited at least that long: hand it to the
+    // worker now, before the callbacks, so that the next commit is written while the loop
+    // delivers this one's messages instead of after (the worker would idle meanwhile).
+    if (!pending_.empty()) flush();
     for (auto& owned : written.owned) {
         if (owned->on_committed) owned->on_committed(owned->id, ok);
     }
     if (written.last_in_place != 0 && on_stored_) on_stored_(written.last_in_place, ok);
     written.clear();
     spare_ = std::move(written);
-    // What was appended during the write has waited at least that long: write it now.
-    // (A callback above may already have started the next write.)
+    // Appended by a callback above, with no write in flight: not left waiting for a timer.
     if (!write_in_flight_ && !pending_.empty()) flush();
 }
 

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <future>
 #include <thread>
 #include <vector>
@@ -40,6 +41,26 @@ TEST(BlockingWorker, JobsRunElsewhereAndTheirContinuationsRunOnTheLoopInOrder) {
     for (int i = 0; i < kJobs; ++i) EXPECT_EQ(order[i], i);
     EXPECT_EQ(jobs_on_loop_thread, 0);
     EXPECT_EQ(continuations_elsewhere, 0);
+    EXPECT_EQ(worker.pending(), 0u);
+}
+
+TEST(BlockingWorker, PollSoonTakesFinishedResultsAtTheEndOfTheLoopsTurn) {
+    asio::io_context io(1);
+    BlockingWorker worker(io);
+    bool continued = false;
+    worker.submit([&]() -> BlockingWorker::Continuation { return [&] { continued = true; }; });
+    while (!worker.has_results()) std::this_thread::yield();
+    // Without poll_soon() the continuation waits for the eventfd's handler, which the
+    // loop queues only when it next polls the reactor: after the marker posted below.
+    worker.poll_soon();
+    bool continued_before_marker = false;
+    asio::post(io, [&] {
+        continued_before_marker = continued;
+        worker.stop();
+    });
+    io.run();
+    EXPECT_TRUE(continued_before_marker);
+    EXPECT_FALSE(worker.has_results());
     EXPECT_EQ(worker.pending(), 0u);
 }
 

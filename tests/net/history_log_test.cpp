@@ -102,6 +102,28 @@ TEST(HistoryLog, ManyAppendsAreWrittenInFewTransactions) {
     EXPECT_EQ(stored_count(temp.path()), static_cast<std::size_t>(kMessages));
 }
 
+TEST(HistoryLog, WhatWaitedDuringAWriteIsHandedOverBeforeThatWritesCallbacks) {
+    TempDir temp;
+    asio::io_context io(1);
+    HistoryLog log(io, settings_for(temp, 1, 1h));
+    std::vector<std::uint64_t> transactions_seen;  // by each callback of the first write
+    int confirmed = 0;
+    ASSERT_TRUE(log.append(msg("alice", {"bob"}, "first"), [&](std::int64_t, bool stored) {
+        transactions_seen.push_back(log.stats().transactions);
+        confirmed += stored;
+    }));
+    EXPECT_EQ(log.stats().transactions, 1u);  // a batch of one: written at once
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_TRUE(log.append(msg("alice", {"bob"}, "behind"),
+                               [&](std::int64_t, bool stored) { confirmed += stored; }));
+    }
+    run_until(io, [&] { return confirmed == 4; });
+    // The three that waited were already on their way to the worker when the first's
+    // callback ran: the worker does not wait for the loop's callbacks to get more work.
+    EXPECT_EQ(transactions_seen, std::vector<std::uint64_t>{2});
+    EXPECT_EQ(log.stats().transactions, 2u);
+}
+
 TEST(HistoryLog, AFullBatchIsWrittenAtOnce) {
     TempDir temp;
     asio::io_context io(1);
