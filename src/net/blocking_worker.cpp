@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <cstdint>
 #include <system_error>
+#include <vector>
 
 namespace hubchat::net {
 
@@ -17,14 +18,22 @@ int make_eventfd() {
     return fd;
 }
 
+// The workers created on this thread (the loop's), for take_ready_results().
+std::vector<BlockingWorker*>& workers_of_this_thread() {
+    thread_local std::vector<BlockingWorker*> workers;
+    return workers;
+}
+
 }  // namespace
 
 BlockingWorker::BlockingWorker(boost::asio::io_context& io)
     : wakeup_fd_(make_eventfd()), wakeup_(io, wakeup_fd_), thread_([this] { run(); }) {
     wait_for_results();
+    workers_of_this_thread().push_back(this);
 }
 
 BlockingWorker::~BlockingWorker() {
+    std::erase(workers_of_this_thread(), this);
     *alive_ = false;
     {
         std::lock_guard lock(mutex_);
@@ -85,6 +94,15 @@ void BlockingWorker::wait_for_results() {
                            take_results();
                            wait_for_results();
                        });
+}
+
+void BlockingWorker::take_ready_results() {
+    auto& workers = workers_of_this_thread();
+    // By index: a continuation may create or destroy a worker.
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+        BlockingWorker* worker = workers[i];
+        if (!worker->stopped_ && worker->has_results()) worker->take_results();
+    }
 }
 
 void BlockingWorker::poll_soon() {

@@ -18,8 +18,9 @@
 //
 // Batching: the queue is written when it holds `batch_size` messages or `flush_delay`
 // after its first message, whichever comes first. At most one write transaction is in
-// flight: what is appended meanwhile waits and goes in the next one, so when the disk is
-// slow the batches grow instead of the worker's queue.
+// flight: what is appended meanwhile waits for it to end (then the same rule applies, the
+// wait counted from its first message), so when the disk is slow the batches grow instead
+// of the worker's queue.
 //
 // Backpressure: messages queued or being written are counted in bytes; an append that
 // would take that past `max_queued_bytes` is refused (append returns nullopt, and it is
@@ -200,12 +201,14 @@ class HistoryLog {
     void prune_step(std::shared_ptr<PruneRun> run);
     void maybe_finish_stop();
 
+    using Clock = boost::asio::steady_timer::clock_type;
     HistoryLogSettings settings_;
     std::unique_ptr<store::Database> db_;         // used only by jobs on the worker thread
     std::unique_ptr<store::HistoryStore> store_;  // likewise
     boost::asio::steady_timer timer_;
     bool timer_armed_ = false;
-    Queue pending_;  // appended, not yet handed to the worker
+    Queue pending_;                    // appended, not yet handed to the worker
+    Clock::time_point pending_since_;  // when pending_'s first message came
     Queue writing_;  // in the transaction in flight: read by the worker until it ends
     Queue spare_;    // empty, keeping its capacity for the next turn
     bool write_in_flight_ = false;

@@ -5,6 +5,7 @@
 #include <boost/asio/write.hpp>
 #include <new>
 
+#include "net/blocking_worker.hpp"
 #include "net/endpoint_text.hpp"
 #include "net/tls_layer.hpp"
 #include "net/websocket_layer.hpp"
@@ -115,6 +116,7 @@ void Transport::read(std::shared_ptr<StreamUser> user) {
             if (n < buffer.size()) break;
         }
         user->on_read_done({});
+        BlockingWorker::take_ready_results();
     };
     socket.async_wait(Socket::wait_read,
                       asio::bind_allocator(ExactSizeAllocator<void>(), std::move(on_readable)));

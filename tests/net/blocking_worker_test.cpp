@@ -64,6 +64,26 @@ TEST(BlockingWorker, PollSoonTakesFinishedResultsAtTheEndOfTheLoopsTurn) {
     EXPECT_EQ(worker.pending(), 0u);
 }
 
+TEST(BlockingWorker, TakeReadyResultsRunsFinishedContinuationsOfEveryWorkerAtOnce) {
+    asio::io_context io(1);
+    BlockingWorker first(io);
+    BlockingWorker second(io);
+    std::vector<int> ran;
+    first.submit([&]() -> BlockingWorker::Continuation { return [&] { ran.push_back(1); }; });
+    second.submit([&]() -> BlockingWorker::Continuation { return [&] { ran.push_back(2); }; });
+    while (!first.has_results() || !second.has_results()) std::this_thread::yield();
+    BlockingWorker::take_ready_results();  // no handler of the loop has run
+    EXPECT_EQ(ran, (std::vector<int>{1, 2}));
+    EXPECT_EQ(first.pending(), 0u);
+    EXPECT_EQ(second.pending(), 0u);
+    BlockingWorker::take_ready_results();  // nothing ready: nothing runs twice
+    EXPECT_EQ(ran.size(), 2u);
+    first.stop();
+    second.stop();
+    io.run();  // the eventfd waits end, finding nothing to take
+    EXPECT_EQ(ran.size(), 2u);
+}
+
 TEST(BlockingWorker, StopLetsTheLoopReturnWithJobsStillQueued) {
     asio::io_context io(1);
     std::promise<void> release;
