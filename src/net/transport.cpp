@@ -95,6 +95,7 @@ void Transport::read(std::shared_ptr<StreamUser> user) {
                 if (ec) return user->on_read_done(ec);
                 user->on_bytes(std::string_view(layer.read_buffer().data(), n));
                 user->on_read_done({});
+                BlockingWorker::take_ready_results();
             });
         return;
     }
@@ -116,6 +117,8 @@ void Transport::read(std::shared_ptr<StreamUser> user) {
             if (n < buffer.size()) break;
         }
         user->on_read_done({});
+        // Here, between two handlers, nothing of the hub is on the stack: a finished
+        // history write is delivered now rather than at the end of the loop's turn.
         BlockingWorker::take_ready_results();
     };
     socket.async_wait(Socket::wait_read,

@@ -6,6 +6,7 @@
 #include <boost/beast/websocket/stream.hpp>
 #include <string_view>
 
+#include "net/blocking_worker.hpp"
 #include "net/tls_layer.hpp"
 #include "net/websocket_layer.hpp"
 #include "net/websocket_upgrade.hpp"
@@ -110,6 +111,7 @@ class WebSocketStream final : public WebSocketLayer {
         if (ws_.is_message_done()) buffer_[n++] = '\n';
         if (n > 0) user->on_bytes(std::string_view(buffer_.data(), n));
         user->on_read_done({});
+        BlockingWorker::take_ready_results();  // as after a plain read (transport.cpp)
     }
 
     void write_next(std::shared_ptr<StreamUser> user) {
