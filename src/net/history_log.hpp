@@ -60,7 +60,12 @@ namespace hubchat::net {
 
 struct HistoryLogSettings {
     std::filesystem::path data_dir;
-    std::size_t batch_size = 256;  // write at once when this many are queued
+    // Write at once when this many are queued. Large: under load the timer and the end
+    // of the previous write decide, and bigger commits cost the writer less per message
+    // and release deliveries in bigger bursts, which gather more frames per write
+    // (direct, 1000 clients, window 16: 64 / 256 / 1024 / 4096 took 4.2 / 4.0 / 3.6 /
+    // 3.3 us of server CPU per message).
+    std::size_t batch_size = 4096;
     std::chrono::microseconds flush_delay = std::chrono::milliseconds(2);
     // Messages waiting or being written, counted as text + names + a fixed overhead.
     std::size_t max_queued_bytes = std::size_t{32} * 1024 * 1024;
