@@ -115,12 +115,16 @@ std::optional<std::int64_t> HistoryLog::enqueue(store::MessageRef ref, std::size
         worker_.poll_soon();
         return id;
     }
-    if (pending_.size() >= settings_.batch_size) {
-        flush();
-    } else {
-        arm_timer();
-    }
+    write_or_wait();
     return id;
+}
+
+void HistoryLog::write_or_wait() {
+    if (pending_.empty()) return;
+    if (stopping_ || pending_.size() >= settings_.batch_size) return flush();
+    if (timer_armed_) return;  // counting from the first message already
+    if (Clock::now() - pending_since_ >= settings_.flush_delay) return flush();
+    arm_timer();
 }
 
 void HistoryLog::arm_timer() {
@@ -183,14 +187,7 @@ void HistoryLog::on_written(bool ok, const std::string& error) {
     // the loop hears of a finished write within microseconds (take_ready_results), and
     // handing over every few messages would cost a transaction each (~30 us of the
     // writer's time: under load, a third of a core).
-    if (!pending_.empty()) {
-        if (stopping_ || pending_.size() >= settings_.batch_size ||
-            Clock::now() - pending_since_ >= settings_.flush_delay) {
-            flush();
-        } else {
-            arm_timer();
-        }
-    }
+    write_or_wait();
     for (auto& owned : written.owned) {
         if (owned->on_committed) owned->on_committed(owned->id, ok);
     }
@@ -198,13 +195,7 @@ void HistoryLog::on_written(bool ok, const std::string& error) {
     written.clear();
     spare_ = std::move(written);
     // Appended by a callback above, with no write in flight: the same rule.
-    if (!write_in_flight_ && !pending_.empty()) {
-        if (stopping_ || pending_.size() >= settings_.batch_size) {
-            flush();
-        } else {
-            arm_timer();
-        }
-    }
+    if (!write_in_flight_) write_or_wait();
 }
 
 void HistoryLog::submit(BlockingWorker::Job job) {

@@ -200,6 +200,10 @@ class HistoryLog {
     void submit_after_appends(BlockingWorker::Job job);
     void query(std::function<std::vector<store::HistoryMessage>(store::HistoryStore&)> work,
                Answered done);
+    // The batching rule, with no write in flight: hands pending_ to the worker when it is
+    // full, the log is stopping, or its first message has waited flush_delay; otherwise
+    // the timer does when that time comes.
+    void write_or_wait();
     void arm_timer();
     void flush();
     void on_written(bool ok, const std::string& error);
