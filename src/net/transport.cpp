@@ -187,6 +187,19 @@ void Transport::write(std::span<const Frame> frames, std::shared_ptr<StreamUser>
     if (auto* ws = std::get_if<std::unique_ptr<WebSocketLayer>>(&layer_)) {
         return (*ws)->write(frames, std::move(user));
     }
+    if (auto* tls = std::get_if<std::unique_ptr<TlsLayer>>(&layer_); tls && frames.size() > 1) {
+        // SSL_write takes one buffer, so Asio makes each frame a TLS record of its own, sent
+        // by a system call of its own. Copied into one buffer, a write takes as few records
+        // (up to 16 KiB each) and system calls as its bytes need.
+        auto gathered = std::make_shared<std::string>();
+        gathered->reserve(asio::buffer_size(FrameBuffers(frames)));
+        for (const Frame& frame : frames) gathered->append(*frame);
+        const auto bytes = asio::buffer(*gathered);
+        asio::async_write((*tls)->stream(), bytes,
+                          [gathered = std::move(gathered), user = std::move(user)](
+                              boost::system::error_code ec, std::size_t) { user->on_written(ec); });
+        return;
+    }
     if (auto* socket = std::get_if<Socket>(&layer_)) {
         // Empty frames would make a zero-length write, which completes at once: skipped.
         while (!frames.empty() && frames.front()->empty()) frames = frames.subspan(1);

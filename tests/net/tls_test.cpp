@@ -120,6 +120,33 @@ TEST(Tls, PlainAndTlsUsersTalkOnOnePort) {
     EXPECT_NE(old->find("hi from tls"), std::string::npos) << *old;
 }
 
+// Many frames queued for a TLS user in one turn leave as one gathered write, split into
+// records of at most 16 KiB: every message arrives, whole and in order.
+TEST(Tls, ABurstOfMessagesArrivesWholeAndInOrder) {
+    TempDir dir;
+    ServerProcess server(
+        {"--tls", "--data-dir", dir.path().string(), "--rate-per-second", "0", "--no-history"});
+    TestClient secure = tls_client(server);
+    TestClient plain(server.host(), server.port());
+    ASSERT_TRUE(secure.hello("alice"));
+    ASSERT_TRUE(plain.hello("bob"));
+    constexpr int kMessages = 120;
+    std::string burst;
+    for (int i = 0; i < kMessages; ++i) {
+        // Some long enough that a few of them fill a record.
+        const std::string text = std::to_string(i) + " " + std::string(i % 7 == 0 ? 9000 : 40, 'x');
+        burst += to_text({{"type", "message"}, {"dest", "alice"}, {"message", text}}) + "\n";
+    }
+    ASSERT_TRUE(plain.send_raw(burst));  // read by the server in a few reads, not 120
+    for (int i = 0; i < kMessages; ++i) {
+        auto got = secure.wait_type("message");
+        ASSERT_TRUE(got) << "message " << i;
+        const std::string text = field(*got, "message");
+        EXPECT_EQ(text.substr(0, text.find(' ')), std::to_string(i));
+        EXPECT_EQ(text.size(), std::to_string(i).size() + 1 + (i % 7 == 0 ? 9000 : 40));
+    }
+}
+
 TEST(Tls, GivenCertificateIsPresented) {
     TempDir dir;
     const auto cert = dir.path() / "cert.pem";
