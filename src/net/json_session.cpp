@@ -23,8 +23,8 @@ namespace {
 
 // Most frames an original-dialect client gets per write: it breaks on two in one read.
 constexpr std::size_t kOriginalFramesPerWrite = 1;
-// Matches the kernel's IOV_MAX-friendly batch Asio uses for one writev.
-constexpr std::size_t kFramesPerWrite = 64;
+// Most frames per write: on a plain socket, what Transport passes to one sendmsg.
+constexpr std::size_t kFramesPerWrite = 256;
 
 // Replaces the value of every "...password" string field with ***: logs must not hold
 // passwords, whatever else --verbose shows.

@@ -1,9 +1,12 @@
 #include "net/transport.hpp"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <array>
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 #include <new>
 
 #include "net/blocking_worker.hpp"
@@ -146,35 +149,67 @@ void write_plain_or_tls(
 
 namespace {
 
-// Writes frames to a plain socket, as many per system call as Asio passes to one sendmsg
-// (64). asio::async_write would do the same work in calls of at most 16 buffers each
-// (its consuming_buffers), so a write of 64 frames cost four sendmsg calls, each a TCP
-// segment of its own that the receiver wakes up for: in a busy room, most of the
-// server's time.
+// Writes frames to a plain socket with one sendmsg for up to kMaxBuffers of them, as much
+// as the kernel takes, and the rest once the socket is writable again. asio::async_write
+// passes at most 16 buffers per system call (its consuming_buffers) and async_write_some
+// 64, so a connection's queue left in many small writes, each a TCP segment that the
+// receiver wakes up for: in a busy room, most of the server's time.
 class GatheredWrite {
   public:
+    static constexpr std::size_t kMaxBuffers = 256;  // Linux takes up to IOV_MAX (1024)
+
     GatheredWrite(Socket& socket, std::span<const Frame> frames, std::shared_ptr<StreamUser> user)
         : socket_(&socket), frames_(frames), user_(std::move(user)) {}
 
-    void start() {
-        const FrameBuffers rest(frames_, skip_);
-        socket_->async_write_some(rest, std::move(*this));
-    }
-
-    void operator()(boost::system::error_code ec, std::size_t written) {
-        if (ec) return user_->on_written(ec);
-        // Past every frame the write took whole, and into the one it stopped inside.
-        while (!frames_.empty() && written >= frames_.front()->size() - skip_) {
-            written -= frames_.front()->size() - skip_;
-            frames_ = frames_.subspan(1);
-            skip_ = 0;
+    void run() {
+        for (;;) {
+            std::array<iovec, kMaxBuffers> parts;
+            std::size_t count = 0;
+            for (; count < frames_.size() && count < parts.size(); ++count) {
+                const std::string& frame = *frames_[count];
+                const std::size_t skip = count == 0 ? skip_ : 0;
+                parts[count] = {const_cast<char*>(frame.data() + skip), frame.size() - skip};
+            }
+            msghdr message{};
+            message.msg_iov = parts.data();
+            message.msg_iovlen = count;
+            const ssize_t sent = ::sendmsg(socket_->native_handle(), &message, MSG_NOSIGNAL);
+            if (sent < 0) {
+                if (errno == EINTR) continue;
+                if (errno == EAGAIN || errno == EWOULDBLOCK) return wait_writable();
+                return finish(boost::system::error_code(errno, boost::system::system_category()));
+            }
+            advance(static_cast<std::size_t>(sent));
+            if (frames_.empty()) return finish({});
         }
-        skip_ += written;
-        if (frames_.empty()) return user_->on_written({});
-        start();
     }
 
   private:
+    // Past every frame the kernel took whole, and into the one it stopped inside.
+    void advance(std::size_t sent) {
+        while (!frames_.empty() && sent >= frames_.front()->size() - skip_) {
+            sent -= frames_.front()->size() - skip_;
+            frames_ = frames_.subspan(1);
+            skip_ = 0;
+        }
+        skip_ += sent;
+    }
+
+    void wait_writable() {
+        Socket& socket = *socket_;
+        socket.async_wait(Socket::wait_write,
+                          [write = std::move(*this)](boost::system::error_code ec) mutable {
+                              if (ec) return write.user_->on_written(ec);
+                              write.run();
+                          });
+    }
+
+    // Never from inside Transport::write: the user may be in the middle of its own call.
+    void finish(boost::system::error_code ec) {
+        asio::post(socket_->get_executor(),
+                   [user = std::move(user_), ec] { user->on_written(ec); });
+    }
+
     Socket* socket_;
     std::span<const Frame> frames_;  // not yet written, from skip_ into the first
     std::size_t skip_ = 0;
@@ -207,7 +242,14 @@ void Transport::write(std::span<const Frame> frames, std::shared_ptr<StreamUser>
             return asio::post(socket->get_executor(),
                               [user = std::move(user)] { user->on_written({}); });
         }
-        return GatheredWrite(*socket, frames, std::move(user)).start();
+        if (!socket->non_blocking()) {
+            boost::system::error_code ec;
+            socket->non_blocking(true, ec);
+            if (ec)
+                return asio::post(socket->get_executor(),
+                                  [user = std::move(user), ec] { user->on_written(ec); });
+        }
+        return GatheredWrite(*socket, frames, std::move(user)).run();
     }
     write_plain_or_tls(layer_, FrameBuffers(frames), std::move(user));
 }

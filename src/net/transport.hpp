@@ -63,7 +63,7 @@ class Transport {
     // by a newline, the frame separator of the JSON protocol. A plain socket is read into a buffer
     // shared by every connection on this thread, so an idle connection owns no read buffer.
     void read(std::shared_ptr<StreamUser> user);
-    // Writes all of `frames` (which must stay valid), gathered: on a plain socket up to 64
+    // Writes all of `frames` (which must stay valid), gathered: on a plain socket up to 256
     // frames per system call, as many as the kernel takes; then calls user->on_written
     // (never from inside write()). A WebSocket sends each frame as one text message,
     // without its trailing newline.
