@@ -2,10 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
+
 #include <span>
 #include <stdexcept>
 #include <utility>
 
+#include "net/loop_activity.hpp"
 #include "store/database.hpp"
 
 namespace hubchat::net {
@@ -65,7 +68,9 @@ HistoryLog::HistoryLog(boost::asio::io_context& io, HistoryLogSettings settings)
     }
 }
 
-HistoryLog::~HistoryLog() = default;
+HistoryLog::~HistoryLog() {
+    *alive_ = false;
+}
 
 std::optional<std::int64_t> HistoryLog::append(store::NewMessage message, Committed on_committed) {
     const std::size_t bytes = size_of(message.sender, message.dest, message.text, message.targets,
@@ -125,6 +130,21 @@ void HistoryLog::write_or_wait() {
     if (timer_armed_) return;  // counting from the first message already
     if (Clock::now() - pending_since_ >= settings_.flush_delay) return flush();
     arm_timer();
+    watch_for_quiet();
+}
+
+void HistoryLog::watch_for_quiet() {
+    if (quiet_check_posted_) return;
+    quiet_check_posted_ = true;
+    reads_at_quiet_check_ = loop_activity::reads;
+    boost::asio::post(timer_.get_executor(), [this, alive = alive_] {
+        if (!*alive) return;
+        quiet_check_posted_ = false;
+        if (write_in_flight_ || pending_.empty()) return;
+        // Input came in since the last look: more messages may be on their way.
+        if (loop_activity::reads != reads_at_quiet_check_) return watch_for_quiet();
+        flush();
+    });
 }
 
 void HistoryLog::arm_timer() {

@@ -16,11 +16,13 @@
 // so the caller knows the id at once; they increase in append order. A batch that fails
 // to commit leaves a gap: its ids are never used again.
 //
-// Batching: the queue is written when it holds `batch_size` messages or `flush_delay`
-// after its first message, whichever comes first. At most one write transaction is in
-// flight: what is appended meanwhile waits for it to end (then the same rule applies, the
-// wait counted from its first message), so when the disk is slow the batches grow instead
-// of the worker's queue.
+// Batching: the queue is written when it holds `batch_size` messages, `flush_delay` after
+// its first message, or as soon as the loop has a turn with no input (waiting longer would
+// bring no more messages, only delay: a room whose senders wait for their copies),
+// whichever comes first. At most one write transaction is in flight: what is appended
+// meanwhile waits for it to end (then the same rule applies, the wait counted from its
+// first message), so when the disk is slow the batches grow instead of the worker's
+// queue.
 //
 // Backpressure: messages queued or being written are counted in bytes; an append that
 // would take that past `max_queued_bytes` is refused (append returns nullopt, and it is
@@ -205,6 +207,9 @@ class HistoryLog {
     // the timer does when that time comes.
     void write_or_wait();
     void arm_timer();
+    // Looks at the end of each turn of the loop whether it handled any input since the
+    // last look; when it did not, the queue goes to the worker at once.
+    void watch_for_quiet();
     void flush();
     void on_written(bool ok, const std::string& error);
     void prune_step(std::shared_ptr<PruneRun> run);
@@ -216,6 +221,9 @@ class HistoryLog {
     std::unique_ptr<store::HistoryStore> store_;  // likewise
     boost::asio::steady_timer timer_;
     bool timer_armed_ = false;
+    bool quiet_check_posted_ = false;
+    std::uint64_t reads_at_quiet_check_ = 0;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // for posted checks
     Queue pending_;                    // appended, not yet handed to the worker
     Clock::time_point pending_since_;  // when pending_'s first message came
     Queue writing_;  // in the transaction in flight: read by the worker until it ends

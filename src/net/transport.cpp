@@ -11,6 +11,7 @@
 
 #include "net/blocking_worker.hpp"
 #include "net/endpoint_text.hpp"
+#include "net/loop_activity.hpp"
 #include "net/tls_layer.hpp"
 #include "net/websocket_layer.hpp"
 
@@ -99,6 +100,7 @@ void Transport::read(std::shared_ptr<StreamUser> user) {
                 if (ec) return user->on_read_done(ec);
                 user->on_bytes(std::string_view(layer.read_buffer().data(), n));
                 user->on_read_done({});
+                loop_activity::read_handled();
                 BlockingWorker::take_ready_results();
             });
         return;
@@ -123,6 +125,7 @@ void Transport::read(std::shared_ptr<StreamUser> user) {
         user->on_read_done({});
         // Here, between two handlers, nothing of the hub is on the stack: a finished
         // history write is delivered now rather than at the end of the loop's turn.
+        loop_activity::read_handled();
         BlockingWorker::take_ready_results();
     };
     socket.async_wait(Socket::wait_read,

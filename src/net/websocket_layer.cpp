@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "net/blocking_worker.hpp"
+#include "net/loop_activity.hpp"
 #include "net/tls_layer.hpp"
 #include "net/websocket_layer.hpp"
 #include "net/websocket_upgrade.hpp"
@@ -111,6 +112,7 @@ class WebSocketStream final : public WebSocketLayer {
         if (ws_.is_message_done()) buffer_[n++] = '\n';
         if (n > 0) user->on_bytes(std::string_view(buffer_.data(), n));
         user->on_read_done({});
+        loop_activity::read_handled();
         BlockingWorker::take_ready_results();  // as after a plain read (transport.cpp)
     }
 

@@ -7,15 +7,18 @@
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <span>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "net/loop_activity.hpp"
 #include "store/database.hpp"
 #include "store/history.hpp"
 
@@ -152,6 +155,46 @@ TEST(HistoryLog, TheTimerWritesAPartialBatch) {
     EXPECT_EQ(log.stats().transactions, 0u);  // nothing written before the loop runs
     run_until(io, [&] { return confirmed == 10; });
     EXPECT_EQ(log.stats().transactions, 1u);
+}
+
+// Nothing else to do: a room's senders may all be waiting for their copies, and waiting
+// longer would bring no more messages, only delay.
+TEST(HistoryLog, AQuietLoopWritesAPartialBatchWithoutWaitingForTheTimer) {
+    TempDir temp;
+    asio::io_context io(1);
+    HistoryLog log(io, settings_for(temp, 1000, 1h));  // neither size nor time will do it
+    int confirmed = 0;
+    for (int i = 0; i < 10; ++i) {
+        ASSERT_TRUE(log.append(msg("alice", {"ALL"}, "hi"),
+                               [&](std::int64_t, bool stored) { confirmed += stored; }));
+    }
+    run_until(io, [&] { return confirmed == 10; });
+    EXPECT_EQ(log.stats().transactions, 1u);
+}
+
+// While the loop is still reading input, more messages may be on their way: the partial
+// batch waits for them (here, for a reader that brings one message a turn for 50 turns).
+TEST(HistoryLog, WhileInputKeepsComingAPartialBatchWaitsForIt) {
+    TempDir temp;
+    asio::io_context io(1);
+    HistoryLog log(io, settings_for(temp, 1000, 1h));
+    constexpr int kTurns = 50;
+    int turns = 0;
+    int turns_at_first_commit = -1;
+    int confirmed = 0;
+    std::function<void()> read_one = [&] {
+        ASSERT_TRUE(log.append(msg("alice", {"ALL"}, "hi"), [&](std::int64_t, bool stored) {
+            if (turns_at_first_commit < 0) turns_at_first_commit = turns;
+            confirmed += stored;
+        }));
+        loop_activity::read_handled();  // as a transport does after each read
+        if (++turns < kTurns) asio::post(io, read_one);
+    };
+    asio::post(io, read_one);
+    run_until(io, [&] { return confirmed == kTurns; });
+    EXPECT_EQ(turns_at_first_commit, kTurns);
+    EXPECT_EQ(log.stats().transactions, 1u);
+    EXPECT_EQ(log.stats().largest_batch, static_cast<std::size_t>(kTurns));
 }
 
 TEST(HistoryLog, CommitCallbacksRunOnTheLoopInAppendOrderWithTheReturnedIds) {
