@@ -168,10 +168,12 @@ class GatheredWrite {
         for (;;) {
             std::array<iovec, kMaxBuffers> parts;
             std::size_t count = 0;
+            std::size_t offered = 0;
             for (; count < frames_.size() && count < parts.size(); ++count) {
                 const std::string& frame = *frames_[count];
                 const std::size_t skip = count == 0 ? skip_ : 0;
                 parts[count] = {const_cast<char*>(frame.data() + skip), frame.size() - skip};
+                offered += frame.size() - skip;
             }
             msghdr message{};
             message.msg_iov = parts.data();
@@ -184,6 +186,9 @@ class GatheredWrite {
             }
             advance(static_cast<std::size_t>(sent));
             if (frames_.empty()) return finish({});
+            // The kernel took part of what it was offered: its buffer is full, and trying
+            // again now would only be told so.
+            if (static_cast<std::size_t>(sent) < offered) return wait_writable();
         }
     }
 
