@@ -59,6 +59,10 @@ struct ServerConfig {
     bool history = true;
     std::uint32_t history_days = 365;
     std::size_t history_per_room = 0;
+    // Group commit: most messages per transaction, and longest a message waits for others
+    // to share its commit while the server is busy (a quiet server commits at once).
+    std::size_t history_batch = 4096;
+    std::uint32_t history_flush_us = 2000;
     bool export_history = false;  // --export: print the history as JSON lines and exit
     // The server's name in IRC lines (":hubchat 001 ...", PONG).
     std::string irc_server_name = "hubchat";

@@ -178,8 +178,10 @@ int main(int argc, char** argv) {
     std::unique_ptr<hubchat::net::MessageHistory> message_history;
     if (config.history) {
         try {
-            history = std::make_unique<hubchat::net::HistoryLog>(
-                io, hubchat::net::HistoryLogSettings{config.data_dir});
+            hubchat::net::HistoryLogSettings settings{config.data_dir};
+            settings.batch_size = config.history_batch;
+            settings.flush_delay = std::chrono::microseconds(config.history_flush_us);
+            history = std::make_unique<hubchat::net::HistoryLog>(io, std::move(settings));
         } catch (const std::exception& e) {
             std::cerr << "hubchat-server: cannot open the history: " << e.what() << "\n";
             return 1;

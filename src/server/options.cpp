@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
@@ -138,6 +139,15 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                    "Newest messages kept per room and for ALL (0: no limit)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    double history_flush_ms = config.history_flush_us / 1000.0;
+    app.add_option("--history-flush-ms", history_flush_ms,
+                   "Longest a message waits for others to share its commit while the server "
+                   "is busy, in ms")
+        ->check(CLI::Range(0.0, 1000.0))
+        ->capture_default_str();
+    app.add_option("--history-batch", config.history_batch, "Most messages in one commit")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
+        ->capture_default_str();
     app.add_flag("--export", config.export_history,
                  "Print the history in the data directory as JSON lines, then exit");
     app.add_flag("--accounts-only", config.accounts_only,
@@ -192,6 +202,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     config.idle_timeout = std::chrono::seconds(idle_timeout);
     if (!config.tls_certificate.empty() || config.require_tls) config.tls = true;
     config.history = !no_history;
+    config.history_flush_us = static_cast<std::uint32_t>(std::lround(history_flush_ms * 1000.0));
     config.web = !no_web;
     if (config.data_dir.empty()) config.data_dir = default_data_dir();
     return parsed;

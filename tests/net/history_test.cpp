@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <chrono>
 #include <set>
 
 #include "support/server_process.hpp"
@@ -245,6 +246,23 @@ TEST(History, RequestsGiveTheLastMessagesOfWhatTheAskerMaySee) {
     error = bob.wait_type("error");
     ASSERT_TRUE(error);
     EXPECT_EQ(field(*error, "code"), "bad_request") << to_text(*error);
+}
+
+// A long --history-flush-ms is for a busy server: a message on a quiet one is committed,
+// and acknowledged, without waiting for it.
+TEST(History, AQuietServerCommitsWithoutWaitingForTheFlushDelay) {
+    ScratchDir data;
+    ServerProcess server(
+        {"--data-dir", data.path(), "--history-flush-ms", "1000", "--history-batch", "100000"});
+    TestClient alice(server.host(), server.port());
+    TestClient bob(server.host(), server.port());
+    ASSERT_TRUE(alice.hello("alice"));
+    ASSERT_TRUE(bob.hello("bob"));
+    ASSERT_TRUE(alice.send_json({{"type", "message"}, {"dest", "bob"}, {"message", "now"}}));
+    const auto started = std::chrono::steady_clock::now();
+    ASSERT_TRUE(alice.wait_type("ack"));
+    ASSERT_TRUE(bob.wait_type("message"));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(800));
 }
 
 TEST(History, NoHistoryKeepsNothingAndSaysSo) {

@@ -145,6 +145,9 @@ TEST(Lifecycle, BadOptionValuesExitTwoWithOneLineOnStderr) {
         {"--max-message", "abc"},
         {"--max-queue", "lots"},
         {"--port", "7002", "--port:x"},
+        {"--history-batch", "0"},
+        {"--history-flush-ms", "-1"},
+        {"--history-flush-ms", "soon"},
     };
     for (const auto& args : cases) {
         std::vector<std::string> argv{HUBCHAT_SERVER_BIN};
