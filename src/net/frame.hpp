@@ -16,7 +16,7 @@ namespace hubchat::net {
 using Frame = std::shared_ptr<const std::string>;
 
 // The frames of one write as an Asio ConstBufferSequence (a view: the frames must outlive
-// the write), starting `skip` bytes into the first frame when a write stopped inside it.
+// the write).
 class FrameBuffers {
   public:
     class const_iterator {
@@ -28,26 +28,14 @@ class FrameBuffers {
         using reference = boost::asio::const_buffer;
 
         const_iterator() = default;
-        const_iterator(const Frame* at, const Frame* first, std::size_t skip)
-            : at_(at), first_(first), skip_(skip) {}
+        explicit const_iterator(const Frame* at) : at_(at) {}
 
-        boost::asio::const_buffer operator*() const {
-            const std::size_t skip = at_ == first_ ? skip_ : 0;
-            return {(*at_)->data() + skip, (*at_)->size() - skip};
-        }
+        boost::asio::const_buffer operator*() const { return {(*at_)->data(), (*at_)->size()}; }
         boost::asio::const_buffer operator[](difference_type n) const { return *(*this + n); }
         const_iterator& operator++() { return ++at_, *this; }
-        const_iterator operator++(int) {
-            const_iterator before = *this;
-            ++at_;
-            return before;
-        }
+        const_iterator operator++(int) { return const_iterator(at_++); }
         const_iterator& operator--() { return --at_, *this; }
-        const_iterator operator--(int) {
-            const_iterator before = *this;
-            --at_;
-            return before;
-        }
+        const_iterator operator--(int) { return const_iterator(at_--); }
         const_iterator& operator+=(difference_type n) { return at_ += n, *this; }
         const_iterator& operator-=(difference_type n) { return at_ -= n, *this; }
         friend const_iterator operator+(const_iterator it, difference_type n) { return it += n; }
@@ -56,26 +44,21 @@ class FrameBuffers {
         friend difference_type operator-(const_iterator a, const_iterator b) {
             return a.at_ - b.at_;
         }
-        friend bool operator==(const_iterator a, const_iterator b) { return a.at_ == b.at_; }
-        friend auto operator<=>(const_iterator a, const_iterator b) { return a.at_ <=> b.at_; }
+        friend auto operator<=>(const_iterator, const_iterator) = default;
 
       private:
         const Frame* at_ = nullptr;
-        const Frame* first_ = nullptr;
-        std::size_t skip_ = 0;
     };
     using value_type = boost::asio::const_buffer;
 
-    explicit FrameBuffers(std::span<const Frame> frames, std::size_t skip = 0)
-        : frames_(frames), skip_(skip) {}
+    explicit FrameBuffers(std::span<const Frame> frames) : frames_(frames) {}
 
-    const_iterator begin() const { return {frames_.data(), frames_.data(), skip_}; }
-    const_iterator end() const { return {frames_.data() + frames_.size(), frames_.data(), skip_}; }
+    const_iterator begin() const { return const_iterator(frames_.data()); }
+    const_iterator end() const { return const_iterator(frames_.data() + frames_.size()); }
     std::span<const Frame> frames() const { return frames_; }
 
   private:
     std::span<const Frame> frames_;
-    std::size_t skip_;
 };
 
 }  // namespace hubchat::net

@@ -204,7 +204,7 @@ class HistoryLog {
                Answered done);
     // The batching rule, with no write in flight: hands pending_ to the worker when it is
     // full, the log is stopping, or its first message has waited flush_delay; otherwise
-    // the timer does when that time comes.
+    // the timer does when that time comes, or watch_for_quiet() sooner.
     void write_or_wait();
     void arm_timer();
     // Looks at the end of each turn of the loop whether it handled any input since the

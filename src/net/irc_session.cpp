@@ -24,7 +24,7 @@ namespace {
 
 constexpr std::string_view kHost = "hubchat";  // every user's host part, as IRC shows it
 constexpr std::string_view kAllChannel = "#ALL";
-constexpr std::size_t kFramesPerWrite = 256;   // per write: one sendmsg on a plain socket
+constexpr std::size_t kFramesPerWrite = Transport::kMaxFramesPerWrite;
 constexpr std::size_t kMaxHistoryLimit = 100;  // CHATHISTORY=100
 constexpr std::size_t kHistoryPage = 100;
 constexpr std::size_t kMaxHistoryPages = 10;  // how far back a CHATHISTORY search goes

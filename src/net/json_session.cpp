@@ -23,8 +23,7 @@ namespace {
 
 // Most frames an original-dialect client gets per write: it breaks on two in one read.
 constexpr std::size_t kOriginalFramesPerWrite = 1;
-// Most frames per write: on a plain socket, what Transport passes to one sendmsg.
-constexpr std::size_t kFramesPerWrite = 256;
+constexpr std::size_t kFramesPerWrite = Transport::kMaxFramesPerWrite;
 
 // Replaces the value of every "...password" string field with ***: logs must not hold
 // passwords, whatever else --verbose shows.

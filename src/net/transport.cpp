@@ -148,25 +148,24 @@ void write_plain_or_tls(
     }
 }
 
-}  // namespace
-
-namespace {
-
-// Writes frames to a plain socket with one sendmsg for up to kMaxBuffers of them, as much
+// Writes frames to a plain socket with one sendmsg for up to kMaxFramesPerWrite, as much
 // as the kernel takes, and the rest once the socket is writable again. asio::async_write
 // passes at most 16 buffers per system call (its consuming_buffers) and async_write_some
 // 64, so a connection's queue left in many small writes, each a TCP segment that the
 // receiver wakes up for: in a busy room, most of the server's time.
 class GatheredWrite {
   public:
-    static constexpr std::size_t kMaxBuffers = 256;  // Linux takes up to IOV_MAX (1024)
-
     GatheredWrite(Socket& socket, std::span<const Frame> frames, std::shared_ptr<StreamUser> user)
         : socket_(&socket), frames_(frames), user_(std::move(user)) {}
 
     void run() {
+        if (!socket_->non_blocking()) {  // sendmsg must not block the loop
+            boost::system::error_code ec;
+            socket_->non_blocking(true, ec);
+            if (ec) return finish(ec);
+        }
         for (;;) {
-            std::array<iovec, kMaxBuffers> parts;
+            std::array<iovec, Transport::kMaxFramesPerWrite> parts;
             std::size_t count = 0;
             std::size_t offered = 0;
             for (; count < frames_.size() && count < parts.size(); ++count) {
@@ -244,19 +243,6 @@ void Transport::write(std::span<const Frame> frames, std::shared_ptr<StreamUser>
         return;
     }
     if (auto* socket = std::get_if<Socket>(&layer_)) {
-        // Empty frames would make a zero-length write, which completes at once: skipped.
-        while (!frames.empty() && frames.front()->empty()) frames = frames.subspan(1);
-        if (frames.empty()) {
-            return asio::post(socket->get_executor(),
-                              [user = std::move(user)] { user->on_written({}); });
-        }
-        if (!socket->non_blocking()) {
-            boost::system::error_code ec;
-            socket->non_blocking(true, ec);
-            if (ec)
-                return asio::post(socket->get_executor(),
-                                  [user = std::move(user), ec] { user->on_written(ec); });
-        }
         return GatheredWrite(*socket, frames, std::move(user)).run();
     }
     write_plain_or_tls(layer_, FrameBuffers(frames), std::move(user));

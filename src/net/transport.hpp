@@ -63,10 +63,13 @@ class Transport {
     // by a newline, the frame separator of the JSON protocol. A plain socket is read into a buffer
     // shared by every connection on this thread, so an idle connection owns no read buffer.
     void read(std::shared_ptr<StreamUser> user);
-    // Writes all of `frames` (which must stay valid), gathered: on a plain socket up to 256
-    // frames per system call, as many as the kernel takes; then calls user->on_written
-    // (never from inside write()). A WebSocket sends each frame as one text message,
-    // without its trailing newline.
+    // Most frames a plain socket's write hands the kernel in one system call (more take
+    // several); sessions write this many at a time.
+    static constexpr std::size_t kMaxFramesPerWrite = 256;  // Linux takes up to IOV_MAX (1024)
+    // Writes all of `frames` (which must stay valid), gathered: on a plain socket up to
+    // kMaxFramesPerWrite frames per system call, as many as the kernel takes; then calls
+    // user->on_written (never from inside write()). A WebSocket sends each frame as one text
+    // message, without its trailing newline.
     void write(std::span<const Frame> frames, std::shared_ptr<StreamUser> user);
     // The same for raw bytes (HTTP responses); not over a WebSocket.
     void write(std::span<const boost::asio::const_buffer> buffers,

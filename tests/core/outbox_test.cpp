@@ -206,18 +206,5 @@ TEST(FrameBuffers, IsABufferSequenceOverTheFramesInOrder) {
     EXPECT_EQ(boost::asio::buffer_size(FrameBuffers(std::span<const Frame>())), 0u);
 }
 
-// A write that stopped inside a frame goes on from where it stopped.
-TEST(FrameBuffers, StartsPartWayIntoTheFirstFrame) {
-    const std::vector<Frame> frames{std::make_shared<const std::string>("abcd"),
-                                    std::make_shared<const std::string>("ef")};
-    const FrameBuffers buffers(frames, 3);
-    EXPECT_EQ(boost::asio::buffer_size(buffers), 3u);
-    std::string out(3, '?');
-    boost::asio::buffer_copy(boost::asio::buffer(out), buffers);
-    EXPECT_EQ(out, "def");
-    EXPECT_EQ((*buffers.begin()).data(), frames[0]->data() + 3);
-    EXPECT_EQ((*(buffers.begin() + 1)).size(), 2u);  // only the first frame is cut
-}
-
 }  // namespace
 }  // namespace hubchat::net
