@@ -4,6 +4,7 @@
 // Run: build/bench/micro/hubchat-micro-history [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -65,21 +66,23 @@ void BM_HistoryStoreAppend(benchmark::State& state) {
 }
 BENCHMARK(BM_HistoryStoreAppend)->Arg(1)->Arg(16)->Arg(256)->UseRealTime();
 
-// The same with direct messages, as bench/history-cost's direct scenario sends them: 100
-// users in pairs, 100 bytes of text. Runs long enough to write postings chunks (16384
-// ids), whose cost is part of a message's.
+// The same with direct messages, as bench/history-cost's direct scenario sends them:
+// range(1) users in pairs, 100 bytes of text, batches of range(0). Runs long enough to
+// write postings chunks, whose cost is part of a message's.
 void BM_HistoryStoreAppendDirect(benchmark::State& state) {
     const auto batch_size = static_cast<int>(state.range(0));
+    const auto users = static_cast<int>(state.range(1));
     TempDir temp;
     store::Database db(temp.path());
     store::HistoryStore history(db);
-    // 100 batches' worth, so that every user sends and receives whatever the batch size.
+    // Enough batches that every user sends and receives whatever the batch size.
+    const int batches = std::max(100, 4 * users / batch_size);
     std::vector<store::NewMessage> messages;
-    for (int i = 0; i < 100 * batch_size; ++i) {
+    for (int i = 0; i < batches * batch_size; ++i) {
         store::NewMessage message;
         message.ts_ms = 1'764'052'800'000 + i;
-        message.sender = "user" + std::to_string(i % 100);
-        message.dest = "user" + std::to_string((i % 100) ^ 1);
+        message.sender = "user" + std::to_string(i % users);
+        message.dest = "user" + std::to_string((i % users) ^ 1);
         message.targets = {message.dest};
         message.text = std::string(100, 'x');
         messages.push_back(std::move(message));
@@ -88,11 +91,16 @@ void BM_HistoryStoreAppendDirect(benchmark::State& state) {
     for (auto _ : state) {
         history.append(std::span<const store::NewMessage>(messages).subspan(
             next * static_cast<std::size_t>(batch_size), static_cast<std::size_t>(batch_size)));
-        next = (next + 1) % 100;
+        next = (next + 1) % static_cast<std::size_t>(batches);
     }
     state.SetItemsProcessed(state.iterations() * batch_size);
 }
-BENCHMARK(BM_HistoryStoreAppendDirect)->Arg(16)->Arg(64)->Arg(256)->UseRealTime();
+BENCHMARK(BM_HistoryStoreAppendDirect)
+    ->Args({16, 100})
+    ->Args({64, 100})
+    ->Args({256, 100})
+    ->Args({4096, 1000})
+    ->UseRealTime();
 
 // The whole path the hub would use: HistoryLog::append on an event loop, written by the
 // worker thread with batch_size range(0), 1000 messages per iteration, timed until the

@@ -12,9 +12,9 @@
 //
 // Costs (schema in schema.cpp): an append writes the batch's messages into one row of
 // `message_blocks` (several for a large batch), plus a row per room target; nothing per
-// user target or sender until a chunk of 16384 ids is complete, when the chunk's postings
-// are written at once. So a user's replay (visible_after) and a conversation read one
-// postings row per chunk they cover: replay from after_id to now, a conversation
+// user target or sender until a chunk of kChunkIds ids is complete, when the chunk's
+// postings are written at once. So a user's replay (visible_after) and a conversation
+// read one postings row per chunk they cover: replay from after_id to now, a conversation
 // backwards until `limit` are found (for a pair that rarely talks, back to the oldest
 // message kept). Room queries are one index range, as before. Reading a message reads and
 // decodes the block that holds it (once for several messages of one block).
@@ -101,6 +101,14 @@ class HistoryStore {
   public:
     // "Before the newest": for room_before and conversation.
     static constexpr std::int64_t kLatest = std::numeric_limits<std::int64_t>::max();
+    // Ids per postings chunk (user_postings in schema.cpp). The open chunk is kept in
+    // memory, 8 bytes per sender and per user target of each message (2 MiB of ids for
+    // direct messages), rebuilt from the blocks on open (at most kChunkIds messages read).
+    // Each complete chunk costs a row per user who sent or received in it, so larger
+    // chunks cost the writer less per message when many users talk: 1000 users
+    // exchanging direct messages wrote a row per 8 messages with chunks of 16384 ids.
+    static constexpr int kChunkBits = 17;
+    static constexpr std::int64_t kChunkIds = std::int64_t{1} << kChunkBits;
 
     // Prepares its statements on `db`, which must outlive the store and have the history
     // schema (Database::schema_migrations()).
@@ -165,10 +173,9 @@ class HistoryStore {
     static std::span<const std::pair<std::string_view, std::string_view>> read_queries();
 
   private:
-    // Message ids concerning users, by chunk of kChunkBits ids: to them and from them,
+    // Message ids concerning users, by chunk of kChunkIds ids: to them and from them,
     // by user key (see user_postings in schema.cpp, where the keys are 't' + key and
     // 's' + key).
-    static constexpr int kChunkBits = 14;
     struct KeyHash {
         using is_transparent = void;
         std::size_t operator()(std::string_view key) const {

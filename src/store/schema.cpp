@@ -204,6 +204,17 @@ CREATE TABLE user_postings (
 )sql",
         migrate_messages_to_blocks,
     },
+    Migration{
+        "history: postings chunks of 131072 ids",
+        // user_postings chunks grow from 16384 ids to HistoryStore::kChunkIds (131072):
+        // with many users talking, a chunk's rows (one per user who sent or received in
+        // it) had cost the writer more than the messages' blocks. Rows written for the
+        // old size are dropped; HistoryStore writes the complete chunks again from the
+        // blocks when first opened, as after the upgrade to schema 4.
+        R"sql(
+DELETE FROM user_postings;
+)sql",
+    },
 };
 
 }  // namespace

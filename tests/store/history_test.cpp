@@ -452,13 +452,14 @@ TEST_F(HistoryStoreTest, ReadQueriesUseIndexesNotScansOrSorts) {
     }
 }
 
-// Postings are written a chunk (16384 ids) at a time; the open chunk lives in memory and
+// Postings are written a chunk (kChunkIds ids) at a time; the open chunk lives in memory and
 // is rebuilt from the messages on open. Queries must give the same answers whichever
 // side of a chunk boundary, and of a restart, a message is on.
 TEST(HistoryStore, UserQueriesAreTheSameAcrossChunksAndRestarts) {
     TempDir temp;
     constexpr int kPairs = 20;
-    constexpr int kMessages = 40'000;  // three chunks, the last one open
+    // Two and a half chunks: two written, the third open.
+    constexpr int kMessages = static_cast<int>(5 * HistoryStore::kChunkIds / 2);
     auto user = [](int i) { return "u" + std::to_string(i); };
     std::vector<std::vector<std::int64_t>> expected(kPairs * 2);  // ids each user sees
     {
@@ -492,7 +493,7 @@ TEST(HistoryStore, UserQueriesAreTheSameAcrossChunksAndRestarts) {
         auto in_use = chunks.use();
         return chunks.step() ? chunks.integer(0) : -1;
     };
-    EXPECT_EQ(written_chunks(), 2);  // ids 0..32767: the third chunk is still open
+    EXPECT_EQ(written_chunks(), 2);  // ids below 2 * kChunkIds: the third is still open
     // As after the upgrade to schema 3: messages and no postings. The store writes the
     // complete chunks again when first used.
     db.execute("DELETE FROM user_postings");
@@ -515,10 +516,12 @@ TEST(HistoryStore, UserQueriesAreTheSameAcrossChunksAndRestarts) {
         for (std::int64_t id : mine) {
             if (id % 1000 != 0) direct.push_back(id);
         }
-        auto last = store.conversation(user(u), user(u ^ 1), 20'000, 50);
+        // The 50 before it span the first chunk boundary.
+        const std::int64_t before = HistoryStore::kChunkIds + 30;
+        auto last = store.conversation(user(u), user(u ^ 1), before, 50);
         std::vector<std::int64_t> want;
         for (std::int64_t id : direct) {
-            if (id < 20'000) want.push_back(id);
+            if (id < before) want.push_back(id);
         }
         want.erase(want.begin(), want.end() - 50);
         EXPECT_EQ(ids_of(last), want) << u;
@@ -548,12 +551,15 @@ TEST(HistoryStore, AStoreSeesWhatAnotherConnectionWrote) {
     EXPECT_EQ(texts_of(a.conversation("alice", "bob", HistoryStore::kLatest, 10)),
               (Texts{"from a", "from b"}));
     // Past a chunk boundary, written by one and read by the other.
+    const auto count = static_cast<std::size_t>(HistoryStore::kChunkIds + 4000);
     std::vector<NewMessage> many;
-    for (int i = 0; i < 20'000; ++i) many.push_back(msg("carol", {"dave"}, std::to_string(i)));
+    for (std::size_t i = 0; i < count; ++i) {
+        many.push_back(msg("carol", {"dave"}, std::to_string(i)));
+    }
     a.append(many);
     std::vector<NewMessage> last{msg("dave", {"carol"}, "reply")};
     b.append(last);
-    EXPECT_EQ(a.visible_after("dave", {}, 0, 100'000).size(), 20'001u);
+    EXPECT_EQ(a.visible_after("dave", {}, 0, 1'000'000).size(), count + 1);
     EXPECT_EQ(b.conversation("carol", "dave", HistoryStore::kLatest, 2).back().text, "reply");
 }
 
@@ -595,11 +601,13 @@ TEST(HistoryStore, PruneByAgeDropsThePostingsOfWholeChunks) {
     Database db(temp.path());
     HistoryStore store(db);
     std::vector<NewMessage> old_ones;
-    for (int i = 0; i < 40'000; ++i) old_ones.push_back(msg("alice", {"bob"}, "old", 1000));
+    for (std::int64_t i = 0; i < 5 * HistoryStore::kChunkIds / 2; ++i) {
+        old_ones.push_back(msg("alice", {"bob"}, "old", 1000));
+    }
     store.append(old_ones);
     std::vector<NewMessage> young{msg("alice", {"bob"}, "young", 9000)};
     store.append(young);
-    while (store.prune_older_than(5000, 7000) == 7000) {
+    while (store.prune_older_than(5000, 50'000) == 50'000) {
     }
     EXPECT_EQ(store.count(), 1u);
     Statement postings(db, "SELECT count(*) FROM user_postings");
@@ -846,6 +854,33 @@ UPDATE sqlite_sequence SET seq = 609 WHERE name = 'messages';
     EXPECT_EQ(store.prune_older_than(1301, 1000), 300u);  // 1..300, across blocks
     EXPECT_EQ(store.count(), 305u);
     EXPECT_EQ(ids_of(store.visible_after("u1", {}, 0, 2)), (Ids{301, 304}));
+}
+
+// Schema 4 wrote postings in chunks of 16384 ids. Read with the larger chunks, such a row
+// would stand for a whole new chunk, hiding the messages its old chunk did not cover:
+// the upgrade drops them and the store writes them again from the blocks.
+TEST(HistoryStore, PostingsOfTheOldChunkSizeAreWrittenAgainOnUpgrade) {
+    TempDir temp;
+    const auto all = Database::schema_migrations();
+    const std::size_t step = steps_before("history: postings chunks of 131072 ids");
+    ASSERT_LT(step, all.size());
+    {
+        Database old_db(temp.path(), all.first(step));
+        HistoryStore old_store(old_db);
+        std::vector<NewMessage> batch{msg("alice", {"bob"}, "one"), msg("carol", {"dave"}, "two")};
+        EXPECT_EQ(old_store.append(batch), (Ids{1, 2}));
+        // A written chunk 0 of the old size that says dave was sent message 1 (ids as
+        // varint differences: just the 1). Wrong for these messages, on purpose: only
+        // the upgrade can make it go away.
+        old_db.execute("INSERT INTO user_postings (chunk, key, ids) VALUES (0, 'tdave', x'01')");
+    }
+    Database db(temp.path());
+    EXPECT_EQ(db.schema_version(), static_cast<int>(all.size()));
+    HistoryStore store(db);
+    EXPECT_EQ(texts_of(store.visible_after("dave", {}, 0, 10)), Texts{"two"});
+    EXPECT_EQ(texts_of(store.visible_after("bob", {}, 0, 10)), Texts{"one"});
+    EXPECT_EQ(texts_of(store.conversation("dave", "carol", HistoryStore::kLatest, 10)),
+              Texts{"two"});
 }
 
 }  // namespace
