@@ -48,7 +48,7 @@ struct HistoryLog::PruneRun {
 };
 
 HistoryLog::HistoryLog(boost::asio::io_context& io, HistoryLogSettings settings)
-    : settings_(std::move(settings)), timer_(io), worker_(io) {
+    : settings_(std::move(settings)), timer_(io), checkpointer_(io), worker_(io) {
     if (settings_.batch_size == 0) settings_.batch_size = 1;
     try {
         db_ = std::make_unique<store::Database>(settings_.data_dir);
@@ -59,6 +59,9 @@ HistoryLog::HistoryLog(boost::asio::io_context& io, HistoryLogSettings settings)
             "PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456; "
             "PRAGMA wal_autocheckpoint = 8192;");
         store_ = std::make_unique<store::HistoryStore>(*db_);
+        if (settings_.checkpoint_bytes > 0) {
+            checkpoint_db_ = std::make_unique<store::Database>(settings_.data_dir);
+        }
         // Read here, before any job: the worker thread touches the store only through
         // jobs, and submitting one orders it after this.
         next_id_ = store_->last_id() + 1;
@@ -201,6 +204,13 @@ void HistoryLog::on_written(bool ok, const std::string& error) {
     }
     queued_bytes_ -= written.bytes;
     (ok ? stats_.committed : stats_.failed) += written.size();
+    if (ok) {
+        bytes_since_checkpoint_ += written.bytes;
+        if (checkpoint_db_ && !checkpoint_in_flight_ && !stopping_ &&
+            bytes_since_checkpoint_ >= settings_.checkpoint_bytes) {
+            checkpoint();
+        }
+    }
     // What was appended during the write goes to the worker now if it is a full batch
     // or has waited flush_delay, and before the callbacks, so that the next commit is
     // written while the loop delivers this one's messages. Less waits for the timer:
@@ -216,6 +226,30 @@ void HistoryLog::on_written(bool ok, const std::string& error) {
     spare_ = std::move(written);
     // Appended by a callback above, with no write in flight: the same rule.
     if (!write_in_flight_) write_or_wait();
+}
+
+void HistoryLog::checkpoint() {
+    checkpoint_in_flight_ = true;
+    bytes_since_checkpoint_ = 0;
+    ++jobs_in_flight_;  // stop() waits for it
+    checkpointer_.submit([this]() -> BlockingWorker::Continuation {
+        std::string error;
+        try {
+            // PASSIVE: copies what it can without waiting for the writer or blocking it.
+            checkpoint_db_->execute("PRAGMA wal_checkpoint(PASSIVE)");
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+        return [this, error = std::move(error)] {
+            --jobs_in_flight_;
+            checkpoint_in_flight_ = false;
+            ++stats_.checkpoints;
+            // Nothing is lost: the log keeps the pages, and the writer's own checkpoint
+            // copies them later.
+            if (!error.empty()) spdlog::warn("history: checkpoint failed: {}", error);
+            maybe_finish_stop();
+        };
+    });
 }
 
 void HistoryLog::submit(BlockingWorker::Job job) {
@@ -421,6 +455,7 @@ void HistoryLog::maybe_finish_stop() {
         timer_.cancel();
     }
     worker_.stop();
+    checkpointer_.stop();
     auto callbacks = std::move(on_stopped_);
     on_stopped_.clear();
     for (auto& callback : callbacks) callback();

@@ -71,6 +71,13 @@ struct HistoryLogSettings {
     std::chrono::microseconds flush_delay = std::chrono::milliseconds(2);
     // Messages waiting or being written, counted as text + names + a fixed overhead.
     std::size_t max_queued_bytes = std::size_t{32} * 1024 * 1024;
+    // A checkpoint (the log's pages copied into the database file, both synced) runs on
+    // a thread and connection of its own each time this many bytes of messages (counted
+    // as above) have been written, beside the writes, which go on meanwhile. The writer
+    // then finds little left to copy when SQLite's own checkpoint comes due in a commit
+    // (every 32 MiB of log), and commits wait far less for it (direct messages, window
+    // 16: p99 156 -> 69 ms, for ~5 % more CPU). 0: none but SQLite's own.
+    std::size_t checkpoint_bytes = std::size_t{8} * 1024 * 1024;
 };
 
 struct HistoryLogStats {
@@ -80,6 +87,7 @@ struct HistoryLogStats {
     std::uint64_t failed = 0;        // in a transaction that failed
     std::uint64_t transactions = 0;  // write transactions attempted
     std::size_t largest_batch = 0;
+    std::uint64_t checkpoints = 0;  // run beside the writes (HistoryLogSettings)
 };
 
 // How much history to keep; see HistoryLog::prune.
@@ -212,13 +220,17 @@ class HistoryLog {
     void watch_for_quiet();
     void flush();
     void on_written(bool ok, const std::string& error);
+    void checkpoint();
     void prune_step(std::shared_ptr<PruneRun> run);
     void maybe_finish_stop();
 
     using Clock = boost::asio::steady_timer::clock_type;
     HistoryLogSettings settings_;
-    std::unique_ptr<store::Database> db_;         // used only by jobs on the worker thread
-    std::unique_ptr<store::HistoryStore> store_;  // likewise
+    std::unique_ptr<store::Database> db_;             // used only by jobs on the worker thread
+    std::unique_ptr<store::HistoryStore> store_;      // likewise
+    std::unique_ptr<store::Database> checkpoint_db_;  // used only by jobs on checkpointer_
+    std::size_t bytes_since_checkpoint_ = 0;
+    bool checkpoint_in_flight_ = false;
     boost::asio::steady_timer timer_;
     bool timer_armed_ = false;
     bool quiet_check_posted_ = false;
@@ -238,7 +250,9 @@ class HistoryLog {
     std::vector<std::function<void()>> on_stopped_;
     BatchStored on_stored_;
     HistoryLogStats stats_;
-    // Last, so it stops (joining its thread) before the store its jobs use is destroyed.
+    // Last, so they stop (joining their threads) before the connections their jobs use
+    // are destroyed.
+    BlockingWorker checkpointer_;
     BlockingWorker worker_;
 };
 

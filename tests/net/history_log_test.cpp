@@ -251,6 +251,47 @@ TEST(HistoryLog, StopWritesWhatIsQueuedThenLetsTheLoopReturn) {
     EXPECT_EQ(stored_count(temp.path()), 100u);
 }
 
+// Checkpoints run on their own thread beside the writes: the database file (not only the
+// log) holds the messages well before SQLite's own checkpoint would come due (32 MiB of
+// log), and nothing written meanwhile is lost.
+TEST(HistoryLog, CheckpointsRunBesideTheWritesAndLoseNothing) {
+    auto write_and_measure = [](const TempDir& temp, std::size_t checkpoint_bytes,
+                                std::uint64_t& checkpoints) {
+        asio::io_context io(1);
+        auto settings = settings_for(temp, 100, 1ms);
+        settings.checkpoint_bytes = checkpoint_bytes;
+        HistoryLog log(io, settings);
+        constexpr int kMessages = 5000;
+        int confirmed = 0;
+        for (int i = 0; i < kMessages; ++i) {
+            EXPECT_TRUE(log.append(msg("alice", {"#dev"}, std::string(200, 'x')),
+                                   [&](std::int64_t, bool stored) { confirmed += stored; }));
+            if (i % 500 == 499) run_until(io, [&] { return confirmed == i + 1; });
+        }
+        run_until(io, [&] {
+            return confirmed == kMessages && (checkpoint_bytes == 0 || log.stats().checkpoints > 0);
+        });
+        // Before the connections close: closing the last one checkpoints everything.
+        bool stopped = false;
+        log.stop([&] { stopped = true; });
+        io.run();
+        EXPECT_TRUE(stopped);
+        checkpoints = log.stats().checkpoints;
+        const auto size = std::filesystem::file_size(temp.path() / "hubchat.db");
+        EXPECT_EQ(stored_count(temp.path()), static_cast<std::size_t>(kMessages));
+        return size;
+    };
+    TempDir with, without;
+    std::uint64_t checkpoints = 0;
+    // ~1.2 MB of messages, a checkpoint every 64 KiB of them.
+    const auto checkpointed = write_and_measure(with, 64 * 1024, checkpoints);
+    EXPECT_GT(checkpoints, 0u);
+    EXPECT_GT(checkpointed, 600'000u);
+    const auto not_checkpointed = write_and_measure(without, 0, checkpoints);
+    EXPECT_EQ(checkpoints, 0u);
+    EXPECT_LT(not_checkpointed, 200'000u);  // the messages are still only in the log
+}
+
 TEST(HistoryLog, IdsContinueFromTheStoreAfterARestart) {
     TempDir temp;
     std::int64_t last = 0;
