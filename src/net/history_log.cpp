@@ -231,8 +231,7 @@ void HistoryLog::on_written(bool ok, const std::string& error) {
 void HistoryLog::checkpoint() {
     checkpoint_in_flight_ = true;
     bytes_since_checkpoint_ = 0;
-    ++jobs_in_flight_;  // stop() waits for it
-    checkpointer_.submit([this]() -> BlockingWorker::Continuation {
+    submit_to(checkpointer_, [this]() -> BlockingWorker::Continuation {
         std::string error;
         try {
             // PASSIVE: copies what it can without waiting for the writer or blocking it.
@@ -241,20 +240,22 @@ void HistoryLog::checkpoint() {
             error = e.what();
         }
         return [this, error = std::move(error)] {
-            --jobs_in_flight_;
             checkpoint_in_flight_ = false;
             ++stats_.checkpoints;
             // Nothing is lost: the log keeps the pages, and the writer's own checkpoint
             // copies them later.
             if (!error.empty()) spdlog::warn("history: checkpoint failed: {}", error);
-            maybe_finish_stop();
         };
     });
 }
 
 void HistoryLog::submit(BlockingWorker::Job job) {
-    ++jobs_in_flight_;
-    worker_.submit([this, job = std::move(job)]() -> BlockingWorker::Continuation {
+    submit_to(worker_, std::move(job));
+}
+
+void HistoryLog::submit_to(BlockingWorker& worker, BlockingWorker::Job job) {
+    ++jobs_in_flight_;  // stop() waits for it
+    worker.submit([this, job = std::move(job)]() -> BlockingWorker::Continuation {
         BlockingWorker::Continuation then = job();
         return [this, then = std::move(then)] {
             --jobs_in_flight_;

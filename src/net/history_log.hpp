@@ -206,7 +206,9 @@ class HistoryLog {
     // `bytes`; `owned` holds it for append().
     std::optional<std::int64_t> enqueue(store::MessageRef ref, std::size_t bytes,
                                         std::unique_ptr<Owned> owned);
-    void submit(BlockingWorker::Job job);
+    void submit(BlockingWorker::Job job);  // to worker_
+    // Runs `job` on `worker`, counted in jobs_in_flight_ until its continuation has run.
+    void submit_to(BlockingWorker& worker, BlockingWorker::Job job);
     void submit_after_appends(BlockingWorker::Job job);
     void query(std::function<std::vector<store::HistoryMessage>(store::HistoryStore&)> work,
                Answered done);
