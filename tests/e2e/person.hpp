@@ -1,6 +1,7 @@
 // A person at a terminal running hubchat: keys in, screen out.
 #pragma once
 
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -44,12 +45,22 @@ class Person {
         return screen;
     }
     // Waits until the line with the cursor reads exactly `text`.
+    // When it does not, says what the screen shows instead: a failure on a loaded
+    // machine can then be told from a wrong redraw.
     bool cursor_line_becomes(const std::string& text) {
-        return process_.wait_for([&](const std::string& out) {
+        const bool became = process_.wait_for([&](const std::string& out) {
             Screen screen(kRows, kColumns);
             screen.feed(out);
             return screen.cursor_line() == text;
         });
+        if (!became) {
+            Screen now = screen();
+            std::cerr << "expected the cursor line \"" << text << "\"; it is \""
+                      << now.cursor_line() << "\" (column " << now.cursor_column()
+                      << "), on this screen:\n";
+            for (const auto& line : now.lines()) std::cerr << "|" << line << "\n";
+        }
+        return became;
     }
 
     Process& process() { return process_; }
