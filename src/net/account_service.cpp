@@ -21,10 +21,21 @@ std::chrono::milliseconds monotonic_now() {
 
 constexpr std::string_view kLoginRefused = "Wrong name or password";
 
+// Addresses remembered for sign-ups before the full buckets are dropped.
+constexpr std::size_t kSignUpAddressesKept = 10000;
+
+std::string too_many_sign_ups(std::chrono::milliseconds wait) {
+    const auto minutes = (wait.count() + 59'999) / 60'000;
+    return "Too many new accounts from your address; try again in " + std::to_string(minutes) +
+           (minutes == 1 ? " minute" : " minutes");
+}
+
 }  // namespace
 
 AccountService::AccountService(boost::asio::io_context& io, const AccountSettings& settings)
-    : accounts_only_(settings.accounts_only), worker_(io) {
+    : accounts_only_(settings.accounts_only),
+      max_sign_ups_per_hour_(settings.max_sign_ups_per_hour),
+      worker_(io) {
     try {
         loop_db_ = std::make_unique<store::Database>(settings.data_dir);
         loop_accounts_ = std::make_unique<store::AccountStore>(*loop_db_);
@@ -98,9 +109,13 @@ void AccountService::login(std::string_view name, std::string password, std::str
 }
 
 void AccountService::register_name(std::string_view name, std::string password,
+                                   const std::string& address,
                                    std::function<void(RegisterResult)> done) {
     if (auto problem = store::check_password_rules(password)) {
         return done(RegisterResult{std::string(store::describe(*problem))});
+    }
+    if (const auto wait = take_sign_up(address); wait.count() > 0) {
+        return done(RegisterResult{too_many_sign_ups(wait), false, wait});
     }
     worker_.submit([this, key = names::fold(name), display = std::string(name),
                     password = std::move(password),
@@ -116,6 +131,18 @@ void AccountService::register_name(std::string_view name, std::string password,
         }
         return [result = std::move(result), done = std::move(done)] { done(result); };
     });
+}
+
+std::chrono::milliseconds AccountService::take_sign_up(const std::string& address) {
+    if (max_sign_ups_per_hour_ == 0) return {};
+    const TimestampMs now = monotonic_now().count();
+    if (sign_ups_.size() >= kSignUpAddressesKept) {
+        // A full bucket holds nothing a new one would not: forget those.
+        std::erase_if(sign_ups_, [now](const auto& entry) { return entry.second.full_at(now); });
+    }
+    auto [it, added] = sign_ups_.try_emplace(address, max_sign_ups_per_hour_,
+                                             max_sign_ups_per_hour_, std::chrono::hours(1));
+    return std::chrono::milliseconds(it->second.try_take(now));
 }
 
 }  // namespace hubchat::net

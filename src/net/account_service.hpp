@@ -12,8 +12,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/hub.hpp"
+#include "core/token_bucket.hpp"
 #include "net/blocking_worker.hpp"
 
 namespace hubchat::store {
@@ -29,6 +31,8 @@ struct AccountSettings {
     std::filesystem::path data_dir;
     bool accounts_only = false;
     std::filesystem::path server_password_file;  // empty: no server password
+    // Sign-ups one address may make at once, then per hour; 0: no limit.
+    std::uint32_t max_sign_ups_per_hour = 10;
 };
 
 class AccountService final : public NameRegistry {
@@ -66,14 +70,20 @@ class AccountService final : public NameRegistry {
                std::function<void(LoginResult)> done);
 
     struct RegisterResult {
-        std::string error;        // empty: registered
-        bool name_taken = false;  // someone registered the name first
+        std::string error;                         // empty: registered
+        bool name_taken = false;                   // someone registered the name first
+        std::chrono::milliseconds retry_after{0};  // set when `address` made too many
     };
-    // Registers `name` (which the caller holds) with `password`; `done` runs on the loop.
-    void register_name(std::string_view name, std::string password,
+    // Registers `name` (which the caller holds) with `password`; `done` runs on the loop
+    // (at once when refused before any work). Every attempt that gets as far as hashing
+    // the password counts against `address` (the client's, as for login).
+    void register_name(std::string_view name, std::string password, const std::string& address,
                        std::function<void(RegisterResult)> done);
 
   private:
+    // Takes one of `address`'s sign-ups: zero, or how long until it has one again.
+    std::chrono::milliseconds take_sign_up(const std::string& address);
+
     std::unique_ptr<store::Database> loop_db_;  // for is_registered, on the loop thread
     std::unique_ptr<store::AccountStore> loop_accounts_;
     std::unique_ptr<store::Database> worker_db_;  // used only by jobs on the worker thread
@@ -81,6 +91,9 @@ class AccountService final : public NameRegistry {
     std::unique_ptr<store::LoginThrottle> throttle_;
     std::unique_ptr<store::ServerPassword> server_password_;
     bool accounts_only_ = false;
+    std::uint32_t max_sign_ups_per_hour_ = 0;
+    // Per address, while not full (a full bucket is dropped and made again when needed).
+    std::unordered_map<std::string, TokenBucket> sign_ups_;
     // Last, so it stops (joining its thread) before the stores its jobs use are destroyed.
     BlockingWorker worker_;
 };

@@ -25,6 +25,19 @@ namespace {
 constexpr std::size_t kOriginalFramesPerWrite = 1;
 constexpr std::size_t kFramesPerWrite = Transport::kMaxFramesPerWrite;
 
+// A refused sign-up as the client is told: waits are rate_limited, with when to retry.
+Error sign_up_refusal(const AccountService::RegisterResult& result, Ref ref) {
+    if (result.retry_after.count() > 0) {
+        Error error{ErrorCode::RateLimited, result.error, std::move(ref), {}};
+        error.retry_after_ms = static_cast<std::uint32_t>(result.retry_after.count());
+        return error;
+    }
+    return Error{result.name_taken ? ErrorCode::NameRegistered : ErrorCode::BadRequest,
+                 result.error,
+                 std::move(ref),
+                 {}};
+}
+
 // Replaces the value of every "...password" string field with ***: logs must not hold
 // passwords, whatever else --verbose shows.
 std::string without_passwords(std::string_view frame) {
@@ -421,16 +434,14 @@ void JsonSession::log_in(std::string name, std::string password, Ref ref, Resume
 void JsonSession::register_name(const std::string& name, std::string password, Ref ref) {
     awaiting_account_ = true;
     context_.accounts->register_name(
-        name, std::move(password),
+        name, std::move(password), throttle_address(),
         [self = shared_from_this(), name, ref](const AccountService::RegisterResult& result) {
             if (self->phase_ != Phase::Open) return;
             if (result.error.empty()) {
                 self->authenticated_ = true;  // the name is the user's own from now on
                 self->deliver(Registered{name, ref});
             } else {
-                self->reply_error(
-                    result.name_taken ? ErrorCode::NameRegistered : ErrorCode::BadRequest,
-                    result.error, ref);
+                self->deliver(sign_up_refusal(result, ref));
             }
             self->resume_input();
         });
@@ -445,14 +456,12 @@ void JsonSession::sign_up(std::string name, std::string password, Ref ref, Resum
     }
     awaiting_account_ = true;
     context_.accounts->register_name(
-        name, std::move(password),
+        name, std::move(password), throttle_address(),
         [self = shared_from_this(), name, ref,
          resume = std::move(resume)](const AccountService::RegisterResult& result) mutable {
             if (self->phase_ != Phase::Open) return;
             if (!result.error.empty()) {
-                self->reply_error(
-                    result.name_taken ? ErrorCode::NameRegistered : ErrorCode::BadRequest,
-                    result.error, ref);
+                self->deliver(sign_up_refusal(result, ref));
             } else {
                 self->context_.hub.handle(self->id_, Hello{name, true});
                 if (self->context_.hub.name_of(self->id_) != nullptr) {

@@ -54,6 +54,10 @@ struct ServerConfig {
     // Accounts (in data_dir's database): guests refused; a password for the whole server.
     bool accounts_only = false;
     std::string server_password_file;
+    // New accounts one address may make at once, and then per hour (0: no limit). Each
+    // costs a password hash on the account worker, which logins wait behind, and a row
+    // kept for good.
+    std::uint32_t max_sign_ups_per_hour = 10;
     // History (in data_dir's database): every message stored before it is delivered;
     // kept this many days (0: forever) and this many per room (0: no limit).
     bool history = true;

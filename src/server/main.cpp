@@ -167,7 +167,8 @@ int main(int argc, char** argv) {
     try {
         accounts = std::make_unique<hubchat::net::AccountService>(
             io, hubchat::net::AccountSettings{config.data_dir, config.accounts_only,
-                                              config.server_password_file});
+                                              config.server_password_file,
+                                              config.max_sign_ups_per_hour});
     } catch (const std::exception& e) {
         std::cerr << "hubchat-server: " << e.what() << "\n";
         return 1;

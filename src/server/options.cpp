@@ -155,6 +155,11 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     app.add_option("--server-password-file", config.server_password_file,
                    "File whose first line is a password every client must send (private hubs)")
         ->check(CLI::ExistingFile);
+    app.add_option("--max-sign-ups-per-hour", config.max_sign_ups_per_hour,
+                   "New accounts one address may make at once and then per hour, an IPv6 /64 "
+                   "counting as one; loopback too (0: no limit)")
+        ->check(CLI::Range(std::uint32_t{0}, kMaxRate))
+        ->capture_default_str();
 
     bool no_web = false;
     app.add_flag("--no-web", no_web,

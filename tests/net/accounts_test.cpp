@@ -1,6 +1,6 @@
 // Accounts against the real server binary: registering a name, logging in, guests kept off
 // registered names, accounts kept across restarts, --accounts-only, the server password,
-// login throttling, and passwords kept out of the logs.
+// login throttling, the sign-up limit, and passwords kept out of the logs.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -193,6 +193,39 @@ TEST(Accounts, RegistrationNeedsANameAndAGoodPassword) {
     reply = client.wait_type("error");
     ASSERT_TRUE(reply);
     EXPECT_EQ(field(*reply, "code"), "name_registered") << to_text(*reply);
+}
+
+TEST(Accounts, SignUpsFromOneAddressAreLimited) {
+    ServerProcess server({"--max-sign-ups-per-hour", "2"});
+    register_name(server, "first");
+    TestClient second(server.host(), server.port());
+    ASSERT_EQ(field(sign_up(second, "second", kPassword), "type"), "welcome");
+
+    // The third, by either way in, waits: an hour holds two, so a little under half an hour.
+    TestClient third(server.host(), server.port());
+    ASSERT_TRUE(third.hello("third"));
+    third.send_json({{"type", "register"}, {"password", kPassword}, {"ref", "r3"}});
+    auto reply = third.wait_type("error");
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(field(*reply, "code"), "rate_limited") << to_text(*reply);
+    EXPECT_EQ(field(*reply, "ref"), "r3");
+    EXPECT_NE(field(*reply, "message").find("Too many new accounts"), std::string::npos);
+    ASSERT_TRUE(reply->contains("retry_after_ms")) << to_text(*reply);
+    const auto wait_ms = reply->at("retry_after_ms").to_number<std::int64_t>();
+    EXPECT_GT(wait_ms, 25 * 60 * 1000);
+    EXPECT_LE(wait_ms, 30 * 60 * 1000);
+    EXPECT_TRUE(third.sync());  // still connected, still a guest
+    TestClient fourth(server.host(), server.port());
+    EXPECT_EQ(field(sign_up(fourth, "fourth", kPassword), "code"), "rate_limited");
+
+    // Nothing was made for them, and the accounts that were made still log in.
+    third.close();
+    EXPECT_TRUE(eventually([&] {
+        TestClient guest(server.host(), server.port());
+        return guest.hello("third");
+    }));
+    TestClient owner(server.host(), server.port());
+    EXPECT_EQ(field(hello_with(owner, "first", kPassword), "type"), "welcome");
 }
 
 TEST(Accounts, RepeatedWrongPasswordsAreThrottled) {
