@@ -1544,7 +1544,7 @@ void IrcSession::on_chat(const ChatMessage& chat) {
         const std::size_t variant = (has(kServerTime) ? 1u : 0u) | (has(kMessageTags) ? 2u : 0u) |
                                     (has(kAccountTag) && !chat.account.empty() ? 4u : 0u);
         if (kIrcFirstFormat + variant < kMaxWireFormats) {
-            auto& slot = chat.frames[kIrcFirstFormat + variant];
+            auto& slot = chat.frame_slot(static_cast<WireFormatId>(kIrcFirstFormat + variant));
             if (!slot) {
                 const std::string target =
                     chat.kind == DestKind::All ? std::string(kAllChannel) : chat.dest;

@@ -387,7 +387,7 @@ std::string join(const std::vector<std::string>& items) {
 template <class Build>
 std::shared_ptr<const std::string> cached(const FrameCache& cache, WireFormatId format,
                                           Build&& build) {
-    auto& slot = cache.frames[format];
+    auto& slot = cache.frame_slot(format);
     if (!slot) slot = std::make_shared<const std::string>(build());
     return slot;
 }
