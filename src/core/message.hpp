@@ -118,19 +118,24 @@ class FrameCache {
     FrameCache& operator=(FrameCache&&) noexcept = default;
     ~FrameCache() = default;
 
-    // The frame encoded for `format`, to be filled when empty.
-    Frame& frame_slot(WireFormatId format) const {
-        for (Entry& entry : first_) {
+    // The frame for `format` (below kMaxWireFormats): the one made before, or else the
+    // text `make()` returns, kept from now on. A slot is taken only once its frame is made,
+    // so a `make` that asks for other formats cannot find its own slot taken.
+    template <class Make>
+    const Frame& frame(WireFormatId format, Make&& make) const {
+        for (const Entry& entry : first_) {
             if (entry.frame && entry.format == format) return entry.frame;
         }
+        if (more_ && (*more_)[format]) return (*more_)[format];
+        Frame made = std::make_shared<const std::string>(make());
         for (Entry& entry : first_) {
             if (!entry.frame) {
                 entry.format = format;
-                return entry.frame;
+                return entry.frame = std::move(made);
             }
         }
         if (!more_) more_ = std::make_unique<More>();
-        return (*more_)[format];
+        return (*more_)[format] = std::move(made);
     }
 
   private:

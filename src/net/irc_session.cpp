@@ -1544,15 +1544,13 @@ void IrcSession::on_chat(const ChatMessage& chat) {
         const std::size_t variant = (has(kServerTime) ? 1u : 0u) | (has(kMessageTags) ? 2u : 0u) |
                                     (has(kAccountTag) && !chat.account.empty() ? 4u : 0u);
         if (kIrcFirstFormat + variant < kMaxWireFormats) {
-            auto& slot = chat.frame_slot(static_cast<WireFormatId>(kIrcFirstFormat + variant));
-            if (!slot) {
+            return enqueue(chat.frame(static_cast<WireFormatId>(kIrcFirstFormat + variant), [&] {
                 const std::string target =
                     chat.kind == DestKind::All ? std::string(kAllChannel) : chat.dest;
-                slot = std::make_shared<const std::string>(
-                    render_chat_lines(chat_tags(chat.id, chat.ts, chat.account, chat.client_tags),
-                                      source_of(chat.from), command, target, chat.text));
-            }
-            return enqueue(slot);
+                return render_chat_lines(
+                    chat_tags(chat.id, chat.ts, chat.account, chat.client_tags),
+                    source_of(chat.from), command, target, chat.text);
+            }));
         }
     }
     const std::string& my_nick = nick();

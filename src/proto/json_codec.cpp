@@ -384,14 +384,6 @@ std::string join(const std::vector<std::string>& items) {
     return out;
 }
 
-template <class Build>
-std::shared_ptr<const std::string> cached(const FrameCache& cache, WireFormatId format,
-                                          Build&& build) {
-    auto& slot = cache.frame_slot(format);
-    if (!slot) slot = std::make_shared<const std::string>(build());
-    return slot;
-}
-
 }  // namespace
 
 namespace {
@@ -579,7 +571,7 @@ void append_chat_fields(std::string& out, const ChatMessage& chat) {
 }  // namespace
 
 std::shared_ptr<const std::string> hubchat_frame(const ChatMessage& chat) {
-    return cached(chat, kHubchatJson, [&] {
+    return chat.frame(kHubchatJson, [&] {
         std::string out;
         out.reserve(96 + chat.from.size() + chat.dest.size() + chat.text.size());
         out.append("{\"type\":\"message\",");
@@ -627,7 +619,7 @@ std::string hubchat_history_page(const Ref& ref, std::string_view with,
 }
 
 std::shared_ptr<const std::string> hubchat_frame(const Presence& presence) {
-    return cached(presence, kHubchatJson, [&] {
+    return presence.frame(kHubchatJson, [&] {
         std::string out;
         open_typed(out, presence.kind == PresenceKind::Join ? "join" : "leave");
         key(out, "room");
@@ -656,7 +648,7 @@ std::string original_notice(std::string_view text, std::string_view self) {
 }
 
 std::shared_ptr<const std::string> original_frame(const ChatMessage& chat) {
-    return cached(chat, kOriginalJson, [&] {
+    return chat.frame(kOriginalJson, [&] {
         std::string out;
         out.reserve(48 + chat.from.size() + chat.dest.size() + chat.text.size());
         out.append("{\"user\": ");

@@ -1,8 +1,8 @@
-// The per-message cache of encoded frames: one frame per wire format, whichever formats
-// ask and in whatever order, two kept inline and the rest in a table made on first use.
+// The per-message cache of encoded frames: one frame per wire format, made once, whichever
+// formats ask and in whatever order, two kept inline and the rest in a table made on first
+// use.
 #include <gtest/gtest.h>
 
-#include <memory>
 #include <string>
 #include <utility>
 
@@ -11,55 +11,66 @@
 namespace hubchat {
 namespace {
 
-std::shared_ptr<const std::string> frame(const std::string& text) {
-    return std::make_shared<const std::string>(text);
+// Asks `message` for `format`'s frame, counting how often one had to be made.
+std::string frame_of(const ChatMessage& message, WireFormatId format, int& made) {
+    return *message.frame(format, [&] {
+        ++made;
+        return "frame " + std::to_string(format);
+    });
 }
 
-TEST(FrameCache, EveryFormatKeepsItsOwnFrame) {
+TEST(FrameCache, EveryFormatGetsItsOwnFrameMadeOnce) {
     ChatMessage message;
-    // In an order that fills the inline slots with formats 5 and 0, the rest in the table.
+    int made = 0;
+    // In an order that puts formats 5 and 0 inline, the rest in the table.
     const WireFormatId order[] = {5, 0, 7, 1, 2, 3, 4, 6};
     for (WireFormatId format : order) {
-        auto& slot = message.frame_slot(format);
-        EXPECT_FALSE(slot) << "format " << int(format) << " starts empty";
-        slot = frame("frame " + std::to_string(format));
+        EXPECT_EQ(frame_of(message, format, made), "frame " + std::to_string(format));
     }
+    EXPECT_EQ(made, 8);
     for (WireFormatId format = 0; format < kMaxWireFormats; ++format) {
-        const auto& slot = message.frame_slot(format);
-        ASSERT_TRUE(slot) << "format " << int(format);
-        EXPECT_EQ(*slot, "frame " + std::to_string(format));
-        // The same slot every time: a frame is encoded once.
-        EXPECT_EQ(&message.frame_slot(format), &slot);
+        EXPECT_EQ(frame_of(message, format, made), "frame " + std::to_string(format));
+        // The same frame every time, not a copy: a broadcast is encoded once per format.
+        EXPECT_EQ(&message.frame(format, [] { return std::string("again"); }),
+                  &message.frame(format, [] { return std::string("again"); }));
     }
+    EXPECT_EQ(made, 8);
 }
 
-TEST(FrameCache, AFormatAskedButNeverFilledLosesNothing) {
+TEST(FrameCache, AFrameWhoseMakingAsksForOthersKeepsItsOwnSlot) {
     ChatMessage message;
-    message.frame_slot(3);  // asked, never filled
-    message.frame_slot(4) = frame("four");
-    message.frame_slot(6) = frame("six");
-    message.frame_slot(3) = frame("three");
-    EXPECT_EQ(*message.frame_slot(4), "four");
-    EXPECT_EQ(*message.frame_slot(6), "six");
-    EXPECT_EQ(*message.frame_slot(3), "three");
+    int made = 0;
+    const auto& three = message.frame(3, [&] {
+        // Both inline slots are taken while format 3 is being made.
+        EXPECT_EQ(frame_of(message, 4, made), "frame 4");
+        EXPECT_EQ(frame_of(message, 6, made), "frame 6");
+        return std::string("frame 3");
+    });
+    EXPECT_EQ(*three, "frame 3");
+    EXPECT_EQ(frame_of(message, 3, made), "frame 3");
+    EXPECT_EQ(frame_of(message, 4, made), "frame 4");
+    EXPECT_EQ(frame_of(message, 6, made), "frame 6");
+    EXPECT_EQ(made, 2);
 }
 
-TEST(FrameCache, ACopyHasTheFramesAndSlotsOfItsOwn) {
+TEST(FrameCache, ACopyHasTheFramesAndATableOfItsOwn) {
     ChatMessage original;
-    original.frame_slot(0) = frame("zero");
-    original.frame_slot(1) = frame("one");
-    original.frame_slot(2) = frame("two");  // in the table
+    int made = 0;
+    const WireFormatId formats[] = {0, 1, 2};  // 2 goes in the table
+    for (WireFormatId format : formats) frame_of(original, format, made);
     ChatMessage copy = original;
-    EXPECT_EQ(*copy.frame_slot(0), "zero");
-    EXPECT_EQ(*copy.frame_slot(2), "two");
-    copy.frame_slot(3) = frame("three");
-    copy.frame_slot(2) = frame("other two");
-    EXPECT_FALSE(original.frame_slot(3));
-    EXPECT_EQ(*original.frame_slot(2), "two");
+    EXPECT_EQ(frame_of(copy, 0, made), "frame 0");
+    EXPECT_EQ(frame_of(copy, 2, made), "frame 2");
+    EXPECT_EQ(made, 3);
+    frame_of(copy, 3, made);  // the copy's table only
+    EXPECT_EQ(made, 4);
+    EXPECT_EQ(frame_of(original, 3, made), "frame 3");
+    EXPECT_EQ(made, 5);  // made again: the original had none
 
     ChatMessage moved = std::move(copy);
-    EXPECT_EQ(*moved.frame_slot(3), "three");
-    EXPECT_EQ(*moved.frame_slot(1), "one");
+    EXPECT_EQ(frame_of(moved, 3, made), "frame 3");
+    EXPECT_EQ(frame_of(moved, 1, made), "frame 1");
+    EXPECT_EQ(made, 5);
 }
 
 }  // namespace
