@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 namespace hubchat::client {
@@ -45,6 +46,22 @@ std::size_t columns(std::string_view text) {
         if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;  // not a UTF-8 tail
     }
     return count;
+}
+
+// While a line is handled the terminal is in its normal modes, in which the kernel
+// would echo keys typed ahead at once, before the next prompt is drawn, and keep them
+// for a line of its own. Echo and line editing off (signals kept) leave them queued,
+// byte by byte, for libedit to draw and edit on the next line. Returns the modes to
+// restore, none if standard input is not a terminal.
+std::optional<termios> hold_typed_ahead_keys() {
+    termios normal{};
+    if (::tcgetattr(STDIN_FILENO, &normal) != 0) return std::nullopt;
+    termios holding = normal;
+    holding.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO | ECHOE | ECHOK | ECHONL);
+    holding.c_cc[VMIN] = 1;
+    holding.c_cc[VTIME] = 0;
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &holding);
+    return normal;
 }
 
 void wipe(std::string& secret) {
@@ -201,7 +218,9 @@ void Terminal::accept(std::optional<std::string> line, bool secret) {
         history(history_, &event, H_ENTER, line->c_str());
     }
     in_handler_ = true;
+    const std::optional<termios> normal = hold_typed_ahead_keys();
     handler_(std::move(line));
+    if (normal) ::tcsetattr(STDIN_FILENO, TCSANOW, &*normal);
     in_handler_ = false;
     if (!is_open()) return;  // the handler closed us
     if (secret_prompt_) return start_secret();
