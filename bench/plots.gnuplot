@@ -4,8 +4,9 @@
 set terminal pngcairo size 900,540 font "DejaVu Sans,11"
 set grid
 set key top left
-servers = "hubchat hubchat-irc inspircd ngircd"
-title(s) = s eq "hubchat" ? "hubchat (JSON)" : s eq "hubchat-irc" ? "hubchat (IRC)" : \
+servers = "hubchat hubchat-history hubchat-irc inspircd ngircd"
+title(s) = s eq "hubchat" ? "hubchat (JSON)" : s eq "hubchat-history" ? "hubchat (history)" : \
+           s eq "hubchat-irc" ? "hubchat (IRC)" : \
            s eq "inspircd" ? "InspIRCd" : "ngIRCd"
 file(f, i) = sprintf("%s/%s-%s.dat", datadir, f, word(servers, i))
 
@@ -18,7 +19,7 @@ if (figure eq "room") {
     set ylabel "deliveries per second"
     set format y "%.1s%c"
     set yrange [0:*]
-    plot for [i=1:4] file("room", i) using 1:2 with linespoints linewidth 2 linecolor i \
+    plot for [i=1:words(servers)] file("room", i) using 1:2 with linespoints linewidth 2 linecolor i \
          title title(word(servers, i))
 
     set output outdir."/bench-room-cpu.png"
@@ -26,7 +27,7 @@ if (figure eq "room") {
     set ylabel "server CPU ns per delivery"
     set format y "%g"
     set yrange [0:*]
-    plot for [i=1:4] file("room", i) using 1:3 with linespoints linewidth 2 linecolor i \
+    plot for [i=1:words(servers)] file("room", i) using 1:3 with linespoints linewidth 2 linecolor i \
          title title(word(servers, i))
 }
 
@@ -37,7 +38,7 @@ if (figure eq "idle") {
     set ylabel "RSS growth (MiB)"
     set format x "%.0s%c"
     set yrange [0:*]
-    plot for [i=1:4] file("idle", i) using 1:2 with linespoints linewidth 2 linecolor i \
+    plot for [i=1:words(servers)] file("idle", i) using 1:2 with linespoints linewidth 2 linecolor i \
          title title(word(servers, i))
 }
 
@@ -49,8 +50,8 @@ if (figure eq "load") {
     set xlabel "offered deliveries per second"
     set format x "%.0s%c"
     set ylabel "latency (ms)"
-    plot for [i=1:4] file("load", i) using 1:2 with linespoints linewidth 2 linecolor i \
+    plot for [i=1:words(servers)] file("load", i) using 1:2 with linespoints linewidth 2 linecolor i \
              title title(word(servers, i))." p99", \
-         for [i=1:4] file("load", i) using 1:3 with linespoints linewidth 1 dashtype 2 \
+         for [i=1:words(servers)] file("load", i) using 1:3 with linespoints linewidth 1 dashtype 2 \
              linecolor i title title(word(servers, i))." p50"
 }
