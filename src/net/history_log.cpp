@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <span>
 #include <stdexcept>
 #include <utility>
@@ -16,6 +17,9 @@ namespace hubchat::net {
 namespace {
 
 constexpr std::size_t kOverheadBytes = 128;  // the view, the hub's or our own copy
+// The writer's own checkpoint, inside a commit, when the log reaches this many pages
+// (32 MiB): the last resort should the checkpointer fall behind.
+constexpr int kWriterCheckpointPages = 8192;
 
 std::size_t size_of(std::string_view sender, std::string_view dest, std::string_view text,
                     std::span<const std::string> targets,
@@ -54,13 +58,16 @@ HistoryLog::HistoryLog(boost::asio::io_context& io, HistoryLogSettings settings)
         db_ = std::make_unique<store::Database>(settings_.data_dir);
         // This connection writes every message: a page cache big enough for the indexes'
         // hot pages, pages read through a memory map rather than copied by read(), and
-        // fewer, larger checkpoints (each one syncs the file). Durability is unchanged.
-        db_->execute(
-            "PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456; "
-            "PRAGMA wal_autocheckpoint = 8192;");
+        // its own checkpoints only as a last resort (the checkpointer's come first).
+        db_->execute("PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456;");
+        db_->watch_log(kWriterCheckpointPages);
         store_ = std::make_unique<store::HistoryStore>(*db_);
         if (settings_.checkpoint_bytes > 0) {
             checkpoint_db_ = std::make_unique<store::Database>(settings_.data_dir);
+            const auto pages =
+                settings_.checkpoint_bytes / static_cast<std::size_t>(db_->page_size());
+            checkpoint_pages_ =
+                static_cast<int>(std::clamp<std::size_t>(pages, 1, kWriterCheckpointPages));
         }
         // Read here, before any job: the worker thread touches the store only through
         // jobs, and submitting one orders it after this.
@@ -183,7 +190,9 @@ void HistoryLog::flush() {
             ok = false;
             error = e.what();
         }
-        return [this, ok, error = std::move(error)] { on_written(ok, error); };
+        return [this, ok, error = std::move(error), log_pages = db_->log_pages()] {
+            on_written(ok, error, log_pages);
+        };
     });
     // Jobs that asked to come after what was queued: it is all in this batch.
     auto parked = std::move(parked_);
@@ -191,7 +200,7 @@ void HistoryLog::flush() {
     for (auto& job : parked) submit(std::move(job));
 }
 
-void HistoryLog::on_written(bool ok, const std::string& error) {
+void HistoryLog::on_written(bool ok, const std::string& error, int log_pages) {
     write_in_flight_ = false;
     // Callbacks may append and even start the next write, which takes writing_: work on
     // the batch from a local, and give writing_ the spare vectors meanwhile.
@@ -204,11 +213,12 @@ void HistoryLog::on_written(bool ok, const std::string& error) {
     }
     queued_bytes_ -= written.bytes;
     (ok ? stats_.committed : stats_.failed) += written.size();
-    if (ok) {
-        bytes_since_checkpoint_ += written.bytes;
-        if (checkpoint_db_ && !checkpoint_in_flight_ && !stopping_ &&
-            bytes_since_checkpoint_ >= settings_.checkpoint_bytes) {
-            checkpoint();
+    if (ok && checkpoint_db_) {
+        // Shorter than when the last checkpoint began: the log was started over.
+        if (log_pages < log_pages_checkpointed_) log_pages_checkpointed_ = 0;
+        if (!checkpoint_in_flight_ && !stopping_ &&
+            log_pages - log_pages_checkpointed_ >= checkpoint_pages_) {
+            checkpoint(log_pages);
         }
     }
     // What was appended during the write goes to the worker now if it is a full batch
@@ -228,23 +238,36 @@ void HistoryLog::on_written(bool ok, const std::string& error) {
     if (!write_in_flight_) write_or_wait();
 }
 
-void HistoryLog::checkpoint() {
+void HistoryLog::checkpoint(int log_pages) {
     checkpoint_in_flight_ = true;
-    bytes_since_checkpoint_ = 0;
+    log_pages_checkpointed_ = log_pages;
     submit_to(checkpointer_, [this]() -> BlockingWorker::Continuation {
         std::string error;
         try {
             // PASSIVE: copies what it can without waiting for the writer or blocking it.
-            checkpoint_db_->execute("PRAGMA wal_checkpoint(PASSIVE)");
+            checkpoint_db_->checkpoint();
         } catch (const std::exception& e) {
             error = e.what();
         }
         return [this, error = std::move(error)] {
             checkpoint_in_flight_ = false;
             ++stats_.checkpoints;
-            // Nothing is lost: the log keeps the pages, and the writer's own checkpoint
-            // copies them later.
-            if (!error.empty()) spdlog::warn("history: checkpoint failed: {}", error);
+            if (!error.empty()) {
+                // Nothing is lost: the log keeps the pages for the next checkpoint.
+                return spdlog::warn("history: checkpoint failed: {}", error);
+            }
+            if (stopping_) return;
+            // SQLite starts the log over only at a commit that finds all of it copied,
+            // which commits made during the checkpoint prevent. The writer copies those
+            // few pages between two of its transactions, and the log stays short.
+            submit([this]() -> BlockingWorker::Continuation {
+                try {
+                    db_->checkpoint();
+                } catch (const std::exception& e) {
+                    spdlog::warn("history: checkpoint failed: {}", e.what());
+                }
+                return {};
+            });
         };
     });
 }

@@ -223,6 +223,35 @@ Database::~Database() {
     sqlite3_close_v2(db_);
 }
 
+void Database::watch_log(int own_checkpoint_pages) {
+    own_checkpoint_pages_ = own_checkpoint_pages;
+    sqlite3_wal_hook(db_, &Database::on_log_commit, this);
+}
+
+int Database::on_log_commit(void* self, sqlite3* db, const char* name, int pages) {
+    auto& database = *static_cast<Database*>(self);
+    database.log_pages_ = pages;
+    // What SQLite's own hook does at wal_autocheckpoint: a failure here is not the
+    // commit's (it has happened), and the next one tries again.
+    if (pages >= database.own_checkpoint_pages_) sqlite3_wal_checkpoint(db, name);
+    return SQLITE_OK;
+}
+
+int Database::page_size() {
+    Statement query(*this, "PRAGMA page_size");
+    auto in_use = query.use();
+    return query.step() ? static_cast<int>(query.integer(0)) : 4096;
+}
+
+void Database::checkpoint() {
+    const int code =
+        sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    // BUSY: another connection is checkpointing; it copies the same pages.
+    if (code != SQLITE_OK && code != SQLITE_BUSY) {
+        throw StoreError("checkpoint failed: " + sqlite_message(db_, code), code);
+    }
+}
+
 void Database::configure() {
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, kBusyTimeoutMs);

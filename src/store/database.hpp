@@ -134,9 +134,23 @@ class Database {
 
     sqlite3* handle() { return db_; }
 
+    // From now on, note the write-ahead log's length after each commit on this
+    // connection (log_pages()), and copy the log into the database file inside the commit
+    // that takes it to `own_checkpoint_pages`, as SQLite's wal_autocheckpoint does (which
+    // this replaces).
+    void watch_log(int own_checkpoint_pages);
+    // Pages in the log after this connection's last commit (watch_log); it falls when
+    // the log has been copied and a commit started it over.
+    int log_pages() const { return log_pages_; }
+    int page_size();
+    // Copies into the database file what of the log it can without waiting for anyone
+    // (PRAGMA wal_checkpoint(PASSIVE)); throws StoreError.
+    void checkpoint();
+
   private:
     void configure();
     void migrate(std::span<const Migration> migrations);
+    static int on_log_commit(void* self, sqlite3* db, const char* name, int pages);
 
     friend class Transaction;
 
@@ -146,6 +160,8 @@ class Database {
     // for every transaction cost more than running them when commits are small.
     std::optional<Statement> begin_;
     std::optional<Statement> commit_;
+    int log_pages_ = 0;
+    int own_checkpoint_pages_ = 0;
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back if commit() is not reached. IMMEDIATE takes the

@@ -292,6 +292,35 @@ TEST(HistoryLog, CheckpointsRunBesideTheWritesAndLoseNothing) {
     EXPECT_LT(not_checkpointed, 200'000u);  // the messages are still only in the log
 }
 
+// One message per commit (a quiet hub) grows the log by a page or more per message, far
+// faster than by the messages' own bytes: the checkpoints follow the log's length, and the
+// log starts over after each, instead of growing until SQLite's own checkpoint copies
+// all of it inside a commit.
+TEST(HistoryLog, TheLogIsCheckpointedByItsLengthAndStartsOverSmall) {
+    TempDir temp;
+    asio::io_context io(1);
+    auto settings = settings_for(temp, 1, 1ms);
+    settings.checkpoint_bytes = 64 * 1024;  // 16 pages of the log
+    HistoryLog log(io, settings);
+    // ~60 KB of messages as the queue counts them: under 64 KiB.
+    constexpr int kMessages = 400;
+    int confirmed = 0;
+    for (int i = 0; i < kMessages; ++i) {
+        EXPECT_TRUE(log.append(msg("alice", {"#dev"}, "short line"),
+                               [&](std::int64_t, bool stored) { confirmed += stored; }));
+        run_until(io, [&] { return confirmed == i + 1; });
+    }
+    EXPECT_GT(log.stats().checkpoints, 0u);
+    // The log file keeps the length it once had: 400 commits of a page or more each
+    // would take it past 1.6 MB had it never started over.
+    EXPECT_LT(std::filesystem::file_size(temp.path() / "hubchat.db-wal"), 1024u * 1024u);
+    bool stopped = false;
+    log.stop([&] { stopped = true; });
+    io.run();
+    EXPECT_TRUE(stopped);
+    EXPECT_EQ(stored_count(temp.path()), static_cast<std::size_t>(kMessages));
+}
+
 TEST(HistoryLog, IdsContinueFromTheStoreAfterARestart) {
     TempDir temp;
     std::int64_t last = 0;
