@@ -250,23 +250,30 @@ void HistoryLog::checkpoint(int log_pages) {
             error = e.what();
         }
         return [this, error = std::move(error)] {
-            checkpoint_in_flight_ = false;
-            ++stats_.checkpoints;
-            if (!error.empty()) {
+            if (!error.empty() || stopping_) {
+                checkpoint_in_flight_ = false;
+                ++stats_.checkpoints;
                 // Nothing is lost: the log keeps the pages for the next checkpoint.
-                return spdlog::warn("history: checkpoint failed: {}", error);
+                if (!error.empty()) spdlog::warn("history: checkpoint failed: {}", error);
+                return;
             }
-            if (stopping_) return;
             // SQLite starts the log over only at a commit that finds all of it copied,
             // which commits made during the checkpoint prevent. The writer copies those
-            // few pages between two of its transactions, and the log stays short.
+            // few pages between two of its transactions, and the log stays short. The
+            // checkpoint counts as running until then: had the next one started meanwhile
+            // (when the log grew a whole checkpoint's length during a slow sync), the
+            // writer's copy would find it busy, copy nothing, and the log would not start
+            // over.
             submit([this]() -> BlockingWorker::Continuation {
                 try {
                     db_->checkpoint();
                 } catch (const std::exception& e) {
                     spdlog::warn("history: checkpoint failed: {}", e.what());
                 }
-                return {};
+                return [this] {
+                    checkpoint_in_flight_ = false;
+                    ++stats_.checkpoints;
+                };
             });
         };
     });

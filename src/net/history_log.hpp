@@ -89,7 +89,7 @@ struct HistoryLogStats {
     std::uint64_t failed = 0;        // in a transaction that failed
     std::uint64_t transactions = 0;  // write transactions attempted
     std::size_t largest_batch = 0;
-    std::uint64_t checkpoints = 0;  // run beside the writes (HistoryLogSettings)
+    std::uint64_t checkpoints = 0;  // finished beside the writes, with the writer's catch-up
 };
 
 // How much history to keep; see HistoryLog::prune.
