@@ -17,9 +17,9 @@ namespace hubchat::net {
 namespace {
 
 constexpr std::size_t kOverheadBytes = 128;  // the view, the hub's or our own copy
-// The writer's own checkpoint, inside a commit, when the log reaches this many pages
-// (32 MiB): the last resort should the checkpointer fall behind.
-constexpr int kWriterCheckpointPages = 8192;
+// The writer's own checkpoint, inside a commit, when the log reaches this length: the
+// last resort should the checkpointer fall behind.
+constexpr std::size_t kWriterCheckpointBytes = std::size_t{32} * 1024 * 1024;
 
 std::size_t size_of(std::string_view sender, std::string_view dest, std::string_view text,
                     std::span<const std::string> targets,
@@ -60,14 +60,15 @@ HistoryLog::HistoryLog(boost::asio::io_context& io, HistoryLogSettings settings)
         // hot pages, pages read through a memory map rather than copied by read(), and
         // its own checkpoints only as a last resort (the checkpointer's come first).
         db_->execute("PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456;");
-        db_->watch_log(kWriterCheckpointPages);
+        const auto page_size = static_cast<std::size_t>(db_->page_size());
+        const auto writer_checkpoint_pages = kWriterCheckpointBytes / page_size;
+        db_->watch_log(static_cast<int>(writer_checkpoint_pages));
         store_ = std::make_unique<store::HistoryStore>(*db_);
         if (settings_.checkpoint_bytes > 0) {
             checkpoint_db_ = std::make_unique<store::Database>(settings_.data_dir);
-            const auto pages =
-                settings_.checkpoint_bytes / static_cast<std::size_t>(db_->page_size());
-            checkpoint_pages_ =
-                static_cast<int>(std::clamp<std::size_t>(pages, 1, kWriterCheckpointPages));
+            // Well before the writer's own: the checkpointer's come first.
+            checkpoint_pages_ = static_cast<int>(std::clamp<std::size_t>(
+                settings_.checkpoint_bytes / page_size, 1, writer_checkpoint_pages / 2));
         }
         // Read here, before any job: the worker thread touches the store only through
         // jobs, and submitting one orders it after this.
