@@ -238,9 +238,7 @@ int Database::on_log_commit(void* self, sqlite3* db, const char* name, int pages
 }
 
 int Database::page_size() {
-    Statement query(*this, "PRAGMA page_size");
-    auto in_use = query.use();
-    return query.step() ? static_cast<int>(query.integer(0)) : 4096;
+    return integer_pragma("PRAGMA page_size", 4096);
 }
 
 void Database::checkpoint() {
@@ -315,9 +313,13 @@ void Database::execute(std::string_view sql) {
 }
 
 int Database::schema_version() {
-    Statement query(*this, "PRAGMA user_version");
+    return integer_pragma("PRAGMA user_version", 0);
+}
+
+int Database::integer_pragma(const char* pragma, int otherwise) {
+    Statement query(*this, pragma);
     auto in_use = query.use();
-    return query.step() ? static_cast<int>(query.integer(0)) : 0;
+    return query.step() ? static_cast<int>(query.integer(0)) : otherwise;
 }
 
 std::string Database::journal_mode() {

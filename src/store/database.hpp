@@ -150,6 +150,8 @@ class Database {
   private:
     void configure();
     void migrate(std::span<const Migration> migrations);
+    // A PRAGMA's integer answer, `otherwise` when it gives none.
+    int integer_pragma(const char* pragma, int otherwise);
     static int on_log_commit(void* self, sqlite3* db, const char* name, int pages);
 
     friend class Transaction;
