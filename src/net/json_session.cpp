@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <limits>
 
 #include <boost/json/parse.hpp>
@@ -22,7 +23,17 @@ namespace asio = boost::asio;
 namespace {
 
 // Most frames an original-dialect client gets per write: it breaks on two in one read.
+// Its writes are paced `original_pacing` apart, ~200 frames a second, more than anyone
+// reads, while a program (a bot, a load generator) may take thousands. One that falls
+// kOriginalStreamAfterBacklog frames behind the pacing (three users' whole burst
+// allowance at once would not) streams instead: its frames go out gathered, back to back
+// as the original server sent them under such load (a program reading at that rate from
+// the original server splits the objects itself), until it has had nothing to send for
+// kOriginalStreamQuiet, when it is paced again. Held to the pacing, its backlog would
+// grow until the queue cap closed the connection.
 constexpr std::size_t kOriginalFramesPerWrite = 1;
+constexpr std::size_t kOriginalStreamAfterBacklog = 32;
+constexpr std::chrono::seconds kOriginalStreamQuiet{1};
 constexpr std::size_t kFramesPerWrite = Transport::kMaxFramesPerWrite;
 
 // A refused sign-up as the client is told: waits are rate_limited, with when to retry.
@@ -106,10 +117,11 @@ struct JsonSession::Replay {
 };
 
 struct JsonSession::Rare {
-    std::optional<asio::steady_timer> pacing_timer;  // original dialect only
-    std::optional<asio::steady_timer> close_timer;   // bounds a polite close
-    std::string held_input;                          // bytes read while awaiting_account_
-    std::unique_ptr<Replay> replay;                  // only while replaying
+    std::optional<asio::steady_timer> pacing_timer;       // original dialect only
+    std::chrono::steady_clock::time_point streamed_at{};  // the last write while streaming
+    std::optional<asio::steady_timer> close_timer;        // bounds a polite close
+    std::string held_input;                               // bytes read while awaiting_account_
+    std::unique_ptr<Replay> replay;                       // only while replaying
 };
 
 JsonSession::Rare& JsonSession::rare() {
@@ -709,8 +721,16 @@ void JsonSession::flush() {
         }
         return;
     }
-    const std::size_t max_frames =
-        dialect_ == Dialect::Hubchat ? kFramesPerWrite : kOriginalFramesPerWrite;
+    std::size_t max_frames = kFramesPerWrite;
+    if (dialect_ != Dialect::Hubchat) {
+        if (streaming_) {
+            const auto now = std::chrono::steady_clock::now();
+            auto& streamed_at = rare().streamed_at;
+            if (now - streamed_at >= kOriginalStreamQuiet) streaming_ = false;
+            streamed_at = now;
+        }
+        if (!streaming_) max_frames = kOriginalFramesPerWrite;
+    }
     const auto frames = outbox_.begin_write(max_frames);
     if (context_.config.verbose) {
         for (const auto& frame : frames) spdlog::debug("{} -> {}", label(), loggable(*frame));
@@ -729,7 +749,12 @@ void JsonSession::on_written(boost::system::error_code ec) {
         read_paused_ = false;
         wait_readable();
     }
-    if (dialect_ != Dialect::Hubchat && !outbox_.empty() &&
+    if (dialect_ != Dialect::Hubchat && !streaming_ &&
+        outbox_.queued_frames() > kOriginalStreamAfterBacklog) {
+        streaming_ = true;
+        rare().streamed_at = std::chrono::steady_clock::now();
+    }
+    if (dialect_ != Dialect::Hubchat && !streaming_ && !outbox_.empty() &&
         context_.config.original_pacing.count() > 0) {
         auto& timer = rare().pacing_timer;
         if (!timer) timer.emplace(transport_.executor());

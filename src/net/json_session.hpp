@@ -125,6 +125,7 @@ class JsonSession final : public Peer,
     bool read_paused_ : 1 = false;  // our own output is backed up: stop taking requests
     bool flush_scheduled_ : 1 = false;
     bool pacing_ : 1 = false;
+    bool streaming_ : 1 = false;  // original dialect, fallen behind its pacing (json_session.cpp)
     bool awaiting_account_ : 1 = false;  // a login or registration is on the worker
     bool authenticated_ : 1 = false;     // logged in to the name's account (or registered it)
     [[no_unique_address]] proto::JsonFramer framer_;

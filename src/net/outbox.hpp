@@ -27,6 +27,7 @@ class Outbox {
     // Nothing queued and nothing being written.
     bool empty() const { return head_ == queued_.size() && writing_.empty(); }
     bool writing() const { return !writing_.empty(); }
+    std::size_t queued_frames() const { return queued_.size() - head_; }  // not in flight
     std::size_t bytes() const { return bytes_; }
     std::size_t max_bytes() const { return max_bytes_; }
 

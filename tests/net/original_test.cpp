@@ -213,5 +213,40 @@ TEST_F(OriginalTest, ServerFramesHaveNoNewlineOrOtherTrailer) {
               R"({"client-list": [{"name": "alice"}]})");
 }
 
+// Every limit on sending off, so one user can send a flood.
+class OriginalFloodTest : public NetTest {
+  protected:
+    OriginalFloodTest() : NetTest({"--rate-per-second", "0"}) {}
+};
+
+// Frames to an original client are paced (one per write, a few milliseconds apart, which
+// carries ~200 a second). A client that reads faster than that, as programs do, must not
+// be held to it: without the switch to gathered writes these 3 000 frames take 15 s to
+// go out, and a longer flood fills the queue until the server closes the connection.
+TEST_F(OriginalFloodTest, AnOriginalClientThatReadsFastGetsAFloodWholeAndInOrder) {
+    constexpr int kMessages = 3000;
+    auto alice = original("alice");
+    auto bob = user("bob");
+    std::string burst;
+    for (int i = 0; i < kMessages; ++i) burst += message("ALL", "m" + std::to_string(i));
+    const auto started = std::chrono::steady_clock::now();
+    ASSERT_TRUE(bob->send_raw(burst));
+    for (int i = 0; i < kMessages; ++i) {
+        const auto deadline = started + kDeadline;
+        const auto now = std::chrono::steady_clock::now();
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline > now ? deadline - now : deadline - deadline);
+        const auto frame = alice->next_frame(left);
+        ASSERT_EQ(frame,
+                  R"({"user": "bob", "message": "m)" + std::to_string(i) + R"(", "dest": "ALL"})")
+            << "frame " << i << " of " << kMessages;
+    }
+    // Still connected, and paced or not, a request is answered after the flood.
+    alice->send_raw(list_request("alice"));
+    const auto list = alice->next_frame();
+    EXPECT_TRUE(list && list->find("\"client-list\"") != std::string::npos)
+        << list.value_or("<nothing>");
+}
+
 }  // namespace
 }  // namespace hubchat::test
