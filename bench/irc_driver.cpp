@@ -60,19 +60,22 @@ class IrcDriver final : public ProtocolDriver {
         out += name;
         out += " 0 * :hubchat-bench\r\n";
     }
-    void append_join(std::string& out, std::string_view room) const override {
+    void append_join(std::string& out, std::string_view, std::string_view room) const override {
         out += "JOIN ";
         out += room;
         out += "\r\n";
     }
-    void append_message_head(std::string& out, std::string_view dest) const override {
+    void append_message_head(std::string& out, std::string_view,
+                             std::string_view dest) const override {
         out += "PRIVMSG ";
         out += dest;
         out += " :";
     }
-    void append_message_tail(std::string& out) const override { out += "\r\n"; }
+    void append_message_tail(std::string& out, std::string_view) const override { out += "\r\n"; }
     void append_quit(std::string& out) const override { out += "QUIT :bench done\r\n"; }
-    void append_ping(std::string& out) const override { out += "PING :hubchat-bench\r\n"; }
+    void append_ping(std::string& out, std::string_view) const override {
+        out += "PING :hubchat-bench\r\n";
+    }
     void append_pong(std::string& out, std::string_view token) const override {
         out += "PONG :";
         out += token;

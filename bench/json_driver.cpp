@@ -1,109 +1,10 @@
 // hubchat's JSON-lines dialect (docs/PROTOCOL.md, "hubchat dialect").
-#include <cstring>
-
+#include "flat_object_reader.hpp"
 #include "protocol_driver.hpp"
 
 namespace hubchat::bench {
 
 namespace {
-
-bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-// Reads the top-level members of one JSON object, handing each to `visit(key, value)`.
-// String values arrive without their quotes and with escapes left as they are: every
-// field the benchmark compares (names, its own payload) is plain ASCII. Nested values are
-// skipped. This is not a validator; it only has to be fast on the server's fixed shapes
-// and not misread the rest.
-class FlatObjectReader {
-  public:
-    explicit FlatObjectReader(std::string_view text) : text_(text) {}
-
-    template <typename Visit>
-    bool read(Visit&& visit) {
-        skip_space();
-        if (!consume('{')) return false;
-        skip_space();
-        if (consume('}')) return true;
-        for (;;) {
-            std::string_view key;
-            skip_space();
-            if (!read_string(key)) return false;
-            skip_space();
-            if (!consume(':')) return false;
-            skip_space();
-            std::string_view value;
-            if (peek() == '"') {
-                if (!read_string(value)) return false;
-            } else if (!skip_scalar_or_nested(value)) {
-                return false;
-            }
-            visit(key, value);
-            skip_space();
-            if (consume('}')) return true;
-            if (!consume(',')) return false;
-        }
-    }
-
-  private:
-    char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
-    bool consume(char c) {
-        if (peek() != c) return false;
-        ++pos_;
-        return true;
-    }
-    void skip_space() {
-        while (pos_ < text_.size() && is_space(text_[pos_])) ++pos_;
-    }
-    bool read_string(std::string_view& out) {
-        if (!consume('"')) return false;
-        const std::size_t start = pos_;
-        // memchr to each quote; a quote preceded by an odd run of backslashes is escaped.
-        for (;;) {
-            const void* found = std::memchr(text_.data() + pos_, '"', text_.size() - pos_);
-            if (found == nullptr) return false;
-            const auto quote =
-                static_cast<std::size_t>(static_cast<const char*>(found) - text_.data());
-            std::size_t backslashes = 0;
-            while (quote - backslashes > start && text_[quote - backslashes - 1] == '\\')
-                ++backslashes;
-            pos_ = quote + 1;
-            if (backslashes % 2 == 0) {
-                out = text_.substr(start, quote - start);
-                return true;
-            }
-        }
-    }
-    bool skip_scalar_or_nested(std::string_view& out) {
-        const std::size_t start = pos_;
-        int depth = 0;
-        while (pos_ < text_.size()) {
-            const char c = text_[pos_];
-            if (c == '"') {
-                std::string_view ignored;
-                if (!read_string(ignored)) return false;
-                continue;
-            }
-            if (c == '{' || c == '[') {
-                ++depth;
-            } else if (c == '}' || c == ']') {
-                if (depth == 0) break;
-                --depth;
-            } else if (c == ',' && depth == 0) {
-                break;
-            }
-            ++pos_;
-        }
-        if (depth != 0) return false;
-        out = text_.substr(start, pos_ - start);
-        while (!out.empty() && is_space(out.back())) out.remove_suffix(1);
-        return !out.empty();
-    }
-
-    std::string_view text_;
-    std::size_t pos_ = 0;
-};
 
 class JsonDriver final : public ProtocolDriver {
   public:
@@ -112,20 +13,23 @@ class JsonDriver final : public ProtocolDriver {
         out += name;
         out += "\"}\n";
     }
-    void append_join(std::string& out, std::string_view room) const override {
+    void append_join(std::string& out, std::string_view, std::string_view room) const override {
         out += R"({"type":"join","room":")";
         out += room;
         out += "\"}\n";
     }
-    void append_message_head(std::string& out, std::string_view dest) const override {
+    void append_message_head(std::string& out, std::string_view,
+                             std::string_view dest) const override {
         out += R"({"type":"message","dest":")";
         out += dest;
         out += R"(","message":")";
     }
-    void append_message_tail(std::string& out) const override { out += "\"}\n"; }
+    void append_message_tail(std::string& out, std::string_view) const override { out += "\"}\n"; }
     void append_quit(std::string& out) const override { out += "{\"type\":\"quit\"}\n"; }
     void append_pong(std::string&, std::string_view) const override {}
-    void append_ping(std::string& out) const override { out += "{\"type\":\"ping\"}\n"; }
+    void append_ping(std::string& out, std::string_view) const override {
+        out += "{\"type\":\"ping\"}\n";
+    }
 
     Inbound parse(std::string_view line, std::string_view own_name,
                   std::string_view room) const override {

@@ -7,7 +7,15 @@
 namespace hubchat::bench {
 
 std::string_view to_string(Protocol protocol) {
-    return protocol == Protocol::json ? "json" : "irc";
+    switch (protocol) {
+        case Protocol::json:
+            return "json";
+        case Protocol::irc:
+            return "irc";
+        case Protocol::original:
+            return "original";
+    }
+    return "?";
 }
 
 std::string_view to_string(Scenario scenario) {
@@ -39,6 +47,10 @@ std::optional<std::string> check_consistency(const BenchOptions& options) {
     }
     if (options.scenario == Scenario::direct && options.clients % 2 != 0)
         return "direct pairs clients up: --clients must be even";
+    // Original-dialect users cannot join rooms; everyone registered is in ALL.
+    if (options.protocol == Protocol::original && options.scenario == Scenario::broadcast &&
+        options.room != "ALL")
+        return "the original dialect has no rooms but ALL: --room must be ALL (the default)";
     if (options.scenario == Scenario::idle && !options.server_pid)
         return "idle measures server RSS: it needs --server-pid";
     if (options.rate && *options.rate <= 0) return "--rate must be positive";
@@ -62,14 +74,17 @@ ParseOutcome parse_options(int argc, char** argv) {
         "(or a connection failed), 2 bad usage.",
         "hubchat-bench"};
 
-    const std::map<std::string, Protocol> protocols{{"json", Protocol::json},
-                                                    {"irc", Protocol::irc}};
+    const std::map<std::string, Protocol> protocols{
+        {"json", Protocol::json}, {"irc", Protocol::irc}, {"original", Protocol::original}};
     const std::map<std::string, Scenario> scenarios{{"idle", Scenario::idle},
                                                     {"broadcast", Scenario::broadcast},
                                                     {"direct", Scenario::direct},
                                                     {"churn", Scenario::churn}};
     std::string protocol_name = "json", scenario_name = "broadcast";
-    app.add_option("--proto", protocol_name, "Protocol driver: json (hubchat) or irc")
+    app.add_option("--proto", protocol_name,
+                   "Protocol driver: json (the hubchat dialect), irc, or original (the JSON of "
+                   "the original Python client: no acks, no rooms but ALL, and its user list "
+                   "request as the only round trip)")
         ->check(CLI::IsMember(protocols, CLI::ignore_case))
         ->capture_default_str();
     app.add_option("--host", options.host, "Server address")->capture_default_str();
@@ -79,7 +94,10 @@ ParseOutcome parse_options(int argc, char** argv) {
     app.add_option("--scenario", scenario_name, "idle | broadcast | direct | churn")
         ->check(CLI::IsMember(scenarios, CLI::ignore_case))
         ->capture_default_str();
-    app.add_option("--room", options.room, "Room (channel) for broadcast")->capture_default_str();
+    app.add_option("--room", options.room,
+                   "Room (channel) for broadcast; with --proto original only ALL (its default "
+                   "there), which holds every user of the server")
+        ->capture_default_str();
     app.add_option("--clients", options.clients,
                    "Connections held (idle, broadcast: room size, direct: 2 x pairs); "
                    "churn: connections cycling at once")
@@ -144,6 +162,7 @@ ParseOutcome parse_options(int argc, char** argv) {
     // IsMember with ignore_case hands back the key as spelled in the map.
     options.protocol = protocols.at(protocol_name);
     options.scenario = scenarios.at(scenario_name);
+    if (options.protocol == Protocol::original && app.count("--room") == 0) options.room = "ALL";
 
     if (options.smoke) {
         // Smoke runs on loaded CI machines: small and slow is fine, only wrong is not.

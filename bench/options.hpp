@@ -6,7 +6,7 @@
 
 namespace hubchat::bench {
 
-enum class Protocol { json, irc };
+enum class Protocol { json, irc, original };
 enum class Scenario { idle, broadcast, direct, churn };
 
 std::string_view to_string(Protocol protocol);
@@ -18,7 +18,7 @@ struct BenchOptions {
     std::uint16_t port = 7002;
     std::optional<int> server_pid;
     Scenario scenario = Scenario::broadcast;
-    std::string room = "#bench";
+    std::string room = "#bench";  // the original dialect: ALL, its only room
 
     // idle/broadcast/direct: connections held; churn: connections cycling at once.
     int clients = 100;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "protocol_driver.hpp"
+
 namespace hubchat::bench {
 
 namespace {
@@ -47,7 +49,7 @@ RunPlan RunPlan::make(const BenchOptions& options, std::uint64_t open_file_limit
         case Scenario::broadcast:
             plan.senders = options.senders;
             plan.sender_stride = clients / options.senders;
-            plan.echo_counted = options.protocol == Protocol::json;
+            plan.echo_counted = make_driver(options.protocol)->echoes_room_messages();
             plan.fanout = plan.echo_counted ? clients : clients - 1;
             break;
         case Scenario::direct:

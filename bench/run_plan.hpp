@@ -20,7 +20,7 @@ struct RunPlan {
     int senders = 0;                // broadcast: S; direct: every client; else 0
     int sender_stride = 1;          // broadcast: sender k is client k * sender_stride
     int fanout = 0;                 // deliveries one message makes
-    bool echo_counted = false;      // the sender's own copy is one of them (hubchat rooms)
+    bool echo_counted = false;      // the sender's own copy is one of them (hubchat rooms, ALL)
     std::size_t window_slots = 0;   // closed loop: senders * window
 
     static RunPlan make(const BenchOptions& options, std::uint64_t open_file_limit,

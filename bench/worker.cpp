@@ -30,7 +30,7 @@ namespace {
 constexpr std::size_t kReadBufferBytes = 256 * 1024;
 // Reads per readiness edge before letting other connections have a turn.
 constexpr int kReadsPerTurn = 8;
-constexpr std::size_t kMaxLineBytes = 1 << 20;
+constexpr std::size_t kMaxFrameBytes = 1 << 20;
 // Open loop: sends due within this much of each other leave in one wake-up.
 constexpr std::int64_t kMinPacingStepNs = 50'000;
 constexpr std::size_t kMaxErrorSamples = 8;
@@ -82,7 +82,8 @@ struct Connection final : EventLoop::Handler {
     std::uint32_t local_index = 0;  // row in the worker's sequence tracks
     std::string name;
     ClientState state = ClientState::idle;
-    std::string inbox;  // an incomplete line carried over to the next read
+    std::string inbox;     // an incomplete frame carried over to the next read
+    FrameScan frame_scan;  // how far the driver got looking for the end of `inbox`'s frame
     std::string outbox;
     std::size_t outbox_written = 0;
     bool awaiting_writable = false;  // send() said EAGAIN; wait for the EPOLLOUT edge
@@ -139,8 +140,9 @@ class Worker {
     void maybe_report_ready();
 
     void consume(Connection& connection, std::string_view chunk, std::int64_t now);
-    void handle_line(Connection& connection, std::string_view line, std::int64_t now);
+    void handle_frame(Connection& connection, std::string_view frame, std::int64_t now);
     void on_registered(Connection& connection, std::int64_t now);
+    void on_pong(Connection& connection);
     void on_message(Connection& connection, const Inbound& inbound, std::int64_t now);
     void on_end_of_stream(Connection& connection);
     void on_connection_lost(Connection& connection, const std::string& what);
@@ -310,6 +312,7 @@ void Worker::start_more_setups() {
 void Worker::open_connection(Connection& connection) {
     ++connection.generation;
     connection.inbox.clear();
+    connection.frame_scan = {};
     connection.outbox.clear();
     connection.outbox_written = 0;
     connection.awaiting_writable = false;
@@ -372,6 +375,7 @@ void Worker::close_connection(Connection& connection) {
     connection.fd = -1;
     connection.state = ClientState::closed;
     connection.inbox.clear();
+    connection.frame_scan = {};
     connection.outbox.clear();
     connection.outbox_written = 0;
     connection.awaiting_writable = false;
@@ -445,36 +449,41 @@ void Worker::read_from(Connection& connection, bool peer_closed) {
 void Worker::consume(Connection& connection, std::string_view chunk, std::int64_t now) {
     const std::uint32_t opened_as = connection.generation;
     auto still_open = [&] { return connection.fd >= 0 && connection.generation == opened_as; };
+    // Frames are cut where the driver says: at LF for line protocols, where the braces
+    // balance for the original dialect. Its scan resumes where the last read left it.
+    FrameScan& scan = connection.frame_scan;
     if (!connection.inbox.empty()) {
-        const auto end = chunk.find('\n');
+        const auto end = driver_->frame_end(chunk, scan);
         if (end == std::string_view::npos) {
             connection.inbox.append(chunk);
-            if (connection.inbox.size() > kMaxLineBytes)
-                on_connection_lost(connection, "line longer than 1 MiB");
+            if (connection.inbox.size() > kMaxFrameBytes)
+                on_connection_lost(connection, "frame longer than 1 MiB");
             return;
         }
-        std::string line = std::move(connection.inbox);
+        std::string frame = std::move(connection.inbox);
         connection.inbox.clear();
-        line.append(chunk.substr(0, end));
-        chunk.remove_prefix(end + 1);
-        handle_line(connection, line, now);
+        frame.append(chunk.substr(0, end));
+        chunk.remove_prefix(end);
+        handle_frame(connection, frame, now);
         if (!still_open()) return;
     }
-    for (auto end = chunk.find('\n'); end != std::string_view::npos; end = chunk.find('\n')) {
-        handle_line(connection, chunk.substr(0, end), now);
+    for (auto end = driver_->frame_end(chunk, scan); end != std::string_view::npos;
+         end = driver_->frame_end(chunk, scan)) {
+        handle_frame(connection, chunk.substr(0, end), now);
         if (!still_open()) return;
-        chunk.remove_prefix(end + 1);
+        chunk.remove_prefix(end);
     }
     if (!chunk.empty()) {
         connection.inbox.assign(chunk);
-        if (connection.inbox.size() > kMaxLineBytes)
-            on_connection_lost(connection, "line longer than 1 MiB");
+        if (connection.inbox.size() > kMaxFrameBytes)
+            on_connection_lost(connection, "frame longer than 1 MiB");
     }
 }
 
-void Worker::handle_line(Connection& connection, std::string_view line, std::int64_t now) {
-    if (line.ends_with('\r')) line.remove_suffix(1);  // IRC ends lines with CR LF
-    const Inbound inbound = driver_->parse(line, connection.name, options_.room);
+void Worker::handle_frame(Connection& connection, std::string_view frame, std::int64_t now) {
+    if (frame.ends_with('\n')) frame.remove_suffix(1);
+    if (frame.ends_with('\r')) frame.remove_suffix(1);  // IRC ends lines with CR LF
+    const Inbound inbound = driver_->parse(frame, connection.name, options_.room);
     switch (inbound.kind) {
         case Inbound::Kind::message:
             on_message(connection, inbound, now);
@@ -486,9 +495,17 @@ void Worker::handle_line(Connection& connection, std::string_view line, std::int
             if (connection.state == ClientState::joining) on_setup_complete(connection);
             break;
         case Inbound::Kind::pong:
-            if (connection.awaiting_pong) {
-                connection.awaiting_pong = false;
-                if (--pongs_outstanding_ == 0) write_report("synced\n");
+            on_pong(connection);
+            break;
+        case Inbound::Kind::user_list:
+            // The original dialect's one round trip stands for whichever answer the
+            // connection waits for: only one of them is ever outstanding.
+            if (connection.state == ClientState::registering) {
+                on_registered(connection, now);
+            } else if (connection.state == ClientState::joining) {
+                on_setup_complete(connection);
+            } else {
+                on_pong(connection);
             }
             break;
         case Inbound::Kind::ping:
@@ -499,17 +516,17 @@ void Worker::handle_line(Connection& connection, std::string_view line, std::int
             if (connection.state == ClientState::connecting ||
                 connection.state == ClientState::registering ||
                 connection.state == ClientState::joining) {
-                on_connection_lost(connection, fmt::format("refused: {}", line));
+                on_connection_lost(connection, fmt::format("refused: {}", frame));
             } else {
-                record_error(connection, fmt::format("refused: {}", line));
+                record_error(connection, fmt::format("refused: {}", frame));
             }
             break;
         case Inbound::Kind::closing:
             if (connection.state != ClientState::quitting)
-                record_error(connection, fmt::format("closed by server: {}", line));
+                record_error(connection, fmt::format("closed by server: {}", frame));
             break;
         case Inbound::Kind::malformed:
-            record_error(connection, fmt::format("unreadable line: {}", line));
+            record_error(connection, fmt::format("unreadable frame: {}", frame));
             break;
         case Inbound::Kind::ignored:
             break;
@@ -521,6 +538,11 @@ void Worker::on_registered(Connection& connection, std::int64_t now) {
     if (is_churn()) {
         if (in_window(connection.cycle_started_ns))
             result_.latency.record(now - connection.cycle_started_ns);
+        if (!driver_->server_closes_after_quit()) {
+            // Nothing to say before leaving: hanging up is the quit.
+            end_cycle(connection, true);
+            return;
+        }
         connection.state = ClientState::quitting;
         driver_->append_quit(connection.outbox);
         mark_dirty(connection);
@@ -528,11 +550,17 @@ void Worker::on_registered(Connection& connection, std::int64_t now) {
     }
     if (plan_.needs_room()) {
         connection.state = ClientState::joining;
-        driver_->append_join(connection.outbox, options_.room);
+        driver_->append_join(connection.outbox, connection.name, options_.room);
         mark_dirty(connection);
         return;
     }
     on_setup_complete(connection);
+}
+
+void Worker::on_pong(Connection& connection) {
+    if (!connection.awaiting_pong) return;
+    connection.awaiting_pong = false;
+    if (--pongs_outstanding_ == 0) write_report("synced\n");
 }
 
 void Worker::on_message(Connection& connection, const Inbound& inbound, std::int64_t now) {
@@ -713,14 +741,14 @@ void Worker::send_message(Connection& sender, std::int64_t now) {
                          sequence % options_.window)
             .store(plan_.fanout, std::memory_order_release);
     }
-    driver_->append_message_head(sender.outbox, sender.dest);
+    driver_->append_message_head(sender.outbox, sender.name, sender.dest);
     Payload payload;
     payload.sender = static_cast<std::uint64_t>(sender.client);
     payload.sequence = sequence;
     payload.target = sender.target;
     payload.sent_ns = now;
     append_payload(sender.outbox, payload, options_.size);
-    driver_->append_message_tail(sender.outbox);
+    driver_->append_message_tail(sender.outbox, sender.dest);
     mark_dirty(sender);
     board_.sent_by(static_cast<std::size_t>(sender.sender))
         .store(sender.next_sequence, std::memory_order_relaxed);
@@ -875,7 +903,7 @@ void Worker::sync() {
         if (connection->state != ClientState::ready) continue;
         connection->awaiting_pong = true;
         ++pongs_outstanding_;
-        driver_->append_ping(connection->outbox);
+        driver_->append_ping(connection->outbox, connection->name);
         mark_dirty(*connection);
     }
     if (pongs_outstanding_ == 0) write_report("synced\n");
