@@ -25,14 +25,18 @@ namespace {
 // Most frames an original-dialect client gets per write: it breaks on two in one read.
 // Its writes are paced `original_pacing` apart, ~200 frames a second, more than anyone
 // reads, while a program (a bot, a load generator) may take thousands. One that falls
-// kOriginalStreamAfterBacklog frames behind the pacing (three users' whole burst
-// allowance at once would not) streams instead: its frames go out gathered, back to back
-// as the original server sent them under such load (a program reading at that rate from
-// the original server splits the objects itself), until it has had nothing to send for
-// kOriginalStreamQuiet, when it is paced again. Held to the pacing, its backlog would
+// behind the pacing streams instead: its frames go out gathered, back to back as the
+// original server sent them under such load (a program reading at that rate from the
+// original server splits the objects itself), until it has had nothing to send for
+// kOriginalStreamQuiet, when it is paced again. Falling behind: more than
+// kOriginalStreamAfterBacklog frames waiting (a flood), or more than
+// kOriginalStreamAfterPacedWrites paced writes without the queue emptying (a steady flow
+// the pace cannot carry, ~0.3 s). Three users' whole burst allowance at once is neither.
+// Held to the pacing, such a client would get ~200 frames a second, and its backlog would
 // grow until the queue cap closed the connection.
 constexpr std::size_t kOriginalFramesPerWrite = 1;
 constexpr std::size_t kOriginalStreamAfterBacklog = 32;
+constexpr std::uint32_t kOriginalStreamAfterPacedWrites = 64;
 constexpr std::chrono::seconds kOriginalStreamQuiet{1};
 constexpr std::size_t kFramesPerWrite = Transport::kMaxFramesPerWrite;
 
@@ -119,9 +123,10 @@ struct JsonSession::Replay {
 struct JsonSession::Rare {
     std::optional<asio::steady_timer> pacing_timer;       // original dialect only
     std::chrono::steady_clock::time_point streamed_at{};  // the last write while streaming
-    std::optional<asio::steady_timer> close_timer;        // bounds a polite close
-    std::string held_input;                               // bytes read while awaiting_account_
-    std::unique_ptr<Replay> replay;                       // only while replaying
+    std::uint32_t paced_in_a_row = 0;               // paced writes since the queue was last empty
+    std::optional<asio::steady_timer> close_timer;  // bounds a polite close
+    std::string held_input;                         // bytes read while awaiting_account_
+    std::unique_ptr<Replay> replay;                 // only while replaying
 };
 
 JsonSession::Rare& JsonSession::rare() {
@@ -750,23 +755,35 @@ void JsonSession::on_written(boost::system::error_code ec) {
         wait_readable();
     }
     if (dialect_ != Dialect::Hubchat && !streaming_ &&
-        outbox_.queued_frames() > kOriginalStreamAfterBacklog) {
-        streaming_ = true;
-        rare().streamed_at = std::chrono::steady_clock::now();
-    }
-    if (dialect_ != Dialect::Hubchat && !streaming_ && !outbox_.empty() &&
         context_.config.original_pacing.count() > 0) {
-        auto& timer = rare().pacing_timer;
-        if (!timer) timer.emplace(transport_.executor());
-        pacing_ = true;
-        timer->expires_after(context_.config.original_pacing);
-        timer->async_wait([self = shared_from_this()](boost::system::error_code) {
-            self->pacing_ = false;
-            self->flush();
-        });
-        return;
+        if (outbox_.empty()) {
+            if (rare_) rare_->paced_in_a_row = 0;
+        } else if (!falls_behind_pacing()) {
+            auto& timer = rare().pacing_timer;
+            if (!timer) timer.emplace(transport_.executor());
+            pacing_ = true;
+            timer->expires_after(context_.config.original_pacing);
+            timer->async_wait([self = shared_from_this()](boost::system::error_code) {
+                self->pacing_ = false;
+                self->flush();
+            });
+            return;
+        }
     }
     flush();
+}
+
+bool JsonSession::falls_behind_pacing() {
+    auto& rare_part = rare();
+    ++rare_part.paced_in_a_row;
+    if (outbox_.queued_frames() <= kOriginalStreamAfterBacklog &&
+        rare_part.paced_in_a_row <= kOriginalStreamAfterPacedWrites) {
+        return false;
+    }
+    streaming_ = true;
+    rare_part.paced_in_a_row = 0;
+    rare_part.streamed_at = std::chrono::steady_clock::now();
+    return true;
 }
 
 // ---- closing -----------------------------------------------------------------------

@@ -100,6 +100,9 @@ class JsonSession final : public Peer,
     void schedule_flush();
     void flush() override;
     void on_written(boost::system::error_code ec) override;
+    // Original dialect, a paced write done and more waiting: true (and streaming from now
+    // on) if the pace cannot carry what this connection is sent.
+    bool falls_behind_pacing();
     void on_finished() override;
 
     // Tells the hub the user has gone, flushes what is queued (plus `last_words`), then

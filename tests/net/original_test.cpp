@@ -248,5 +248,32 @@ TEST_F(OriginalFloodTest, AnOriginalClientThatReadsFastGetsAFloodWholeAndInOrder
         << list.value_or("<nothing>");
 }
 
+// The same for a steady flow that never queues many frames at once: a program keeping 16
+// messages in flight to an original client, sending the next as each arrives. Paced,
+// 3 000 of them would take 15 s.
+TEST_F(OriginalFloodTest, AnOriginalClientThatReadsFastIsNotHeldToThePaceOfAPerson) {
+    constexpr int kMessages = 3000;
+    constexpr int kInFlight = 16;
+    auto alice = original("alice");
+    auto bob = user("bob");
+    const auto started = std::chrono::steady_clock::now();
+    int sent = 0;
+    for (; sent < kInFlight; ++sent)
+        ASSERT_TRUE(bob->send_raw(message("alice", "m" + std::to_string(sent))));
+    for (int i = 0; i < kMessages; ++i) {
+        const auto now = std::chrono::steady_clock::now();
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::max(started + kDeadline - now, std::chrono::steady_clock::duration::zero()));
+        const auto frame = alice->next_frame(left);
+        ASSERT_EQ(frame,
+                  R"({"user": "bob", "message": "m)" + std::to_string(i) + R"(", "dest": "alice"})")
+            << "frame " << i << " of " << kMessages;
+        if (sent < kMessages) {
+            ASSERT_TRUE(bob->send_raw(message("alice", "m" + std::to_string(sent))));
+            ++sent;
+        }
+    }
+}
+
 }  // namespace
 }  // namespace hubchat::test
