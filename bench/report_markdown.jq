@@ -2,7 +2,7 @@
 include "format";
 
 . as $doc
-| ["hubchat", "hubchat-history", "hubchat-irc", "inspircd", "ngircd"] as $all
+| ["hubchat", "hubchat-history", "hubchat-irc", "hubchat-original", "inspircd", "ngircd"] as $all
 | [$all[] | select(. as $s | $doc.points | any(.server == $s))] as $servers
 | def find($server; $point): $doc.points | map(select(.server == $server and .point == $point)) | first;
   def flag: if .failed > 0 then " ✗\(.failed)/\(.runs)" else "" end;
