@@ -23,20 +23,20 @@ namespace asio = boost::asio;
 namespace {
 
 // Most frames an original-dialect client gets per write: it breaks on two in one read.
-// Its writes are paced `original_pacing` apart, ~200 frames a second, more than anyone
-// reads, while a program (a bot, a load generator) may take thousands. One that falls
-// behind the pacing streams instead: its frames go out gathered, back to back as the
-// original server sent them under such load (a program reading at that rate from the
-// original server splits the objects itself), until it has had nothing to send for
-// kOriginalStreamQuiet, when it is paced again. Falling behind: more than
-// kOriginalStreamAfterBacklog frames waiting (a flood), or more than
-// kOriginalStreamAfterPacedWrites paced writes without the queue emptying (a steady flow
-// the pace cannot carry, ~0.3 s). Three users' whole burst allowance at once is neither.
-// Held to the pacing, such a client would get ~200 frames a second, and its backlog would
-// grow until the queue cap closed the connection.
+// When a frame waits behind another, it goes `original_pacing` after it (~200 frames a
+// second at most, more than anyone reads). A program (a bot, a load generator) may take
+// thousands a second; one that falls behind the pacing streams instead: its frames go
+// out gathered, back to back as the original server sent them under load (a program
+// reading at that rate from the original server splits the objects itself), until it has
+// had nothing to send for kOriginalStreamQuiet, when it is paced again. Falling behind:
+// more than kOriginalStreamAfterBacklog frames waiting (a flood), or more than
+// kOriginalStreamAfterPacedPerSecond paced writes within a second (a steady flow the pace
+// holds back). Three users' whole burst allowance at once is neither. Held to the pace,
+// such a client would wait milliseconds per frame, and a backlog would grow until the
+// queue cap closed the connection.
 constexpr std::size_t kOriginalFramesPerWrite = 1;
 constexpr std::size_t kOriginalStreamAfterBacklog = 32;
-constexpr std::uint32_t kOriginalStreamAfterPacedWrites = 64;
+constexpr std::uint32_t kOriginalStreamAfterPacedPerSecond = 32;
 constexpr std::chrono::seconds kOriginalStreamQuiet{1};
 constexpr std::size_t kFramesPerWrite = Transport::kMaxFramesPerWrite;
 
@@ -123,10 +123,11 @@ struct JsonSession::Replay {
 struct JsonSession::Rare {
     std::optional<asio::steady_timer> pacing_timer;       // original dialect only
     std::chrono::steady_clock::time_point streamed_at{};  // the last write while streaming
-    std::uint32_t paced_in_a_row = 0;               // paced writes since the queue was last empty
-    std::optional<asio::steady_timer> close_timer;  // bounds a polite close
-    std::string held_input;                         // bytes read while awaiting_account_
-    std::unique_ptr<Replay> replay;                 // only while replaying
+    std::chrono::steady_clock::time_point paced_since{};  // paced writes counted from
+    std::uint32_t paced = 0;                              // how many since then
+    std::optional<asio::steady_timer> close_timer;        // bounds a polite close
+    std::string held_input;                               // bytes read while awaiting_account_
+    std::unique_ptr<Replay> replay;                       // only while replaying
 };
 
 JsonSession::Rare& JsonSession::rare() {
@@ -754,35 +755,35 @@ void JsonSession::on_written(boost::system::error_code ec) {
         read_paused_ = false;
         wait_readable();
     }
-    if (dialect_ != Dialect::Hubchat && !streaming_ &&
-        context_.config.original_pacing.count() > 0) {
-        if (outbox_.empty()) {
-            if (rare_) rare_->paced_in_a_row = 0;
-        } else if (!falls_behind_pacing()) {
-            auto& timer = rare().pacing_timer;
-            if (!timer) timer.emplace(transport_.executor());
-            pacing_ = true;
-            timer->expires_after(context_.config.original_pacing);
-            timer->async_wait([self = shared_from_this()](boost::system::error_code) {
-                self->pacing_ = false;
-                self->flush();
-            });
-            return;
-        }
+    if (dialect_ != Dialect::Hubchat && !streaming_ && !outbox_.empty() &&
+        context_.config.original_pacing.count() > 0 && !falls_behind_pacing()) {
+        auto& timer = rare().pacing_timer;
+        if (!timer) timer.emplace(transport_.executor());
+        pacing_ = true;
+        timer->expires_after(context_.config.original_pacing);
+        timer->async_wait([self = shared_from_this()](boost::system::error_code) {
+            self->pacing_ = false;
+            self->flush();
+        });
+        return;
     }
     flush();
 }
 
 bool JsonSession::falls_behind_pacing() {
     auto& rare_part = rare();
-    ++rare_part.paced_in_a_row;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - rare_part.paced_since >= std::chrono::seconds(1)) {
+        rare_part.paced_since = now;
+        rare_part.paced = 0;
+    }
+    ++rare_part.paced;
     if (outbox_.queued_frames() <= kOriginalStreamAfterBacklog &&
-        rare_part.paced_in_a_row <= kOriginalStreamAfterPacedWrites) {
+        rare_part.paced <= kOriginalStreamAfterPacedPerSecond) {
         return false;
     }
     streaming_ = true;
-    rare_part.paced_in_a_row = 0;
-    rare_part.streamed_at = std::chrono::steady_clock::now();
+    rare_part.streamed_at = now;
     return true;
 }
 
