@@ -232,11 +232,8 @@ TEST_F(OriginalFloodTest, AnOriginalClientThatReadsFastGetsAFloodWholeAndInOrder
     const auto started = std::chrono::steady_clock::now();
     ASSERT_TRUE(bob->send_raw(burst));
     for (int i = 0; i < kMessages; ++i) {
-        const auto deadline = started + kDeadline;
-        const auto now = std::chrono::steady_clock::now();
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline > now ? deadline - now : deadline - deadline);
-        const auto frame = alice->next_frame(left);
+        const auto frame =
+            alice->next_frame(std::chrono::milliseconds(millis_until(started + kDeadline)));
         ASSERT_EQ(frame,
                   R"({"user": "bob", "message": "m)" + std::to_string(i) + R"(", "dest": "ALL"})")
             << "frame " << i << " of " << kMessages;
@@ -261,10 +258,8 @@ TEST_F(OriginalFloodTest, AnOriginalClientThatReadsFastIsNotHeldToThePaceOfAPers
     for (; sent < kInFlight; ++sent)
         ASSERT_TRUE(bob->send_raw(message("alice", "m" + std::to_string(sent))));
     for (int i = 0; i < kMessages; ++i) {
-        const auto now = std::chrono::steady_clock::now();
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::max(started + kDeadline - now, std::chrono::steady_clock::duration::zero()));
-        const auto frame = alice->next_frame(left);
+        const auto frame =
+            alice->next_frame(std::chrono::milliseconds(millis_until(started + kDeadline)));
         ASSERT_EQ(frame,
                   R"({"user": "bob", "message": "m)" + std::to_string(i) + R"(", "dest": "alice"})")
             << "frame " << i << " of " << kMessages;

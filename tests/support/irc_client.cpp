@@ -16,16 +16,12 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "support/deadline.hpp"
+
 namespace hubchat::test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-int millis_until(Clock::time_point deadline) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    return static_cast<int>(std::max<std::int64_t>(0, left.count()));
-}
 
 std::string unescape(std::string_view v) {
     std::string out;
@@ -161,8 +157,7 @@ std::optional<IrcLine> IrcClient::wait_for(const Match& match, std::chrono::mill
                                            std::vector<IrcLine>* skipped) {
     const auto deadline = Clock::now() + timeout;
     while (true) {
-        auto line = next(std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::max(Clock::duration::zero(), deadline - Clock::now())));
+        auto line = next(std::chrono::milliseconds(millis_until(deadline)));
         if (!line) return std::nullopt;
         if (match(*line)) return line;
         if (skipped != nullptr) skipped->push_back(std::move(*line));

@@ -23,15 +23,7 @@ namespace hubchat::test {
 namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
-namespace {
-
-int millis_until(Clock::time_point deadline) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    return left.count() < 0 ? 0 : static_cast<int>(left.count());
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TestClient::TestClient(const std::string& host, std::uint16_t port)
     : TestClient(host, port, Options{}) {}

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "support/deadline.hpp"
 #include "support/json_splitter.hpp"
 
 struct ssl_st;
