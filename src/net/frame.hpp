@@ -1,5 +1,4 @@
-// A frame is one encoded message as the wire carries it, shared and immutable, so one
-// broadcast frame is queued to every recipient without copying. FrameBuffers lets a
+// Frames (core/frame.hpp) as Asio sees them. FrameBuffers lets a
 // gathered write point at the queued frames themselves: a connection keeps no second
 // array of buffer descriptors beside its queue.
 #pragma once
@@ -11,9 +10,11 @@
 #include <span>
 #include <string>
 
+#include "core/frame.hpp"
+
 namespace hubchat::net {
 
-using Frame = std::shared_ptr<const std::string>;
+using Frame = hubchat::Frame;
 
 // The frames of one write as an Asio ConstBufferSequence (a view: the frames must outlive
 // the write).

@@ -1651,7 +1651,7 @@ void IrcSession::send(Message message) {
 }
 
 void IrcSession::send_raw(std::string line) {
-    enqueue(std::make_shared<const std::string>(std::move(line)));
+    enqueue(make_frame(std::move(line)));
 }
 
 void IrcSession::enqueue(Frame frame) {
@@ -1659,8 +1659,7 @@ void IrcSession::enqueue(Frame frame) {
     if (outbox_.push(std::move(frame))) return schedule_flush();
     outbox_.drop_queued();
     if (context_.config.verbose) spdlog::debug("{} send queue exceeded", label());
-    close_gracefully("disconnected",
-                     std::make_shared<const std::string>("ERROR :SendQ Exceeded\r\n"));
+    close_gracefully("disconnected", make_frame("ERROR :SendQ Exceeded\r\n"));
 }
 
 void IrcSession::schedule_flush() {
@@ -1712,8 +1711,8 @@ void IrcSession::close_for_shutdown() {
 }
 
 void IrcSession::close_with_error(std::string_view reason, std::string text) {
-    close_gracefully(reason, std::make_shared<const std::string>(
-                                 proto::irc::serialize({{}, "", "ERROR", {std::move(text)}})));
+    close_gracefully(reason,
+                     make_frame(proto::irc::serialize({{}, "", "ERROR", {std::move(text)}})));
 }
 
 void IrcSession::close_gracefully(std::string_view reason, Frame last_words) {

@@ -307,7 +307,7 @@ void JsonSession::on_deadline() {
         }
         if (!ping_sent_ && now >= DeadlineWheel::due_after(input_at_, idle)) {
             ping_sent_ = true;
-            enqueue(std::make_shared<const std::string>(keepalive_ping()));
+            enqueue(make_frame(keepalive_ping()));
         }
     }
     arm_deadline(registered);
@@ -332,10 +332,9 @@ void JsonSession::arm_deadline(bool registered) {
 
 void JsonSession::close_for_timeout(const std::string& text) {
     if (context_.config.verbose) spdlog::debug("{} timed out: {}", label(), text);
-    close_gracefully("disconnected",
-                     std::make_shared<const std::string>(
-                         dialect_ == Dialect::Hubchat ? timeout_error(text)
-                                                      : proto::original_notice(text, name())));
+    close_gracefully("disconnected", make_frame(dialect_ == Dialect::Hubchat
+                                                    ? timeout_error(text)
+                                                    : proto::original_notice(text, name())));
 }
 
 void JsonSession::on_decoded(proto::InboundFrame& frame) {
@@ -550,7 +549,7 @@ bool JsonSession::take_replay_page(std::vector<store::HistoryMessage>& page, Cha
         replay()->sent.push_back(chat.id);
         replay()->last_id = std::max(replay()->last_id, chat.id);
         if (origin == ChatOrigin::Offline) replay()->inbox_through = chat.id;
-        enqueue(std::make_shared<const std::string>(proto::hubchat_history_message(chat)));
+        enqueue(make_frame(proto::hubchat_history_message(chat)));
     }
     return page.size() == proto::kMaxHistoryPage;
 }
@@ -601,7 +600,7 @@ void JsonSession::continue_replay(std::function<void()> next_page) {
 void JsonSession::finish_replay() {
     const auto replay = std::move(rare_->replay);  // from here on, deliver() sends at once
     if (replay->since) {
-        enqueue(std::make_shared<const std::string>(proto::hubchat_replayed(replay->last_id)));
+        enqueue(make_frame(proto::hubchat_replayed(replay->last_id)));
     }
     for (const auto& event : replay->held) {
         if (const auto* chat = std::get_if<ChatPtr>(&event)) {
@@ -639,8 +638,7 @@ void JsonSession::answer_history(proto::InboundFrame::HistoryRequest request, Re
         std::vector<ChatMessage> messages;
         messages.reserve(answer.messages.size());
         for (auto& m : answer.messages) messages.push_back(chat_from_history(m, ChatOrigin::Live));
-        self->enqueue(
-            std::make_shared<const std::string>(proto::hubchat_history_page(ref, with, messages)));
+        self->enqueue(make_frame(proto::hubchat_history_page(ref, with, messages)));
     };
     if (names::is_all(request.with)) {
         return context_.history->room_before(std::string(names::kAllRoom), before, request.limit,
@@ -683,18 +681,18 @@ Frame JsonSession::encode(const Event& event) const {
         if (const auto* presence = std::get_if<PresencePtr>(&event)) {
             return proto::hubchat_frame(**presence);
         }
-        return std::make_shared<const std::string>(proto::encode_hubchat(event));
+        return make_frame(proto::encode_hubchat(event));
     }
     // Undecided connections get the original's shapes too: every JSON client reads them.
     if (const auto* chat = std::get_if<ChatPtr>(&event)) return proto::original_frame(**chat);
     if (auto text = proto::encode_original(event, name())) {
-        return std::make_shared<const std::string>(std::move(*text));
+        return make_frame(std::move(*text));
     }
     return nullptr;
 }
 
 void JsonSession::enqueue(Frame frame) {
-    if (outbox_.push(frame)) return schedule_flush();
+    if (outbox_.push(std::move(frame))) return schedule_flush();
     // This client does not keep up. Drop its backlog, tell it why, and let everyone else
     // go on; the hub is told later, never from inside its own delivery loop.
     outbox_.drop_queued();

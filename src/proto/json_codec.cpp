@@ -570,7 +570,7 @@ void append_chat_fields(std::string& out, const ChatMessage& chat) {
 
 }  // namespace
 
-std::shared_ptr<const std::string> hubchat_frame(const ChatMessage& chat) {
+Frame hubchat_frame(const ChatMessage& chat) {
     return chat.frame(kHubchatJson, [&] {
         std::string out;
         out.reserve(96 + chat.from.size() + chat.dest.size() + chat.text.size());
@@ -618,7 +618,7 @@ std::string hubchat_history_page(const Ref& ref, std::string_view with,
     return out;
 }
 
-std::shared_ptr<const std::string> hubchat_frame(const Presence& presence) {
+Frame hubchat_frame(const Presence& presence) {
     return presence.frame(kHubchatJson, [&] {
         std::string out;
         open_typed(out, presence.kind == PresenceKind::Join ? "join" : "leave");
@@ -647,7 +647,7 @@ std::string original_notice(std::string_view text, std::string_view self) {
     return out;
 }
 
-std::shared_ptr<const std::string> original_frame(const ChatMessage& chat) {
+Frame original_frame(const ChatMessage& chat) {
     return chat.frame(kOriginalJson, [&] {
         std::string out;
         out.reserve(48 + chat.from.size() + chat.dest.size() + chat.text.size());

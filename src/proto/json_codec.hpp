@@ -68,8 +68,8 @@ DecodeResult decode_with_parser(std::string_view frame);
 // hubchat dialect: one line of compact JSON, newline-terminated.
 std::string encode_hubchat(const Event& event);
 // The shared, cached hubchat frame of a broadcast event.
-std::shared_ptr<const std::string> hubchat_frame(const ChatMessage& chat);
-std::shared_ptr<const std::string> hubchat_frame(const Presence& presence);
+Frame hubchat_frame(const ChatMessage& chat);
+Frame hubchat_frame(const Presence& presence);
 
 // A message out of history for one connection: `origin` Replay or Offline is marked.
 std::string hubchat_history_message(const ChatMessage& chat);
@@ -82,7 +82,7 @@ std::string hubchat_history_page(const Ref& ref, std::string_view with,
 // Original dialect: only the two shapes the original client parses, Python formatting,
 // no newline. Events it has no use for give nullopt. `self` is the connection's name.
 std::optional<std::string> encode_original(const Event& event, std::string_view self);
-std::shared_ptr<const std::string> original_frame(const ChatMessage& chat);
+Frame original_frame(const ChatMessage& chat);
 // A notice shown by the original client as "Message from server: <text>".
 std::string original_notice(std::string_view text, std::string_view self);
 

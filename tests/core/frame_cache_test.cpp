@@ -1,6 +1,6 @@
 // The per-message cache of encoded frames: one frame per wire format, made once, whichever
 // formats ask and in whatever order, two kept inline and the rest in a table made on first
-// use.
+// use. Frames themselves: shared immutable text.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -71,6 +71,31 @@ TEST(FrameCache, ACopyHasTheFramesAndATableOfItsOwn) {
     EXPECT_EQ(frame_of(moved, 3, made), "frame 3");
     EXPECT_EQ(frame_of(moved, 1, made), "frame 1");
     EXPECT_EQ(made, 5);
+}
+
+TEST(Frame, CopiesShareOneTextAndTheLastReleaseFreesIt) {
+    Frame none;
+    EXPECT_FALSE(none);
+    EXPECT_TRUE(none == nullptr);
+    EXPECT_EQ(none.use_count(), 0);
+
+    Frame first = make_frame("hello\n");
+    ASSERT_TRUE(first);
+    EXPECT_EQ(*first, "hello\n");
+    EXPECT_EQ(first->size(), 6u);
+    {
+        const Frame copy = first;            // NOLINT(performance-unnecessary-copy-initialization)
+        EXPECT_EQ(copy.get(), first.get());  // the same string, not a copy of it
+        EXPECT_EQ(first.use_count(), 2);
+        Frame moved = std::move(first);
+        EXPECT_FALSE(first);  // NOLINT(bugprone-use-after-move): moved-from is empty
+        EXPECT_EQ(moved.use_count(), 2);
+        first = moved;
+        EXPECT_EQ(first.use_count(), 3);
+    }
+    EXPECT_EQ(first.use_count(), 1);
+    first = nullptr;
+    EXPECT_FALSE(first);
 }
 
 }  // namespace

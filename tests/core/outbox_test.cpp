@@ -9,7 +9,7 @@ namespace hubchat::net {
 namespace {
 
 Frame frame(std::size_t size, char c = 'x') {
-    return std::make_shared<const std::string>(size, c);
+    return make_frame(std::string(size, c));
 }
 
 std::string contents(std::span<const Frame> batch) {
@@ -149,7 +149,7 @@ TEST(Outbox, LongQueuesStayInOrderAcrossManyPartialWrites) {
     std::deque<std::string> expected;
     auto push = [&](std::string text) {
         expected.push_back(text);
-        ASSERT_TRUE(box.push(std::make_shared<const std::string>(std::move(text))));
+        ASSERT_TRUE(box.push(make_frame(std::move(text))));
     };
     for (int i = 0; i < 5000; ++i) push(std::to_string(i));
     std::size_t bytes = 0;
@@ -189,9 +189,7 @@ TEST(Outbox, SharesBroadcastFramesWithoutCopying) {
 
 // A write hands Asio the queued frames themselves as its buffer sequence.
 TEST(FrameBuffers, IsABufferSequenceOverTheFramesInOrder) {
-    const std::vector<Frame> frames{std::make_shared<const std::string>("ab"),
-                                    std::make_shared<const std::string>(""),
-                                    std::make_shared<const std::string>("cde")};
+    const std::vector<Frame> frames{make_frame("ab"), make_frame(""), make_frame("cde")};
     const FrameBuffers buffers(frames);
     static_assert(boost::asio::is_const_buffer_sequence<FrameBuffers>::value);
     EXPECT_EQ(boost::asio::buffer_size(buffers), 5u);

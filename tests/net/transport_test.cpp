@@ -38,7 +38,7 @@ struct SocketPair {
 };
 
 Frame frame_of(std::string text) {
-    return std::make_shared<const std::string>(std::move(text));
+    return make_frame(std::move(text));
 }
 
 // Far more bytes than the socket buffers hold, in frames of uneven sizes: the kernel
