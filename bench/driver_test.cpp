@@ -133,5 +133,46 @@ TEST(LineDrivers, CutAfterEachNewline) {
     }
 }
 
+// Chat frames take a fast path when they come in the server's field order; every other
+// order or shape must read the same as before (or be reported), never be misread.
+TEST(JsonDriver, ReadsChatFramesInAnyFieldOrder) {
+    const auto driver = make_json_driver();
+    const std::string_view text = R"(a \"quoted\" \\ ,\"user\":\"mallory\" }{)";
+    const std::string lines[] = {
+        // hubchat-server's order (the fast path), with and without more fields after.
+        std::string(
+            R"({"type":"message","id":7,"ts":1700000000000,"user":"alice","dest":"#bench","message":")") +
+            std::string(text) + "\"}\n",
+        std::string(
+            R"({"type":"message","id":7,"ts":-1,"user":"alice","dest":"#bench","message":")") +
+            std::string(text) + "\",\"notice\":true}\n",
+        // Other orders and spacing (the general reader).
+        std::string(R"({"type":"message","dest":"#bench","user":"alice","message":")") +
+            std::string(text) + "\"}\n",
+        std::string(R"({"type": "message", "user": "alice", "dest": "#bench", "message": ")") +
+            std::string(text) + "\"}\n",
+        std::string(R"({"type":"message","id":"7","user":"alice","dest":"#bench","message":")") +
+            std::string(text) + "\"}\n",
+    };
+    for (const auto& line : lines) {
+        const Inbound in = driver->parse(line, "bob", "#bench");
+        EXPECT_EQ(in.kind, Inbound::Kind::message) << line;
+        EXPECT_EQ(in.from, "alice") << line;
+        EXPECT_EQ(in.dest, "#bench") << line;
+        EXPECT_EQ(in.text, text) << line;
+    }
+}
+
+TEST(JsonDriver, ReportsABrokenChatFrame) {
+    const auto driver = make_json_driver();
+    for (std::string_view line : {
+             R"({"type":"message","id":7,"user":"alice","dest":"#bench","message":"cut)",
+             R"({"type":"message","id":7,"user":"alice","dest":"#bench","message":"x"x}")",
+             R"({"type":"message","id":7,"user":"alice","dest":"#bench","message":"x";)",
+         }) {
+        EXPECT_EQ(driver->parse(line, "bob", "#bench").kind, Inbound::Kind::malformed) << line;
+    }
+}
+
 }  // namespace
 }  // namespace hubchat::bench
