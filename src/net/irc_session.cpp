@@ -86,19 +86,28 @@ std::optional<TimestampMs> parse_iso_time(std::string_view text) {
     return static_cast<TimestampMs>(seconds) * 1000 + (n == 7 ? millis : 0);
 }
 
-// Cuts `text` into pieces of at most `max_bytes`, never inside a UTF-8 character.
-std::vector<std::string_view> utf8_chunks(std::string_view text, std::size_t max_bytes) {
-    std::vector<std::string_view> out;
+// Hands `text` to `piece` in pieces of at most `max_bytes`, never cut inside a UTF-8
+// character.
+template <class Piece>
+void for_each_utf8_chunk(std::string_view text, std::size_t max_bytes, Piece&& piece) {
     max_bytes = std::max<std::size_t>(max_bytes, 4);
     while (text.size() > max_bytes) {
         std::size_t cut = max_bytes;
         while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
         if (cut == 0) cut = max_bytes;
-        out.push_back(text.substr(0, cut));
+        piece(text.substr(0, cut));
         text.remove_prefix(cut);
     }
-    if (!text.empty()) out.push_back(text);
-    return out;
+    if (!text.empty()) piece(text);
+}
+
+// The first piece for_each_utf8_chunk would make.
+std::string_view first_utf8_chunk(std::string_view text, std::size_t max_bytes) {
+    std::string_view first;
+    for_each_utf8_chunk(text, max_bytes, [&](std::string_view piece) {
+        if (first.empty()) first = piece;
+    });
+    return first;
 }
 
 bool valid_utf8(std::string_view text) {
@@ -903,8 +912,7 @@ void IrcSession::on_topic(const Message& m) {
     }
     std::string text = m.params[1];
     if (text.size() > context_.hub.limits().max_topic_bytes) {
-        auto chunks = utf8_chunks(text, context_.hub.limits().max_topic_bytes);
-        text = std::string(chunks.front());
+        text = std::string(first_utf8_chunk(text, context_.hub.limits().max_topic_bytes));
     }
     begin_command("TOPIC", channel);
     context_.hub.handle(id_, SetTopic{state->name, std::move(text), {}});
@@ -1515,19 +1523,22 @@ void IrcSession::send_chat_lines(const std::vector<Tag>& tags, const std::string
 std::string IrcSession::render_chat_lines(const std::vector<Tag>& tags, const std::string& source,
                                           std::string_view command, const std::string& target,
                                           std::string_view text) {
-    std::string out;
     // ":source COMMAND target :" + text + CRLF within 512 bytes.
     const std::size_t overhead = 1 + source.size() + 1 + command.size() + 1 + target.size() + 2 + 2;
     const std::size_t room = overhead < 512 ? 512 - overhead : 64;
+    std::size_t tag_bytes = tags.empty() ? 0 : 2;
+    for (const auto& tag : tags) tag_bytes += tag.key.size() + tag.value.size() + 2;
+    std::string out;
+    // Usually exact: one line (escapes or cut lines may grow it once more).
+    out.reserve(text.size() + (tag_bytes + overhead) * (1 + text.size() / room));
     while (!text.empty()) {
         const auto newline = text.find('\n');
         std::string_view line = text.substr(0, newline);
         text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        for (const auto chunk : utf8_chunks(line, room)) {
-            out += proto::irc::serialize(
-                {tags, source, std::string(command), {target, std::string(chunk)}});
-        }
+        for_each_utf8_chunk(line, room, [&](std::string_view chunk) {
+            proto::irc::append_chat_line(out, tags, source, command, target, chunk);
+        });
     }
     return out;
 }

@@ -216,12 +216,15 @@ std::string unescape_tag_value(std::string_view value) {
     return out;
 }
 
-std::string serialize(const Message& message) {
-    std::string out;
-    if (!message.tags.empty()) {
+namespace {
+
+// Tags, source and command: the line up to its parameters.
+void append_head(std::string& out, std::span<const Tag> tags, std::string_view source,
+                 std::string_view command) {
+    if (!tags.empty()) {
         out += '@';
         bool first = true;
-        for (const auto& tag : message.tags) {
+        for (const auto& tag : tags) {
             if (!first) out += ';';
             first = false;
             append_clean(out, tag.key);
@@ -232,25 +235,43 @@ std::string serialize(const Message& message) {
         }
         out += ' ';
     }
-    if (!message.source.empty()) {
+    if (!source.empty()) {
         out += ':';
-        append_clean(out, message.source);
+        append_clean(out, source);
         out += ' ';
     }
-    append_clean(out, message.command);
+    append_clean(out, command);
+}
+
+void append_param(std::string& out, std::string_view param, bool last) {
+    out += ' ';
+    // Cleaned, CR, LF and NUL become spaces: the trailing form is needed for them too.
+    constexpr std::string_view kSpaces(" \r\n\0", 4);
+    if (last && (param.empty() || param.front() == ':' ||
+                 param.find_first_of(kSpaces) != std::string_view::npos)) {
+        out += ':';
+    }
+    append_clean(out, param);
+}
+
+}  // namespace
+
+std::string serialize(const Message& message) {
+    std::string out;
+    append_head(out, message.tags, message.source, message.command);
     for (std::size_t i = 0; i < message.params.size(); ++i) {
-        std::string param;
-        append_clean(param, message.params[i]);
-        out += ' ';
-        const bool last = i + 1 == message.params.size();
-        if (last &&
-            (param.empty() || param.front() == ':' || param.find(' ') != std::string::npos)) {
-            out += ':';
-        }
-        out += param;
+        append_param(out, message.params[i], i + 1 == message.params.size());
     }
     out += "\r\n";
     return out;
+}
+
+void append_chat_line(std::string& out, std::span<const Tag> tags, std::string_view source,
+                      std::string_view command, std::string_view target, std::string_view text) {
+    append_head(out, tags, source, command);
+    append_param(out, target, false);
+    append_param(out, text, true);
+    out += "\r\n";
 }
 
 std::optional<std::string> decode_base64(std::string_view text) {

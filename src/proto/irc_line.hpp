@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,10 @@ ParseResult parse_line(std::string_view line);
 // (empty, holds a space, or starts with ':'); CR, LF and NUL anywhere are replaced by
 // spaces so the result is always exactly one line. Tags are escaped.
 std::string serialize(const Message& message);
+// Appends the line serialize() makes for {tags, source, command, {target, text}} to
+// `out`, from views: a chat line's delivery builds no Message and no temporary strings.
+void append_chat_line(std::string& out, std::span<const Tag> tags, std::string_view source,
+                      std::string_view command, std::string_view target, std::string_view text);
 
 std::string escape_tag_value(std::string_view value);
 std::string unescape_tag_value(std::string_view value);

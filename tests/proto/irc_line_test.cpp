@@ -126,6 +126,26 @@ TEST(IrcSerialize, TagsEscapedAndRoundTrip) {
     EXPECT_EQ(parsed(line), m);
 }
 
+// The chat line writer is serialize() without the Message: byte for byte the same line.
+TEST(IrcSerialize, ChatLineIsWhatSerializeWrites) {
+    const std::vector<Tag> tag_sets[] = {
+        {}, {{"time", "2026-01-01T00:00:00.000Z"}, {"+x", "a b;c\\d\r\n"}, {"flag", ""}}};
+    const std::string texts[] = {"hello",   "hello world",          "",   ":)", "a\r\nQUIT",
+                                 "tab\tok", std::string("a\0b", 3), "\r", "x:y"};
+    for (const auto& tags : tag_sets) {
+        for (const std::string source : {"", "alice!alice@hubchat"}) {
+            for (const std::string target : {"#dev", "bob", "a\nb"}) {
+                for (const auto& text : texts) {
+                    std::string out = "kept ";
+                    append_chat_line(out, tags, source, "PRIVMSG", target, text);
+                    EXPECT_EQ(out, "kept " + serialize({tags, source, "PRIVMSG", {target, text}}))
+                        << "text " << text << " target " << target;
+                }
+            }
+        }
+    }
+}
+
 TEST(IrcBase64, DecodesAndEncodes) {
     const std::string plain("\0alice\0secret", 13);
     EXPECT_EQ(encode_base64(plain), "AGFsaWNlAHNlY3JldA==");
