@@ -807,6 +807,14 @@ std::optional<UserInfo> Hub::user_info(std::string_view name) const {
     return info;
 }
 
+std::optional<Hub::AwayNote> Hub::away_note(std::string_view name) const {
+    auto it = users_by_key_.find(name);
+    if (it == users_by_key_.end()) return std::nullopt;
+    const Connection& conn = connections_.at(it->second);
+    if (conn.away().empty()) return std::nullopt;
+    return AwayNote{conn.name, conn.away()};
+}
+
 std::optional<RoomState> Hub::room_state(std::string_view room, bool with_members) const {
     auto it = rooms_.find(names::is_all(room) ? names::fold(names::kAllRoom) : names::fold(room));
     if (it == rooms_.end()) return std::nullopt;

@@ -158,6 +158,14 @@ class Hub final : private MessageStore::Sink {
     // Queries answered at once, for adapters that show state the way their protocol
     // does. Not metered: they cost the asker's adapter, and only it gets the answer.
     std::optional<UserInfo> user_info(std::string_view name) const;
+    // When the user called `name` is connected and away: their name as the hub spells it
+    // and their away text (IRC answers a message to them with it), views valid until the
+    // hub next changes. Nothing copied: asked once per message sent to a person.
+    struct AwayNote {
+        std::string_view name;
+        std::string_view away;
+    };
+    std::optional<AwayNote> away_note(std::string_view name) const;
     // "ALL" too. Without members: the rest only, not a copy of every member's name (ALL's
     // topic is shown to every newcomer).
     std::optional<RoomState> room_state(std::string_view room, bool with_members = true) const;

@@ -138,54 +138,55 @@ struct IrcSession::CommandSpec {
     std::string_view name;
     std::size_t min_params;
     bool needs_registration;
-    void (*run)(IrcSession&, const Message&);
+    // Mutable: a handler may take what it passes on (PRIVMSG's text) instead of a copy.
+    void (*run)(IrcSession&, Message&);
     static const std::array<CommandSpec, 28> table;
 };
 
 const std::array<IrcSession::CommandSpec, 28> IrcSession::CommandSpec::table{{
-    {"CAP", 1, false, [](IrcSession& s, const Message& m) { s.on_cap(m); }},
-    {"NICK", 0, false, [](IrcSession& s, const Message& m) { s.on_nick(m); }},
-    {"USER", 4, false, [](IrcSession& s, const Message& m) { s.on_user(m); }},
-    {"PASS", 1, false, [](IrcSession& s, const Message& m) { s.on_pass(m); }},
-    {"AUTHENTICATE", 1, false, [](IrcSession& s, const Message& m) { s.on_authenticate(m); }},
-    {"PING", 0, false, [](IrcSession& s, const Message& m) { s.on_ping(m); }},
-    {"PONG", 0, false, [](IrcSession&, const Message&) {}},  // any input resets the timer
-    {"QUIT", 0, false, [](IrcSession& s, const Message& m) { s.on_quit(m); }},
-    {"PRIVMSG", 0, true, [](IrcSession& s, const Message& m) { s.on_message(m, false); }},
-    {"NOTICE", 0, true, [](IrcSession& s, const Message& m) { s.on_message(m, true); }},
-    {"JOIN", 1, true, [](IrcSession& s, const Message& m) { s.on_join(m); }},
-    {"PART", 1, true, [](IrcSession& s, const Message& m) { s.on_part(m); }},
-    {"NAMES", 0, true, [](IrcSession& s, const Message& m) { s.on_names(m); }},
-    {"WHO", 0, true, [](IrcSession& s, const Message& m) { s.on_who(m); }},
-    {"WHOIS", 1, true, [](IrcSession& s, const Message& m) { s.on_whois(m); }},
-    {"LIST", 0, true, [](IrcSession& s, const Message& m) { s.on_list(m); }},
-    {"TOPIC", 1, true, [](IrcSession& s, const Message& m) { s.on_topic(m); }},
-    {"AWAY", 0, true, [](IrcSession& s, const Message& m) { s.on_away(m); }},
-    {"MODE", 1, true, [](IrcSession& s, const Message& m) { s.on_mode(m); }},
-    {"USERHOST", 1, true, [](IrcSession& s, const Message& m) { s.on_userhost(m); }},
-    {"ISON", 1, true, [](IrcSession& s, const Message& m) { s.on_ison(m); }},
-    {"CHATHISTORY", 3, true, [](IrcSession& s, const Message& m) { s.on_chathistory(m); }},
-    {"LUSERS", 0, true, [](IrcSession& s, const Message&) { s.send_lusers(); }},
-    {"MOTD", 0, true, [](IrcSession& s, const Message&) { s.send_motd(); }},
+    {"CAP", 1, false, [](IrcSession& s, Message& m) { s.on_cap(m); }},
+    {"NICK", 0, false, [](IrcSession& s, Message& m) { s.on_nick(m); }},
+    {"USER", 4, false, [](IrcSession& s, Message& m) { s.on_user(m); }},
+    {"PASS", 1, false, [](IrcSession& s, Message& m) { s.on_pass(m); }},
+    {"AUTHENTICATE", 1, false, [](IrcSession& s, Message& m) { s.on_authenticate(m); }},
+    {"PING", 0, false, [](IrcSession& s, Message& m) { s.on_ping(m); }},
+    {"PONG", 0, false, [](IrcSession&, Message&) {}},  // any input resets the timer
+    {"QUIT", 0, false, [](IrcSession& s, Message& m) { s.on_quit(m); }},
+    {"PRIVMSG", 0, true, [](IrcSession& s, Message& m) { s.on_message(m, false); }},
+    {"NOTICE", 0, true, [](IrcSession& s, Message& m) { s.on_message(m, true); }},
+    {"JOIN", 1, true, [](IrcSession& s, Message& m) { s.on_join(m); }},
+    {"PART", 1, true, [](IrcSession& s, Message& m) { s.on_part(m); }},
+    {"NAMES", 0, true, [](IrcSession& s, Message& m) { s.on_names(m); }},
+    {"WHO", 0, true, [](IrcSession& s, Message& m) { s.on_who(m); }},
+    {"WHOIS", 1, true, [](IrcSession& s, Message& m) { s.on_whois(m); }},
+    {"LIST", 0, true, [](IrcSession& s, Message& m) { s.on_list(m); }},
+    {"TOPIC", 1, true, [](IrcSession& s, Message& m) { s.on_topic(m); }},
+    {"AWAY", 0, true, [](IrcSession& s, Message& m) { s.on_away(m); }},
+    {"MODE", 1, true, [](IrcSession& s, Message& m) { s.on_mode(m); }},
+    {"USERHOST", 1, true, [](IrcSession& s, Message& m) { s.on_userhost(m); }},
+    {"ISON", 1, true, [](IrcSession& s, Message& m) { s.on_ison(m); }},
+    {"CHATHISTORY", 3, true, [](IrcSession& s, Message& m) { s.on_chathistory(m); }},
+    {"LUSERS", 0, true, [](IrcSession& s, Message&) { s.send_lusers(); }},
+    {"MOTD", 0, true, [](IrcSession& s, Message&) { s.send_motd(); }},
     {"VERSION", 0, true,
-     [](IrcSession& s, const Message&) {
+     [](IrcSession& s, Message&) {
          s.numeric("351", {"hubchat-" HUBCHAT_VERSION ".", s.server(),
                            "IRC and hubchat users on one hub"});
      }},
     {"TIME", 0, true,
-     [](IrcSession& s, const Message&) {
+     [](IrcSession& s, Message&) {
          const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();
          s.numeric("391", {s.server(), iso_time(now)});
      }},
     {"WHOWAS", 1, true,
-     [](IrcSession& s, const Message& m) {
+     [](IrcSession& s, Message& m) {
          s.numeric("406", {m.params[0], "There was no such nickname"});
          s.numeric("369", {m.params[0], "End of WHOWAS"});
      }},
     // Typing notifications and other client tags: nothing to relay them to.
-    {"TAGMSG", 0, true, [](IrcSession&, const Message&) {}},
+    {"TAGMSG", 0, true, [](IrcSession&, Message&) {}},
 }};
 
 // ---- lifetime --------------------------------------------------------------------------
@@ -781,7 +782,7 @@ void IrcSession::send_motd() {
 
 // ---- commands ------------------------------------------------------------------------
 
-void IrcSession::on_message(const Message& m, bool notice) {
+void IrcSession::on_message(Message& m, bool notice) {
     const std::string_view command = notice ? "NOTICE" : "PRIVMSG";
     if (m.params.empty() || m.params[0].empty()) {
         if (!notice) numeric("411", {"No recipient given (" + std::string(command) + ")"});
@@ -798,12 +799,11 @@ void IrcSession::on_message(const Message& m, bool notice) {
         if (const auto bang = target.find('!'); bang != std::string::npos) target.resize(bang);
         send_cmd.targets.push_back(hub_target(target));
         if (!notice && !names::is_room(target)) {
-            if (auto info = context_.hub.user_info(target); info && !info->away.empty()) {
-                numeric("301", {info->name, info->away});
+            if (const auto note = context_.hub.away_note(target)) {
+                numeric("301", {std::string(note->name), std::string(note->away)});
             }
         }
     }
-    send_cmd.text = m.params[1];
     for (const auto& tag : m.tags) {
         if (!tag.key.empty() && tag.key.front() == '+') {
             send_cmd.client_tags.emplace_back(tag.key, tag.value);
@@ -818,6 +818,7 @@ void IrcSession::on_message(const Message& m, bool notice) {
             Sent{ref, std::string(command), m.params[0], m.params[1], send_cmd.client_tags});
         if (extra.sent.size() > kMaxSent) extra.sent.erase(extra.sent.begin());
     }
+    send_cmd.text = std::move(m.params[1]);  // the line's copy, parsed for this alone
     begin_command(command, m.params[0]);
     context_.hub.handle(id_, std::move(send_cmd));
 }

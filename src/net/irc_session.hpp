@@ -87,7 +87,7 @@ class IrcSession final : public Peer,
     void send_motd();
 
     // ---- commands after registration
-    void on_message(const proto::irc::Message& m, bool notice);
+    void on_message(proto::irc::Message& m, bool notice);
     void on_join(const proto::irc::Message& m);
     void on_part(const proto::irc::Message& m);
     void on_names(const proto::irc::Message& m);

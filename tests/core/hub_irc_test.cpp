@@ -123,11 +123,18 @@ TEST_F(HubIrcTest, AwayIsToldToThoseWhoWantItAndShownInUserInfo) {
     EXPECT_FALSE(bob.peer->last<AwayChange>());  // not told of itself
     EXPECT_FALSE(json.peer->last<AwayChange>());
     EXPECT_EQ(hub.user_info("BOB")->away, "lunch");
+    const auto note = hub.away_note("BOB");  // what a message to bob is answered with
+    ASSERT_TRUE(note);
+    EXPECT_EQ(note->name, "bob");
+    EXPECT_EQ(note->away, "lunch");
+    EXPECT_FALSE(hub.away_note("alice"));      // here
+    EXPECT_FALSE(hub.away_note("nobody"));     // not connected
     hub.handle(bob.id, SetAway{"lunch", ""});  // no change, no notice
     EXPECT_EQ(alice.peer->all<AwayChange>().size(), 1u);
     hub.handle(bob.id, SetAway{"", ""});
     EXPECT_EQ(alice.peer->last<AwayChange>()->text, "");
     EXPECT_EQ(hub.user_info("bob")->away, "");
+    EXPECT_FALSE(hub.away_note("bob"));
 }
 
 TEST_F(HubIrcTest, LongAwayMessagesAreCutAtACharacterBoundary) {
