@@ -5,6 +5,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/message.hpp"
 
@@ -73,7 +74,7 @@ TEST(FrameCache, ACopyHasTheFramesAndATableOfItsOwn) {
     EXPECT_EQ(made, 5);
 }
 
-TEST(Frame, CopiesShareOneTextAndTheLastReleaseFreesIt) {
+TEST(Frame, CopiesShareOneTextAndCountTheirOwners) {
     Frame none;
     EXPECT_FALSE(none);
     EXPECT_TRUE(none == nullptr);
@@ -83,19 +84,19 @@ TEST(Frame, CopiesShareOneTextAndTheLastReleaseFreesIt) {
     ASSERT_TRUE(first);
     EXPECT_EQ(*first, "hello\n");
     EXPECT_EQ(first->size(), 6u);
-    {
-        const Frame copy = first;            // NOLINT(performance-unnecessary-copy-initialization)
-        EXPECT_EQ(copy.get(), first.get());  // the same string, not a copy of it
-        EXPECT_EQ(first.use_count(), 2);
-        Frame moved = std::move(first);
-        EXPECT_FALSE(first);  // NOLINT(bugprone-use-after-move): moved-from is empty
-        EXPECT_EQ(moved.use_count(), 2);
-        first = moved;
-        EXPECT_EQ(first.use_count(), 3);
-    }
-    EXPECT_EQ(first.use_count(), 1);
-    first = nullptr;
-    EXPECT_FALSE(first);
+
+    std::vector<Frame> copies(3, first);      // three more owners of the same text
+    EXPECT_EQ(copies[2].get(), first.get());  // the same string, not a copy of it
+    EXPECT_EQ(first.use_count(), 4);
+    copies.pop_back();
+    EXPECT_EQ(first.use_count(), 3);
+
+    Frame moved = std::move(copies.front());  // a move adds no owner
+    EXPECT_FALSE(copies.front());  // NOLINT(bugprone-use-after-move): moved-from is empty
+    EXPECT_EQ(moved.use_count(), 3);
+    moved = nullptr;
+    EXPECT_FALSE(moved);
+    EXPECT_EQ(first.use_count(), 2);
 }
 
 }  // namespace
