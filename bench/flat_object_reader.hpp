@@ -6,6 +6,21 @@
 
 namespace hubchat::bench {
 
+// The index of the quote that closes the JSON string whose text starts at `start` (just
+// after its opening quote), or npos. memchr to each quote; a quote preceded by an odd run
+// of backslashes is escaped.
+inline std::size_t find_closing_quote(std::string_view text, std::size_t start) {
+    for (std::size_t from = start;;) {
+        const void* found = std::memchr(text.data() + from, '"', text.size() - from);
+        if (found == nullptr) return std::string_view::npos;
+        const auto quote = static_cast<std::size_t>(static_cast<const char*>(found) - text.data());
+        std::size_t backslashes = 0;
+        while (quote - backslashes > start && text[quote - backslashes - 1] == '\\') ++backslashes;
+        if (backslashes % 2 == 0) return quote;
+        from = quote + 1;
+    }
+}
+
 // Reads the top-level members of one JSON object, handing each to `visit(key, value)`.
 // String values arrive without their quotes and with escapes left as they are: every
 // field the benchmark compares (names, its own payload) is plain ASCII. Nested values are
@@ -55,21 +70,11 @@ class FlatObjectReader {
     bool read_string(std::string_view& out) {
         if (!consume('"')) return false;
         const std::size_t start = pos_;
-        // memchr to each quote; a quote preceded by an odd run of backslashes is escaped.
-        for (;;) {
-            const void* found = std::memchr(text_.data() + pos_, '"', text_.size() - pos_);
-            if (found == nullptr) return false;
-            const auto quote =
-                static_cast<std::size_t>(static_cast<const char*>(found) - text_.data());
-            std::size_t backslashes = 0;
-            while (quote - backslashes > start && text_[quote - backslashes - 1] == '\\')
-                ++backslashes;
-            pos_ = quote + 1;
-            if (backslashes % 2 == 0) {
-                out = text_.substr(start, quote - start);
-                return true;
-            }
-        }
+        const std::size_t quote = find_closing_quote(text_, start);
+        if (quote == std::string_view::npos) return false;
+        out = text_.substr(start, quote - start);
+        pos_ = quote + 1;
+        return true;
     }
     bool skip_scalar_or_nested(std::string_view& out) {
         const std::size_t start = pos_;

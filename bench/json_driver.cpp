@@ -1,6 +1,4 @@
 // hubchat's JSON-lines dialect (docs/PROTOCOL.md, "hubchat dialect").
-#include <cstring>
-
 #include "flat_object_reader.hpp"
 #include "protocol_driver.hpp"
 
@@ -15,19 +13,11 @@ bool read_field_at(std::string_view line, std::size_t& at, std::string_view fiel
                    std::string_view& value) {
     if (line.substr(at, field.size()) != field) return false;
     const std::size_t start = at + field.size();
-    for (std::size_t from = start;;) {
-        const void* found = std::memchr(line.data() + from, '"', line.size() - from);
-        if (found == nullptr) return false;
-        const auto quote = static_cast<std::size_t>(static_cast<const char*>(found) - line.data());
-        std::size_t backslashes = 0;
-        while (quote - backslashes > start && line[quote - backslashes - 1] == '\\') ++backslashes;
-        from = quote + 1;
-        if (backslashes % 2 == 0) {
-            value = line.substr(start, quote - start);
-            at = from;
-            return true;
-        }
-    }
+    const std::size_t quote = find_closing_quote(line, start);
+    if (quote == std::string_view::npos) return false;
+    value = line.substr(start, quote - start);
+    at = quote + 1;
+    return true;
 }
 
 // True when `members` is nothing but ,"key":integer members (the id and time ahead of

@@ -86,28 +86,24 @@ std::optional<TimestampMs> parse_iso_time(std::string_view text) {
     return static_cast<TimestampMs>(seconds) * 1000 + (n == 7 ? millis : 0);
 }
 
-// Hands `text` to `piece` in pieces of at most `max_bytes`, never cut inside a UTF-8
-// character.
+// How many bytes of `text` the first piece of at most `max_bytes` (at least 4) takes,
+// never cut inside a UTF-8 character: all of it when it fits.
+std::size_t utf8_cut(std::string_view text, std::size_t max_bytes) {
+    max_bytes = std::max<std::size_t>(max_bytes, 4);
+    if (text.size() <= max_bytes) return text.size();
+    std::size_t cut = max_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    return cut == 0 ? max_bytes : cut;
+}
+
+// Hands `text` to `piece` in pieces cut by utf8_cut.
 template <class Piece>
 void for_each_utf8_chunk(std::string_view text, std::size_t max_bytes, Piece&& piece) {
-    max_bytes = std::max<std::size_t>(max_bytes, 4);
-    while (text.size() > max_bytes) {
-        std::size_t cut = max_bytes;
-        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-        if (cut == 0) cut = max_bytes;
+    while (!text.empty()) {
+        const std::size_t cut = utf8_cut(text, max_bytes);
         piece(text.substr(0, cut));
         text.remove_prefix(cut);
     }
-    if (!text.empty()) piece(text);
-}
-
-// The first piece for_each_utf8_chunk would make.
-std::string_view first_utf8_chunk(std::string_view text, std::size_t max_bytes) {
-    std::string_view first;
-    for_each_utf8_chunk(text, max_bytes, [&](std::string_view piece) {
-        if (first.empty()) first = piece;
-    });
-    return first;
 }
 
 bool valid_utf8(std::string_view text) {
@@ -913,7 +909,7 @@ void IrcSession::on_topic(const Message& m) {
     }
     std::string text = m.params[1];
     if (text.size() > context_.hub.limits().max_topic_bytes) {
-        text = std::string(first_utf8_chunk(text, context_.hub.limits().max_topic_bytes));
+        text.resize(utf8_cut(text, context_.hub.limits().max_topic_bytes));
     }
     begin_command("TOPIC", channel);
     context_.hub.handle(id_, SetTopic{state->name, std::move(text), {}});
