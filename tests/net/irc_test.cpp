@@ -358,6 +358,18 @@ TEST_F(IrcTest, JoinNamesWhoWhoisListAndTopic) {
     EXPECT_EQ(part->nick(), "bob");
 }
 
+// A topic over TOPICLEN (390 bytes) is cut to it, never inside a UTF-8 character.
+TEST_F(IrcTest, ALongTopicIsCutAtACharacterBoundary) {
+    auto ivy = irc("ivy");
+    join(*ivy, "#dev");
+    // 389 ASCII bytes and then a two-byte character across the 390-byte limit.
+    const std::string text = std::string(389, 't') + "\u00e9" + std::string(20, 'u');
+    ivy->send("TOPIC #dev :" + text);
+    auto topic = ivy->wait_command("TOPIC");
+    ASSERT_TRUE(topic);
+    EXPECT_EQ(topic->last(), std::string(389, 't'));
+}
+
 TEST_F(IrcTest, JsonUsersSeeTopicsSetFromIrc) {
     auto ivy = irc("ivy");
     auto jay = user("jay");
