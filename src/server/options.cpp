@@ -51,23 +51,32 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     // Flood control and caps. 0 turns any of them off (the tests and benchmarks do, to
     // send as fast as they can).
     constexpr std::uint32_t kMaxRate = 1'000'000;
+    bool no_limits = false;
+    app.add_flag("--no-limits", no_limits,
+                 "Flood control and every cap on users and connections off at once (each of "
+                 "--rate-per-second, --max-recipients, --max-rooms-per-user, --max-connections, "
+                 "--max-connections-per-address and --max-new-connections-per-minute 0), for "
+                 "load tests; one of them given as well keeps its value");
     app.add_option("--rate-burst", config.rate_burst,
                    "Messages a user may send at once before the per-second rate applies")
         ->check(CLI::Range(std::uint32_t{0}, kMaxRate))
         ->capture_default_str();
-    app.add_option("--rate-per-second", config.rate_per_second,
-                   "Messages a second each user may send after the burst; 0 turns flood "
-                   "control off (for joins and listings too)")
-        ->check(CLI::Range(std::uint32_t{0}, kMaxRate))
-        ->capture_default_str();
-    app.add_option("--max-rooms-per-user", config.max_rooms_per_user,
-                   "Rooms one user may be in at once besides ALL (0: no limit)")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
-    app.add_option("--max-recipients", config.max_recipients,
-                   "Distinct targets in one message; ALL or a room counts as one (0: no limit)")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
+    auto* rate_per_second =
+        app.add_option("--rate-per-second", config.rate_per_second,
+                       "Messages a second each user may send after the burst; 0 turns flood "
+                       "control off (for joins and listings too)")
+            ->check(CLI::Range(std::uint32_t{0}, kMaxRate))
+            ->capture_default_str();
+    auto* max_rooms_per_user =
+        app.add_option("--max-rooms-per-user", config.max_rooms_per_user,
+                       "Rooms one user may be in at once besides ALL (0: no limit)")
+            ->check(CLI::NonNegativeNumber)
+            ->capture_default_str();
+    auto* max_recipients =
+        app.add_option("--max-recipients", config.max_recipients,
+                       "Distinct targets in one message; ALL or a room counts as one (0: no limit)")
+            ->check(CLI::NonNegativeNumber)
+            ->capture_default_str();
     app.add_option("--max-name-length", config.max_name_chars,
                    "Characters in a user name (at most the built-in 32)")
         ->check(CLI::Range(std::size_t{1}, names::kMaxNameChars))
@@ -76,20 +85,22 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                    "Characters in a room name, not counting the '#' (at most the built-in 32)")
         ->check(CLI::Range(std::size_t{1}, names::kMaxNameChars))
         ->capture_default_str();
-    app.add_option("--max-connections", config.admission.max_connections,
-                   "Open connections in all (0: no limit)")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
-    app.add_option("--max-connections-per-address", config.admission.max_per_address,
-                   "Open connections from one address, an IPv6 /64 counting as one; "
-                   "loopback is exempt (0: no limit)")
-        ->check(CLI::NonNegativeNumber)
-        ->capture_default_str();
-    app.add_option("--max-new-connections-per-minute", config.admission.max_new_per_minute,
-                   "New connections one address may open at once and then per minute; "
-                   "loopback is exempt (0: no limit)")
-        ->check(CLI::Range(std::uint32_t{0}, kMaxRate))
-        ->capture_default_str();
+    auto* max_connections = app.add_option("--max-connections", config.admission.max_connections,
+                                           "Open connections in all (0: no limit)")
+                                ->check(CLI::NonNegativeNumber)
+                                ->capture_default_str();
+    auto* max_per_address =
+        app.add_option("--max-connections-per-address", config.admission.max_per_address,
+                       "Open connections from one address, an IPv6 /64 counting as one; "
+                       "loopback is exempt (0: no limit)")
+            ->check(CLI::NonNegativeNumber)
+            ->capture_default_str();
+    auto* max_new_per_minute =
+        app.add_option("--max-new-connections-per-minute", config.admission.max_new_per_minute,
+                       "New connections one address may open at once and then per minute; "
+                       "loopback is exempt (0: no limit)")
+            ->check(CLI::Range(std::uint32_t{0}, kMaxRate))
+            ->capture_default_str();
     // Timeouts, in seconds; 0 turns one off.
     constexpr std::uint32_t kMaxTimeout = 7 * 24 * 3600;
     auto registration_timeout = static_cast<std::uint32_t>(config.registration_timeout.count());
@@ -201,6 +212,18 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     } catch (const CLI::ParseError& e) {
         std::cerr << "hubchat-server: " << e.what() << " (see --help)\n";
         parsed.exit_code = 2;
+    }
+    if (no_limits) {
+        // Only the limits not also given: `--no-limits --max-connections 20000` keeps one.
+        const auto lift = [](const CLI::Option* option, auto& value) {
+            if (option->count() == 0) value = 0;
+        };
+        lift(rate_per_second, config.rate_per_second);
+        lift(max_rooms_per_user, config.max_rooms_per_user);
+        lift(max_recipients, config.max_recipients);
+        lift(max_connections, config.admission.max_connections);
+        lift(max_per_address, config.admission.max_per_address);
+        lift(max_new_per_minute, config.admission.max_new_per_minute);
     }
     config.registration_timeout = std::chrono::seconds(registration_timeout);
     config.frame_timeout = std::chrono::seconds(frame_timeout);

@@ -148,6 +148,39 @@ TEST(Limits, ZeroTurnsFloodControlOff) {
               200);
 }
 
+TEST(Limits, NoLimitsLiftsEveryLimitNotGivenAsWell) {
+    ServerProcess server(production_defaults({"--no-limits", "--max-rooms-per-user", "1"}));
+    TestClient alice(server.host(), server.port());
+    TestClient bob(server.host(), server.port());
+    ASSERT_TRUE(alice.hello("alice"));
+    ASSERT_TRUE(bob.hello("bob"));
+    // Past the default burst of 10: flood control is off.
+    std::string flood;
+    for (int i = 0; i < 50; ++i) flood += message_to("bob", "m");
+    ASSERT_TRUE(alice.send_raw(flood));
+    auto frames = alice.sync();
+    ASSERT_TRUE(frames);
+    EXPECT_EQ(std::count_if(frames->begin(), frames->end(),
+                            [](const json::object& f) { return has_type(f, "ack"); }),
+              50);
+    // Past the default 100 recipients: refused only because nobody has these names.
+    std::string many;
+    for (int i = 0; i < 150; ++i) many += "u" + std::to_string(i) + ",";
+    many.pop_back();
+    ASSERT_TRUE(alice.send_raw(message_to(many, "many")));
+    auto error = alice.wait_type("error");
+    ASSERT_TRUE(error);
+    EXPECT_EQ(field(*error, "code"), "unknown_recipient") << to_text(*error);
+    // The cap given beside it holds.
+    ASSERT_TRUE(alice.send_raw(R"({"type":"join","room":"#one"})"
+                               "\n"
+                               R"({"type":"join","room":"#two","ref":"j2"})"
+                               "\n"));
+    error = alice.wait_type("error");
+    ASSERT_TRUE(error);
+    EXPECT_EQ(field(*error, "code"), "too_many_rooms") << to_text(*error);
+}
+
 TEST(Limits, BadLimitValuesExitTwo) {
     for (const auto& args : std::vector<std::vector<std::string>>{
              {"--rate-per-second", "-1"},
@@ -170,9 +203,9 @@ TEST(Limits, HelpListsEveryLimit) {
     const auto help = run_program({HUBCHAT_SERVER_BIN, "--help"});
     EXPECT_EQ(help.exit_code, 0);
     for (const char* option :
-         {"--rate-burst", "--rate-per-second", "--max-rooms-per-user", "--max-recipients",
-          "--max-connections", "--max-connections-per-address", "--max-new-connections-per-minute",
-          "--max-name-length", "--max-room-name-length"}) {
+         {"--no-limits", "--rate-burst", "--rate-per-second", "--max-rooms-per-user",
+          "--max-recipients", "--max-connections", "--max-connections-per-address",
+          "--max-new-connections-per-minute", "--max-name-length", "--max-room-name-length"}) {
         EXPECT_NE(help.out.find(option), std::string::npos) << option << " not in:\n" << help.out;
     }
 }
