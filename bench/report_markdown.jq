@@ -4,6 +4,10 @@ include "format";
 . as $doc
 | ["hubchat", "hubchat-history", "hubchat-irc", "hubchat-original", "inspircd", "ngircd"] as $all
 | [$all[] | select(. as $s | $doc.points | any(.server == $s))] as $servers
+# bench/run --window: one for every closed-loop message run of a suite.
+| ([$doc.runs[]? | select(.scenario == "broadcast" or .scenario == "direct") | .window
+    | select(. != null)] | first // 16) as $window
+| (if $window == 1 then "one message" else "\($window) messages" end) as $in_flight
 | def find($server; $point): $doc.points | map(select(.server == $server and .point == $point)) | first;
   def flag: if .failed > 0 then " ✗\(.failed)/\(.runs)" else "" end;
   def row(cells): "| " + (cells | join(" | ")) + " |";
@@ -57,7 +61,7 @@ section(.scenario == "idle"; "Idle connections";
    (.rss_per_connection_bytes | kib), (.setup_s | if . == null then dash else "\(. | r(10)) s" end)];
   [["server RSS growth vs idle connections", "bench-idle-rss.png"]]),
 section(.scenario == "broadcast" and .mode == "closed"; "Broadcast, closed loop";
-  "Every member joins the room; 10 of them (evenly spread) send 100-byte messages, each keeping 16 messages in flight: a message leaves its sender's window once every member due a copy has received it. *Generator CPU* is hubchat-bench's own share; the two share two cores.";
+  "Every member joins the room; 10 of them (evenly spread) send 100-byte messages, each keeping " + $in_flight + " in flight: a message leaves its sender's window once every member due a copy has received it. *Generator CPU* is hubchat-bench's own share; the two share two cores.";
   ["members", "server", "deliveries/s", "CPU/delivery", "server CPU", "generator CPU", "p50", "p99"];
   [(.clients | tostring), (.server | server_title) + flag, (.deliveries_per_s | si),
    (.cpu_ns_per_delivery | dur), (.server_cpu_util | pct), (.bench_cpu_util | pct),
@@ -72,7 +76,7 @@ section(.scenario == "broadcast" and .mode == "open"; "Broadcast at a fixed offe
    (.max_send_lag_ns | dur), (.bench_cpu_util | pct)];
   [["latency vs offered load", "bench-latency-vs-load.png"]]),
 section(.scenario == "direct"; "Direct messages";
-  "Clients in pairs; each sends to its partner with 16 messages in flight.";
+  "Clients in pairs; each sends to its partner with " + $in_flight + " in flight.";
   ["clients", "server", "messages/s", "CPU/message", "p50", "p99"];
   [(.clients | tostring), (.server | server_title) + flag, (.messages_per_s | si),
    (.cpu_ns_per_delivery | dur), (.p50_ns | dur), (.p99_ns | dur)];
