@@ -28,6 +28,18 @@ std::string original_chat(std::string_view user, std::string_view text) {
            R"(", "dest": "bob"})";
 }
 
+// `count` messages to bob in one write, every one acknowledged: no flood control.
+void expect_flood_acked(TestClient& sender, int count) {
+    std::string flood;
+    for (int i = 0; i < count; ++i) flood += message_to("bob", "m");
+    ASSERT_TRUE(sender.send_raw(flood));
+    const auto frames = sender.sync();
+    ASSERT_TRUE(frames);
+    EXPECT_EQ(std::count_if(frames->begin(), frames->end(),
+                            [](const json::object& f) { return has_type(f, "ack"); }),
+              count);
+}
+
 // With --max-rooms-per-user 1: the first join passes, the second is refused.
 void expect_second_room_refused(TestClient& client) {
     ASSERT_TRUE(client.send_raw(R"({"type":"join","room":"#one"})"
@@ -143,14 +155,7 @@ TEST(Limits, ZeroTurnsFloodControlOff) {
     TestClient bob(server.host(), server.port());
     ASSERT_TRUE(alice.hello("alice"));
     ASSERT_TRUE(bob.hello("bob"));
-    std::string flood;
-    for (int i = 0; i < 200; ++i) flood += message_to("bob", "m");
-    ASSERT_TRUE(alice.send_raw(flood));
-    const auto frames = alice.sync();
-    ASSERT_TRUE(frames);
-    EXPECT_EQ(std::count_if(frames->begin(), frames->end(),
-                            [](const json::object& f) { return has_type(f, "ack"); }),
-              200);
+    expect_flood_acked(alice, 200);
 }
 
 TEST(Limits, NoLimitsLiftsEveryLimitNotGivenAsWell) {
@@ -160,14 +165,7 @@ TEST(Limits, NoLimitsLiftsEveryLimitNotGivenAsWell) {
     ASSERT_TRUE(alice.hello("alice"));
     ASSERT_TRUE(bob.hello("bob"));
     // Past the default burst of 10: flood control is off.
-    std::string flood;
-    for (int i = 0; i < 50; ++i) flood += message_to("bob", "m");
-    ASSERT_TRUE(alice.send_raw(flood));
-    auto frames = alice.sync();
-    ASSERT_TRUE(frames);
-    EXPECT_EQ(std::count_if(frames->begin(), frames->end(),
-                            [](const json::object& f) { return has_type(f, "ack"); }),
-              50);
+    ASSERT_NO_FATAL_FAILURE(expect_flood_acked(alice, 50));
     // Past the default 100 recipients: refused only because nobody has these names.
     std::string many;
     for (int i = 0; i < 150; ++i) many += "u" + std::to_string(i) + ",";
