@@ -80,34 +80,42 @@ JsonFramer::Step JsonFramer::scan_object(std::string_view input, std::size_t sta
     std::size_t i = start;
     const std::size_t end = input.size();
     bool complete = false;
+    // The state in locals while scanning: stored through `this`, the compiler would
+    // reload it from memory for every byte.
+    bool in_string = in_string_;
+    bool escaped = escaped_;
+    std::uint32_t depth = depth_;
     while (i < end) {
-        if (in_string_ && !escaped_) {
-            // Inside a string only a quote or a backslash matters: skip the rest by words.
+        if (in_string && !escaped) {
+            // Inside a string only a quote or a backslash matters: skip the rest at once.
             i = byte_scan::find_any_of<'"', '\\'>(data, i, end);
             if (i == end) break;
         }
         const char c = data[i++];
-        if (in_string_) {
-            if (escaped_) {
-                escaped_ = false;
+        if (in_string) {
+            if (escaped) {
+                escaped = false;
             } else if (c == '\\') {
-                escaped_ = true;
+                escaped = true;
             } else if (c == '"') {
-                in_string_ = false;
+                in_string = false;
             }
             continue;
         }
         if (c == '"') {
-            in_string_ = true;
+            in_string = true;
         } else if (c == '{' || c == '[') {
-            ++depth_;
+            ++depth;
         } else if (c == '}' || c == ']') {
-            if (--depth_ == 0) {
+            if (--depth == 0) {
                 complete = true;
                 break;
             }
         }
     }
+    in_string_ = in_string;
+    escaped_ = escaped;
+    depth_ = depth;
     const std::size_t scanned = i - start;
     count_scanned(scanned);
 

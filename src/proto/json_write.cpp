@@ -44,23 +44,11 @@ char32_t decode_utf8(std::string_view s, std::size_t& i) {
 }  // namespace
 
 std::size_t find_escape(std::string_view text, std::size_t from, JsonStyle style) {
-    if (style == JsonStyle::Compact) {
-        return byte_scan::find_first(
-            text.data(), from, text.size(),
-            [](std::uint64_t word) {
-                return byte_scan::any_below(word, 0x20) | byte_scan::any_equal(word, '"') |
-                       byte_scan::any_equal(word, '\\');
-            },
-            [](unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; });
-    }
-    return byte_scan::find_first(
-        text.data(), from, text.size(),
-        [](std::uint64_t word) {
-            return byte_scan::any_below(word, 0x20) | byte_scan::any_equal(word, '"') |
-                   byte_scan::any_equal(word, '\\') | byte_scan::any_high(word) |
-                   byte_scan::any_equal(word, 0x7F);
-        },
-        [](unsigned char c) { return c < 0x20 || c == '"' || c == '\\' || c >= 0x7F; });
+    using Compact = byte_scan::StopBytes<0x20, false, '"', '\\'>;
+    using PythonAscii = byte_scan::StopBytes<0x20, true, '"', '\\', 0x7F>;
+    return style == JsonStyle::Compact
+               ? byte_scan::find_first<Compact>(text.data(), from, text.size())
+               : byte_scan::find_first<PythonAscii>(text.data(), from, text.size());
 }
 
 void append_json_string(std::string& out, std::string_view text, JsonStyle style) {
