@@ -164,6 +164,7 @@ void Hub::detach(ConnectionId id, std::string_view reason, std::string_view mess
     if (!it->second.name.empty()) users_by_key_.erase(it->second.name);  // before the view dies
     Connection conn = std::move(it->second);
     connections_.erase(it);
+    if (!conn.away().empty()) --users_away_;
     if (conn.name.empty()) return;
     // Rooms in reverse join order, then ALL, which everyone joined first.
     for (auto room_it = conn.rooms.rbegin(); room_it != conn.rooms.rend(); ++room_it) {
@@ -745,6 +746,8 @@ void Hub::on(ConnectionId id, Connection& conn, SetAway& cmd) {
         return;
     }
     if (conn.away() == cmd.text) return;
+    if (conn.away().empty()) ++users_away_;
+    if (cmd.text.empty()) --users_away_;
     conn.extras_made().away = std::move(cmd.text);
     // Everyone shares ALL with everyone, so everyone who wants it hears.
     const Event event{AwayChange{conn.name, conn.away()}};
@@ -808,6 +811,7 @@ std::optional<UserInfo> Hub::user_info(std::string_view name) const {
 }
 
 std::optional<Hub::AwayNote> Hub::away_note(std::string_view name) const {
+    if (users_away_ == 0) return std::nullopt;  // asked for every IRC message to a person
     auto it = users_by_key_.find(name);
     if (it == users_by_key_.end()) return std::nullopt;
     const Connection& conn = connections_.at(it->second);

@@ -296,6 +296,7 @@ class Hub final : private MessageStore::Sink {
     HubLimits limits_;
     ConnectionId next_connection_id_ = 1;
     MessageId next_message_id_ = 1;
+    std::size_t users_away_ = 0;  // connections with an away message
     std::unordered_map<ConnectionId, Connection> connections_;
     // Keyed by a view of Connection::name (nodes of connections_ never move).
     std::unordered_map<std::string_view, ConnectionId, names::FoldedHash, names::FoldedEqual>

@@ -137,6 +137,27 @@ TEST_F(HubIrcTest, AwayIsToldToThoseWhoWantItAndShownInUserInfo) {
     EXPECT_FALSE(hub.away_note("bob"));
 }
 
+// The note is skipped at once while nobody is away: the count behind that must follow
+// every way of going away and coming back, leaving included.
+TEST_F(HubIrcTest, AwayNotesFollowEveryoneWhoGoesAwayComesBackOrLeaves) {
+    auto alice = user("alice");
+    auto bob = user("bob");
+    auto carol = user("carol");
+    auto dave = user("dave");
+    hub.handle(bob.id, SetAway{"lunch", ""});
+    hub.handle(carol.id, SetAway{"out", ""});
+    hub.handle(carol.id, SetAway{"still out", ""});  // a new text, still one away
+    hub.detach(dave.id, "Quit");                     // was here
+    hub.detach(bob.id, "Quit");                      // was away
+    ASSERT_TRUE(hub.away_note("carol"));
+    EXPECT_EQ(hub.away_note("carol")->away, "still out");
+    hub.handle(carol.id, SetAway{"", ""});
+    EXPECT_FALSE(hub.away_note("carol"));
+    hub.handle(alice.id, SetAway{"brb", ""});
+    ASSERT_TRUE(hub.away_note("alice"));
+    EXPECT_EQ(hub.away_note("alice")->away, "brb");
+}
+
 TEST_F(HubIrcTest, LongAwayMessagesAreCutAtACharacterBoundary) {
     auto alice = user("alice");
     std::string text;
