@@ -255,6 +255,27 @@ void ref_field(std::string& out, const Ref& ref) {
     out.append(ref);
 }
 
+// An acknowledgement that names no failed or offline recipient, the usual kind, written
+// in one piece (JsonWriter); the others go through HubchatEncoder.
+std::string plain_ack(const Ack& ack) {
+    constexpr std::string_view kOpen = "{\"type\":\"ack\"";
+    constexpr std::string_view kRef = ",\"ref\":";
+    constexpr std::string_view kId = ",\"id\":";
+    constexpr std::string_view kTs = ",\"ts\":";
+    constexpr std::string_view kDelivered = ",\"delivered\":";
+    constexpr std::string_view kClose = "}\n";
+    std::string out;
+    JsonWriter writer(out, kOpen.size() + (ack.ref.empty() ? 0 : kRef.size() + ack.ref.size()) +
+                               kId.size() + json_uint_size(ack.id) + kTs.size() +
+                               json_int_size(ack.ts) + kDelivered.size() +
+                               json_uint_size(ack.delivered) + kClose.size());
+    writer.raw(kOpen);
+    if (!ack.ref.empty()) writer.raw(kRef).raw(ack.ref);  // already JSON: the client's own
+    writer.raw(kId).number(ack.id).raw(kTs).number(ack.ts);
+    writer.raw(kDelivered).number(ack.delivered).raw(kClose);
+    return out;
+}
+
 struct HubchatEncoder {
     std::string& out;
 
@@ -545,6 +566,10 @@ std::string encode_hubchat(const Event& event) {
     if (const auto* presence = std::get_if<PresencePtr>(&event)) {
         return *hubchat_frame(**presence);
     }
+    if (const auto* ack = std::get_if<Ack>(&event);
+        ack && ack->failed.empty() && ack->offline.empty()) {
+        return plain_ack(*ack);  // one per message sent
+    }
     std::string out;
     out.reserve(128);
     std::visit(HubchatEncoder{out}, event);
@@ -571,12 +596,27 @@ void append_chat_fields(std::string& out, const ChatMessage& chat) {
 }  // namespace
 
 Frame hubchat_frame(const ChatMessage& chat) {
+    // The frame every chat message goes out in, written in one piece (JsonWriter).
     return chat.frame(kHubchatJson, [&] {
+        constexpr std::string_view kOpen = "{\"type\":\"message\",\"id\":";
+        constexpr std::string_view kTs = ",\"ts\":";
+        constexpr std::string_view kUser = ",\"user\":";
+        constexpr std::string_view kDest = ",\"dest\":";
+        constexpr std::string_view kMessage = ",\"message\":";
+        constexpr std::string_view kNotice = ",\"notice\":true";
+        constexpr std::string_view kClose = "}\n";
+        const MeasuredString from(chat.from, JsonStyle::Compact);
+        const MeasuredString dest(chat.dest, JsonStyle::Compact);
+        const MeasuredString text(chat.text, JsonStyle::Compact);
         std::string out;
-        out.reserve(96 + chat.from.size() + chat.dest.size() + chat.text.size());
-        out.append("{\"type\":\"message\",");
-        append_chat_fields(out, chat);
-        out.append("}\n");
+        JsonWriter writer(out, kOpen.size() + json_uint_size(chat.id) + kTs.size() +
+                                   json_int_size(chat.ts) + kUser.size() + from.size() +
+                                   kDest.size() + dest.size() + kMessage.size() + text.size() +
+                                   (chat.notice ? kNotice.size() : 0) + kClose.size());
+        writer.raw(kOpen).number(chat.id).raw(kTs).number(chat.ts);
+        writer.raw(kUser).string(from).raw(kDest).string(dest).raw(kMessage).string(text);
+        if (chat.notice) writer.raw(kNotice);
+        writer.raw(kClose);
         return out;
     });
 }

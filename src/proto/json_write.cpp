@@ -1,6 +1,5 @@
 #include "proto/json_write.hpp"
 
-#include <charconv>
 
 #include "proto/byte_scan.hpp"
 
@@ -112,16 +111,23 @@ void append_json_string(std::string& out, std::string_view text, JsonStyle style
     out.push_back('"');
 }
 
+MeasuredString::MeasuredString(std::string_view text, JsonStyle style) : text(text) {
+    if (find_escape(text, 0, style) != text.size()) append_json_string(escaped, text, style);
+}
+
 void append_json_uint(std::string& out, std::uint64_t value) {
-    char buf[24];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-    out.append(buf, end);
+    char digits[20];
+    const std::size_t size = json_uint_size(value);
+    out.append(digits, detail::write_decimal(digits, value, size));
 }
 
 void append_json_int(std::string& out, std::int64_t value) {
-    char buf[24];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-    out.append(buf, end);
+    std::uint64_t magnitude = static_cast<std::uint64_t>(value);
+    if (value < 0) {
+        out.push_back('-');
+        magnitude = 0 - magnitude;
+    }
+    append_json_uint(out, magnitude);
 }
 
 }  // namespace hubchat::proto

@@ -2,10 +2,14 @@
 // able to produce both our compact UTF-8 output and Python json.dumps' ASCII-only form.
 #pragma once
 
+#include <bit>
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace hubchat::proto {
 
@@ -22,5 +26,121 @@ std::size_t find_escape(std::string_view text, std::size_t from, JsonStyle style
 void append_json_string(std::string& out, std::string_view text, JsonStyle style);
 void append_json_uint(std::string& out, std::uint64_t value);
 void append_json_int(std::string& out, std::int64_t value);
+
+// How many characters `value` takes written in decimal: the count from its bit width
+// (times log10 2, 1233 / 4096), one compare to settle it.
+inline std::size_t json_uint_size(std::uint64_t value) {
+    static constexpr std::uint64_t kPowersOf10[] = {1ULL,
+                                                    10ULL,
+                                                    100ULL,
+                                                    1000ULL,
+                                                    10000ULL,
+                                                    100000ULL,
+                                                    1000000ULL,
+                                                    10000000ULL,
+                                                    100000000ULL,
+                                                    1000000000ULL,
+                                                    10000000000ULL,
+                                                    100000000000ULL,
+                                                    1000000000000ULL,
+                                                    10000000000000ULL,
+                                                    100000000000000ULL,
+                                                    1000000000000000ULL,
+                                                    10000000000000000ULL,
+                                                    100000000000000000ULL,
+                                                    1000000000000000000ULL,
+                                                    10000000000000000000ULL};
+    if (value < 10) return 1;
+    const auto low = static_cast<std::size_t>(std::bit_width(value)) * 1233 >> 12;
+    return low + (value >= kPowersOf10[low] ? 1 : 0);
+}
+// A negative value is the '-' and its magnitude, negated as unsigned so that the most
+// negative one has its own too.
+inline std::size_t json_int_size(std::int64_t value) {
+    return value >= 0 ? json_uint_size(static_cast<std::uint64_t>(value))
+                      : 1 + json_uint_size(0 - static_cast<std::uint64_t>(value));
+}
+
+namespace detail {
+// Writes `value`'s `size` (json_uint_size) digits at `at`, two at a time from the end.
+inline char* write_decimal(char* at, std::uint64_t value, std::size_t size) {
+    static constexpr char kPairs[] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    char* const end = at + size;
+    char* p = end;
+    while (value >= 100) {
+        p -= 2;
+        std::memcpy(p, kPairs + 2 * (value % 100), 2);
+        value /= 100;
+    }
+    if (value >= 10) {
+        std::memcpy(p - 2, kPairs + 2 * value, 2);
+    } else {
+        p[-1] = static_cast<char>('0' + value);
+    }
+    return end;
+}
+}  // namespace detail
+
+// A string value measured before a frame is sized: plain text (the usual case) is copied
+// as it is between its quotes; the rest is escaped here, once.
+struct MeasuredString {
+    MeasuredString(std::string_view text, JsonStyle style);
+    std::size_t size() const { return escaped.empty() ? text.size() + 2 : escaped.size(); }
+
+    std::string_view text;
+    std::string escaped;  // quoted and escaped; empty when `text` needs no escape
+};
+
+// Writes a frame of a size known in advance: each piece is a copy through a pointer
+// rather than a checked, possibly growing append. Sizing exactly (the MeasuredString and
+// *_size helpers) keeps the frame's memory what it needs; the writer checks the sum.
+class JsonWriter {
+  public:
+    // Appends to `out` the `size` bytes the writes that follow fill.
+    JsonWriter(std::string& out, std::size_t size) : out_(out), start_(out.size()) {
+        out.resize(start_ + size);
+        at_ = out.data() + start_;
+    }
+    JsonWriter(const JsonWriter&) = delete;
+    JsonWriter& operator=(const JsonWriter&) = delete;
+    ~JsonWriter() { assert(at_ == out_.data() + out_.size() && "frame sized wrongly"); }
+
+    JsonWriter& raw(std::string_view text) {
+        assert(text.size() <= static_cast<std::size_t>(out_.data() + out_.size() - at_));
+        std::memcpy(at_, text.data(), text.size());
+        at_ += text.size();
+        return *this;
+    }
+    JsonWriter& string(const MeasuredString& value) {
+        if (!value.escaped.empty()) return raw(value.escaped);
+        assert(value.text.size() + 2 <= static_cast<std::size_t>(out_.data() + out_.size() - at_));
+        *at_++ = '"';
+        raw(value.text);
+        *at_++ = '"';
+        return *this;
+    }
+    template <typename Integer>
+    JsonWriter& number(Integer value) {
+        std::uint64_t magnitude = static_cast<std::uint64_t>(value);
+        if constexpr (std::is_signed_v<Integer>) {
+            if (value < 0) {
+                *at_++ = '-';
+                magnitude = 0 - magnitude;
+            }
+        }
+        const std::size_t size = json_uint_size(magnitude);
+        assert(size <= static_cast<std::size_t>(out_.data() + out_.size() - at_));
+        at_ = detail::write_decimal(at_, magnitude, size);
+        return *this;
+    }
+
+  private:
+    std::string& out_;
+    std::size_t start_;
+    char* at_;
+};
 
 }  // namespace hubchat::proto

@@ -101,6 +101,27 @@ TEST(EncodeHubchat, TheProtocolDocumentsExamplesExactly) {
               "\n");
 }
 
+// A chat message and a plain acknowledgement are sized, then written in one piece: every
+// part that changes the size (escapes in each string, the notice flag, a ref or none,
+// numbers from one digit to twenty) lands exactly where it should.
+TEST(EncodeHubchat, FramesWrittenInOnePieceHoldEveryPartExactly) {
+    auto c = chat("a\"b", "x\\y", "line\nnext\x01 z\xc3\xa9", 0, -9223372036854775807 - 1);
+    std::const_pointer_cast<ChatMessage>(c)->notice = true;
+    EXPECT_EQ(encode_hubchat(c),
+              R"({"type":"message","id":0,"ts":-9223372036854775808,"user":"a\"b","dest":"x\\y",)"
+              R"("message":"line\nnext\u0001 z)"
+              "\xc3\xa9"
+              R"(","notice":true})"
+              "\n");
+    EXPECT_EQ(
+        encode_hubchat(Ack{R"("c1")", 18446744073709551615ull, 1764052800123, 10, {}, {}}),
+        R"({"type":"ack","ref":"c1","id":18446744073709551615,"ts":1764052800123,"delivered":10})"
+        "\n");
+    EXPECT_EQ(encode_hubchat(Ack{"", 9, 0, 1, {}, {}}),
+              R"({"type":"ack","id":9,"ts":0,"delivered":1})"
+              "\n");
+}
+
 // ---- hubchat: every event parses back ---------------------------------------------------
 
 TEST(EncodeHubchat, ChatMessageParsesBack) {

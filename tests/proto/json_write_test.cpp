@@ -7,6 +7,8 @@
 #include <boost/json/parse.hpp>
 #include <cstdio>
 #include <limits>
+#include <string>
+#include <vector>
 
 namespace hubchat::proto {
 namespace {
@@ -173,6 +175,39 @@ TEST(JsonWrite, Numbers) {
     out += ' ';
     append_json_int(out, 1764052800123);
     EXPECT_EQ(out, "0 18446744073709551615 -1 -9223372036854775808 1764052800123");
+}
+
+// Sizes come from the bit width and one compare, digits two at a time: every power of
+// ten and of two, each with its neighbours, both signs, against std::to_string.
+TEST(JsonWrite, NumbersOfEveryLengthAreSizedAndWrittenExactly) {
+    std::vector<std::uint64_t> values = {0, std::numeric_limits<std::uint64_t>::max()};
+    for (std::uint64_t power = 1;; power *= 10) {
+        values.insert(values.end(), {power - 1, power, power + 1});
+        if (power > std::numeric_limits<std::uint64_t>::max() / 10) break;
+    }
+    for (int bit = 0; bit < 64; ++bit) {
+        const std::uint64_t power = std::uint64_t{1} << bit;
+        values.insert(values.end(), {power - 1, power, power + 1});
+    }
+    for (const std::uint64_t value : values) {
+        const std::string expected = std::to_string(value);
+        EXPECT_EQ(json_uint_size(value), expected.size()) << expected;
+        std::string out;
+        append_json_uint(out, value);
+        EXPECT_EQ(out, expected);
+        std::string written;
+        JsonWriter(written, expected.size()).number(value);
+        EXPECT_EQ(written, expected);
+
+        for (const std::int64_t signed_value :
+             {static_cast<std::int64_t>(value), static_cast<std::int64_t>(0 - value)}) {
+            const std::string expected_signed = std::to_string(signed_value);
+            EXPECT_EQ(json_int_size(signed_value), expected_signed.size()) << expected_signed;
+            std::string signed_written;
+            JsonWriter(signed_written, expected_signed.size()).number(signed_value);
+            EXPECT_EQ(signed_written, expected_signed);
+        }
+    }
 }
 
 }  // namespace
