@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "proto/byte_scan.hpp"
+#include "core/byte_scan.hpp"
 
 namespace hubchat::proto::irc {
 namespace {
@@ -146,6 +146,8 @@ ParseResult parse_line(std::string_view line) {
     const std::string_view command = take_word(line);
     if (!valid_command(command)) return {std::nullopt, ParseError::BadCommand};
     message.command = std::string(command);
+    // Room for the usual few at once (PRIVMSG has two) rather than growing one by one.
+    message.params.reserve(4);
     while (true) {
         skip_spaces(line);
         if (line.empty()) break;
@@ -246,9 +248,10 @@ void append_head(std::string& out, std::span<const Tag> tags, std::string_view s
 void append_param(std::string& out, std::string_view param, bool last) {
     out += ' ';
     // Cleaned, CR, LF and NUL become spaces: the trailing form is needed for them too.
-    constexpr std::string_view kSpaces(" \r\n\0", 4);
+    // (find_first_of would call memchr once per byte of the text.)
     if (last && (param.empty() || param.front() == ':' ||
-                 param.find_first_of(kSpaces) != std::string_view::npos)) {
+                 byte_scan::find_any_of<' ', '\r', '\n', '\0'>(param.data(), 0, param.size()) !=
+                     param.size())) {
         out += ':';
     }
     append_clean(out, param);

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "proto/byte_scan.hpp"
+#include "core/byte_scan.hpp"
 
 namespace hubchat::proto {
 

@@ -1,7 +1,7 @@
 #include "proto/json_write.hpp"
 
 
-#include "proto/byte_scan.hpp"
+#include "core/byte_scan.hpp"
 
 namespace hubchat::proto {
 namespace {

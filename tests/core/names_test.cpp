@@ -60,11 +60,11 @@ TEST(Names, Utf8LengthCountsCodePoints) {
               2u);  // BOM counts
 }
 
-// ASCII is counted eight bytes at a time: a multi-byte or bad sequence must be found
-// wherever it falls in or after those words.
+// ASCII is skipped sixteen bytes at a time: a multi-byte or bad sequence must be found
+// wherever it falls in, between or after those blocks.
 TEST(Names, Utf8LengthAtEveryOffsetOfTheAsciiScan) {
-    for (std::size_t before = 0; before <= 17; ++before) {
-        for (std::size_t after = 0; after <= 9; ++after) {
+    for (std::size_t before = 0; before <= 33; ++before) {
+        for (std::size_t after = 0; after <= 17; ++after) {
             const std::string a(before, 'a');
             const std::string b(after, 'b');
             EXPECT_EQ(utf8_length(a + "\xc3\xa9" + b), before + 1 + after);

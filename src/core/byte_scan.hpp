@@ -17,7 +17,7 @@
 #endif
 #endif
 
-namespace hubchat::proto::byte_scan {
+namespace hubchat::byte_scan {
 
 inline constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
 inline constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
@@ -154,4 +154,4 @@ std::size_t find_any_of(const char* data, std::size_t from, std::size_t end) {
     return find_first<StopBytes<0, false, Stops...>>(data, from, end);
 }
 
-}  // namespace hubchat::proto::byte_scan
+}  // namespace hubchat::byte_scan

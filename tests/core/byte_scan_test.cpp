@@ -2,13 +2,13 @@
 // value at every position of texts from empty to past two vector widths, from several
 // starting points, so the sixteen-byte, eight-byte and single-byte paths and the
 // overlapping last load are each where the first stop falls.
-#include "proto/byte_scan.hpp"
+#include "core/byte_scan.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace hubchat::proto::byte_scan {
+namespace hubchat::byte_scan {
 namespace {
 
 template <typename Stops>
@@ -88,4 +88,4 @@ TEST(ByteScan, TheByteTestIsTheSetItNames) {
 }
 
 }  // namespace
-}  // namespace hubchat::proto::byte_scan
+}  // namespace hubchat::byte_scan
