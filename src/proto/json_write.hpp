@@ -100,23 +100,25 @@ struct MeasuredString {
 class JsonWriter {
   public:
     // Appends to `out` the `size` bytes the writes that follow fill.
-    JsonWriter(std::string& out, std::size_t size) : out_(out), start_(out.size()) {
-        out.resize(start_ + size);
-        at_ = out.data() + start_;
+    JsonWriter(std::string& out, std::size_t size) {
+        const std::size_t start = out.size();
+        out.resize(start + size);
+        at_ = out.data() + start;
+        end_ = at_ + size;
     }
     JsonWriter(const JsonWriter&) = delete;
     JsonWriter& operator=(const JsonWriter&) = delete;
-    ~JsonWriter() { assert(at_ == out_.data() + out_.size() && "frame sized wrongly"); }
+    ~JsonWriter() { assert(at_ == end_ && "frame sized wrongly"); }
 
     JsonWriter& raw(std::string_view text) {
-        assert(text.size() <= static_cast<std::size_t>(out_.data() + out_.size() - at_));
+        assert(text.size() <= static_cast<std::size_t>(end_ - at_));
         std::memcpy(at_, text.data(), text.size());
         at_ += text.size();
         return *this;
     }
     JsonWriter& string(const MeasuredString& value) {
         if (!value.escaped.empty()) return raw(value.escaped);
-        assert(value.text.size() + 2 <= static_cast<std::size_t>(out_.data() + out_.size() - at_));
+        assert(value.text.size() + 2 <= static_cast<std::size_t>(end_ - at_));
         *at_++ = '"';
         raw(value.text);
         *at_++ = '"';
@@ -132,15 +134,14 @@ class JsonWriter {
             }
         }
         const std::size_t size = json_uint_size(magnitude);
-        assert(size <= static_cast<std::size_t>(out_.data() + out_.size() - at_));
+        assert(size <= static_cast<std::size_t>(end_ - at_));
         at_ = detail::write_decimal(at_, magnitude, size);
         return *this;
     }
 
   private:
-    std::string& out_;
-    std::size_t start_;
     char* at_;
+    [[maybe_unused]] char* end_;  // for the checks of debug builds
 };
 
 }  // namespace hubchat::proto
