@@ -471,64 +471,68 @@ class PlainReader {
 
 namespace detail {
 
-std::optional<DecodeResult> decode_plain_message(std::string_view frame) {
+// decode_plain_message's reading, into a frame made in place by the caller: the frame is
+// large, and moving it through each return cost more than reading the message did.
+bool read_plain_message(std::string_view frame, InboundFrame& decoded) {
     PlainReader in(frame);
-    if (!in.take('{')) return std::nullopt;
+    if (!in.take('{')) return false;
     bool has_type = false, has_dest = false, has_text = false, has_ref = false, has_user = false;
-    SendMessage send;
-    std::optional<std::string> user;
+    auto& send = std::get<SendMessage>(decoded.command.emplace(std::in_place_type<SendMessage>));
     if (!in.peek('}')) {
         do {
             std::string_view key;
-            if (!in.string(key) || !in.take(':')) return std::nullopt;
+            if (!in.string(key) || !in.take(':')) return false;
             std::string_view value;
             if (key == "type") {
-                if (has_type || !in.string(value) || value != "message") return std::nullopt;
+                if (has_type || !in.string(value) || value != "message") return false;
                 has_type = true;
             } else if (key == "message") {
-                if (has_text || !in.string(value)) return std::nullopt;
+                if (has_text || !in.string(value)) return false;
                 send.text.assign(value);
                 has_text = true;
             } else if (key == "user") {
-                if (has_user || !in.string(value)) return std::nullopt;
-                user.emplace(value);
+                if (has_user || !in.string(value)) return false;
+                decoded.user.emplace(value);
                 has_user = true;
             } else if (key == "ref") {
                 std::string_view raw;
-                if (has_ref) return std::nullopt;
+                if (has_ref) return false;
                 if (in.peek('"') ? !in.string(value, &raw) : !in.integer(raw)) {
-                    return std::nullopt;
+                    return false;
                 }
-                if (raw.size() > kMaxRefBytes) return std::nullopt;
+                if (raw.size() > kMaxRefBytes) return false;
                 send.ref.assign(raw);
                 has_ref = true;
             } else if (key == "dest") {
-                if (has_dest) return std::nullopt;
+                if (has_dest) return false;
                 if (in.take('[')) {
                     if (!in.peek(']')) {
                         do {
-                            if (!in.string(value)) return std::nullopt;
+                            if (!in.string(value)) return false;
                             send.targets.emplace_back(value);
                         } while (in.take(','));
                     }
-                    if (!in.take(']')) return std::nullopt;
+                    if (!in.take(']')) return false;
                 } else {
-                    if (!in.string(value)) return std::nullopt;
+                    if (!in.string(value)) return false;
                     send.targets.emplace_back(value);
                 }
                 has_dest = true;
             } else {
-                return std::nullopt;  // any other field: the full parser decides
+                return false;  // any other field: the full parser decides
             }
         } while (in.take(','));
     }
-    if (!in.take('}') || !in.at_end()) return std::nullopt;
-    if (!has_text || !has_dest) return std::nullopt;  // errors are the full parser's to word
-    InboundFrame decoded;
+    if (!in.take('}') || !in.at_end()) return false;
+    if (!has_text || !has_dest) return false;  // errors are the full parser's to word
     decoded.typed = has_type;
-    decoded.user = std::move(user);
-    decoded.command = std::move(send);
-    return DecodeResult(std::move(decoded));
+    return true;
+}
+
+std::optional<DecodeResult> decode_plain_message(std::string_view frame) {
+    std::optional<DecodeResult> result(std::in_place, std::in_place_type<InboundFrame>);
+    if (!read_plain_message(frame, std::get<InboundFrame>(*result))) result.reset();
+    return result;
 }
 
 DecodeResult decode_with_parser(std::string_view frame) {
@@ -557,8 +561,11 @@ DecodeResult decode_with_parser(std::string_view frame) {
 }  // namespace detail
 
 DecodeResult decode_client_frame(std::string_view frame) {
-    if (auto plain = detail::decode_plain_message(frame)) return std::move(*plain);
-    return detail::decode_with_parser(frame);
+    DecodeResult result(std::in_place_type<InboundFrame>);  // returned as it is (NRVO)
+    if (!detail::read_plain_message(frame, std::get<InboundFrame>(result))) {
+        result = detail::decode_with_parser(frame);
+    }
+    return result;
 }
 
 std::string encode_hubchat(const Event& event) {

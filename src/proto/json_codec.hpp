@@ -63,6 +63,9 @@ namespace detail {
 // every frame with an error, gives nullopt and goes to the full parser.
 std::optional<DecodeResult> decode_plain_message(std::string_view frame);
 DecodeResult decode_with_parser(std::string_view frame);
+// The shortcut into a frame the caller made; false (the frame then half-filled) when the
+// full parser must decide.
+bool read_plain_message(std::string_view frame, InboundFrame& decoded);
 }  // namespace detail
 
 // hubchat dialect: one line of compact JSON, newline-terminated.
