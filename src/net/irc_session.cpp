@@ -266,6 +266,16 @@ std::string IrcSession::source_of(std::string_view nick) const {
     return s;
 }
 
+std::string_view IrcSession::reused_source_of(std::string_view nick) {
+    thread_local std::string source;  // sessions run on the loop's thread only
+    source.assign(nick);
+    source += '!';
+    source += nick;
+    source += '@';
+    source += kHost;
+    return source;
+}
+
 std::string IrcSession::op_prefix(const RoomState& room, std::size_t index) const {
     // Rooms have no operators; IRC clients and tests expect the channel's creator to be
     // one, so whoever has been in a room longest is shown as its operator. #ALL has none.
@@ -1511,14 +1521,14 @@ std::vector<Tag> IrcSession::chat_tags(
     return tags;
 }
 
-void IrcSession::send_chat_lines(const std::vector<Tag>& tags, const std::string& source,
-                                 std::string_view command, const std::string& target,
+void IrcSession::send_chat_lines(const std::vector<Tag>& tags, std::string_view source,
+                                 std::string_view command, std::string_view target,
                                  std::string_view text) {
     send_raw(render_chat_lines(tags, source, command, target, text));
 }
 
-std::string IrcSession::render_chat_lines(const std::vector<Tag>& tags, const std::string& source,
-                                          std::string_view command, const std::string& target,
+std::string IrcSession::render_chat_lines(const std::vector<Tag>& tags, std::string_view source,
+                                          std::string_view command, std::string_view target,
                                           std::string_view text) {
     // ":source COMMAND target :" + text + CRLF within 512 bytes.
     const std::size_t overhead = 1 + source.size() + 1 + command.size() + 1 + target.size() + 2 + 2;
@@ -1601,7 +1611,7 @@ void IrcSession::on_chat(const ChatMessage& chat) {
         }
     }
     send_chat_lines(chat_tags(chat.id, chat.ts, chat.account, chat.client_tags),
-                    source_of(chat.from), command, target, chat.text);
+                    reused_source_of(chat.from), command, target, chat.text);
 }
 
 void IrcSession::send_join_burst(const std::string& channel) {

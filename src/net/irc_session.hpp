@@ -107,12 +107,11 @@ class IrcSession final : public Peer,
     void on_error(const Error& error);
     void on_chat(const ChatMessage& chat);
     void on_presence(const Presence& presence);
-    void send_chat_lines(const std::vector<proto::irc::Tag>& tags, const std::string& source,
-                         std::string_view command, const std::string& target,
-                         std::string_view text);
+    void send_chat_lines(const std::vector<proto::irc::Tag>& tags, std::string_view source,
+                         std::string_view command, std::string_view target, std::string_view text);
     static std::string render_chat_lines(const std::vector<proto::irc::Tag>& tags,
-                                         const std::string& source, std::string_view command,
-                                         const std::string& target, std::string_view text);
+                                         std::string_view source, std::string_view command,
+                                         std::string_view target, std::string_view text);
     std::vector<proto::irc::Tag> chat_tags(
         MessageId id, TimestampMs ts, const std::string& account,
         const std::vector<std::pair<std::string, std::string>>& client_tags = {}) const;
@@ -146,6 +145,9 @@ class IrcSession final : public Peer,
     // Length, first and last two bytes of a name: equal for equal names.
     static std::uint32_t name_print(std::string_view name);
     std::string source_of(std::string_view nick) const;
+    // The same, in a buffer the loop reuses (no allocation per message): valid until the
+    // next call, for a line rendered at once.
+    static std::string_view reused_source_of(std::string_view nick);
     std::string op_prefix(const RoomState& room, std::size_t index) const;  // "@" or ""
     std::string channel_name(std::string_view hub_room) const;              // "ALL" -> "#ALL"
     std::string hub_target(std::string_view irc_target) const;              // "#ALL" -> "ALL"
