@@ -47,6 +47,9 @@ constexpr std::uint64_t any_high(std::uint64_t word) {
 #if HUBCHAT_BYTE_SCAN_LANES
 // Sixteen bytes, compared all at once: a comparison yields 0xFF in each lane that holds.
 using Lanes = unsigned char __attribute__((vector_size(16)));
+// The same bytes read as signed: 0x80 and up are negative, so one compare finds them
+// (x86 has no unsigned byte compare).
+using SignedLanes = signed char __attribute__((vector_size(16)));
 
 inline Lanes load16(const char* at) {
     Lanes lanes;
@@ -89,6 +92,7 @@ inline int first_hit(Lanes hits) {
 template <unsigned char Below, bool High, unsigned char... Equal>
 struct StopBytes {
     static_assert(Below <= 128);
+    static_assert(!High || Below < 128);  // the signed compare in lanes()
 
     static constexpr bool byte(unsigned char c) {
         bool stop = ((c == Equal) || ...);
@@ -110,8 +114,13 @@ struct StopBytes {
 #if HUBCHAT_BYTE_SCAN_LANES
     static Lanes lanes(Lanes v) {
         Lanes hits = ((Lanes)(v == splat(Equal)) | ... | Lanes{});
-        if constexpr (Below > 0) hits |= (Lanes)(v < splat(Below));
-        if constexpr (High) hits |= (Lanes)(v >= splat(0x80));
+        const auto as_signed = (SignedLanes)v;
+        if constexpr (High) {
+            // Below `Below` or from 0x80 up: below `Below` as signed bytes, in one compare.
+            hits |= (Lanes)(as_signed < (SignedLanes)splat(Below));
+        } else if constexpr (Below > 0) {
+            hits |= (Lanes)(v < splat(Below));
+        }
         return hits;
     }
 #endif
