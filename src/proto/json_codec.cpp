@@ -256,23 +256,21 @@ void ref_field(std::string& out, const Ref& ref) {
 }
 
 // An acknowledgement that names no failed or offline recipient, the usual kind, written
-// in one piece (JsonWriter); the others go through HubchatEncoder.
+// in one piece; the others go through HubchatEncoder.
+template <typename Out>
+void write_plain_ack(Out& out, const Ack& ack) {
+    out.raw("{\"type\":\"ack\"");
+    if (!ack.ref.empty()) out.raw(",\"ref\":").raw(ack.ref);  // already JSON: the client's own
+    out.raw(",\"id\":").number(ack.id).raw(",\"ts\":").number(ack.ts);
+    out.raw(",\"delivered\":").number(ack.delivered).raw("}\n");
+}
+
 std::string plain_ack(const Ack& ack) {
-    constexpr std::string_view kOpen = "{\"type\":\"ack\"";
-    constexpr std::string_view kRef = ",\"ref\":";
-    constexpr std::string_view kId = ",\"id\":";
-    constexpr std::string_view kTs = ",\"ts\":";
-    constexpr std::string_view kDelivered = ",\"delivered\":";
-    constexpr std::string_view kClose = "}\n";
+    JsonSizer sizer;
+    write_plain_ack(sizer, ack);
     std::string out;
-    JsonWriter writer(out, kOpen.size() + (ack.ref.empty() ? 0 : kRef.size() + ack.ref.size()) +
-                               kId.size() + json_uint_size(ack.id) + kTs.size() +
-                               json_int_size(ack.ts) + kDelivered.size() +
-                               json_uint_size(ack.delivered) + kClose.size());
-    writer.raw(kOpen);
-    if (!ack.ref.empty()) writer.raw(kRef).raw(ack.ref);  // already JSON: the client's own
-    writer.raw(kId).number(ack.id).raw(kTs).number(ack.ts);
-    writer.raw(kDelivered).number(ack.delivered).raw(kClose);
+    JsonWriter writer(out, sizer.size());
+    write_plain_ack(writer, ack);
     return out;
 }
 
@@ -602,28 +600,31 @@ void append_chat_fields(std::string& out, const ChatMessage& chat) {
 
 }  // namespace
 
+namespace {
+
+// The frame every chat message goes out in, written in one piece (JsonSizer, JsonWriter).
+template <typename Out>
+void write_chat_frame(Out& out, const ChatMessage& chat, const MeasuredString& from,
+                      const MeasuredString& dest, const MeasuredString& text) {
+    out.raw("{\"type\":\"message\",\"id\":").number(chat.id).raw(",\"ts\":").number(chat.ts);
+    out.raw(",\"user\":").string(from).raw(",\"dest\":").string(dest);
+    out.raw(",\"message\":").string(text);
+    if (chat.notice) out.raw(",\"notice\":true");
+    out.raw("}\n");
+}
+
+}  // namespace
+
 Frame hubchat_frame(const ChatMessage& chat) {
-    // The frame every chat message goes out in, written in one piece (JsonWriter).
     return chat.frame(kHubchatJson, [&] {
-        constexpr std::string_view kOpen = "{\"type\":\"message\",\"id\":";
-        constexpr std::string_view kTs = ",\"ts\":";
-        constexpr std::string_view kUser = ",\"user\":";
-        constexpr std::string_view kDest = ",\"dest\":";
-        constexpr std::string_view kMessage = ",\"message\":";
-        constexpr std::string_view kNotice = ",\"notice\":true";
-        constexpr std::string_view kClose = "}\n";
         const MeasuredString from(chat.from, JsonStyle::Compact);
         const MeasuredString dest(chat.dest, JsonStyle::Compact);
         const MeasuredString text(chat.text, JsonStyle::Compact);
+        JsonSizer sizer;
+        write_chat_frame(sizer, chat, from, dest, text);
         std::string out;
-        JsonWriter writer(out, kOpen.size() + json_uint_size(chat.id) + kTs.size() +
-                                   json_int_size(chat.ts) + kUser.size() + from.size() +
-                                   kDest.size() + dest.size() + kMessage.size() + text.size() +
-                                   (chat.notice ? kNotice.size() : 0) + kClose.size());
-        writer.raw(kOpen).number(chat.id).raw(kTs).number(chat.ts);
-        writer.raw(kUser).string(from).raw(kDest).string(dest).raw(kMessage).string(text);
-        if (chat.notice) writer.raw(kNotice);
-        writer.raw(kClose);
+        JsonWriter writer(out, sizer.size());
+        write_chat_frame(writer, chat, from, dest, text);
         return out;
     });
 }

@@ -1,6 +1,5 @@
 #include "proto/json_write.hpp"
 
-
 #include "core/byte_scan.hpp"
 
 namespace hubchat::proto {

@@ -94,9 +94,37 @@ struct MeasuredString {
     std::string escaped;  // quoted and escaped; empty when `text` needs no escape
 };
 
-// Writes a frame of a size known in advance: each piece is a copy through a pointer
-// rather than a checked, possibly growing append. Sizing exactly (the MeasuredString and
-// *_size helpers) keeps the frame's memory what it needs; the writer checks the sum.
+// Counts what the same calls on a JsonWriter would write. A frame is written by one
+// function template run twice, first over a JsonSizer, then over a JsonWriter of the size
+// it counted: the sum cannot drift from what is written.
+class JsonSizer {
+  public:
+    JsonSizer& raw(std::string_view text) {
+        size_ += text.size();
+        return *this;
+    }
+    JsonSizer& string(const MeasuredString& value) {
+        size_ += value.size();
+        return *this;
+    }
+    template <typename Integer>
+    JsonSizer& number(Integer value) {
+        if constexpr (std::is_signed_v<Integer>) {
+            size_ += json_int_size(value);
+        } else {
+            size_ += json_uint_size(value);
+        }
+        return *this;
+    }
+    std::size_t size() const { return size_; }
+
+  private:
+    std::size_t size_ = 0;
+};
+
+// Writes a frame of a size known in advance (JsonSizer): each piece is a copy through a
+// pointer rather than a checked, possibly growing append, and the frame's memory is what
+// it needs. Debug builds check every piece against the size.
 class JsonWriter {
   public:
     // Appends to `out` the `size` bytes the writes that follow fill.
