@@ -258,12 +258,7 @@ const std::string& IrcSession::me() const {
 }
 
 std::string IrcSession::source_of(std::string_view nick) const {
-    std::string s(nick);
-    s += '!';
-    s += nick;
-    s += '@';
-    s += kHost;
-    return s;
+    return std::string(reused_source_of(nick));
 }
 
 std::string_view IrcSession::reused_source_of(std::string_view nick) {

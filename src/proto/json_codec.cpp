@@ -255,22 +255,28 @@ void ref_field(std::string& out, const Ref& ref) {
     out.append(ref);
 }
 
-// An acknowledgement that names no failed or offline recipient, the usual kind, written
-// in one piece; the others go through HubchatEncoder.
+// An acknowledgement's fields but for the failed and offline lists (JsonSizer, then
+// JsonWriter), unclosed: every ack starts so, and most have nothing more.
 template <typename Out>
-void write_plain_ack(Out& out, const Ack& ack) {
+void write_ack_head(Out& out, const Ack& ack) {
     out.raw("{\"type\":\"ack\"");
     if (!ack.ref.empty()) out.raw(",\"ref\":").raw(ack.ref);  // already JSON: the client's own
     out.raw(",\"id\":").number(ack.id).raw(",\"ts\":").number(ack.ts);
-    out.raw(",\"delivered\":").number(ack.delivered).raw("}\n");
+    out.raw(",\"delivered\":").number(ack.delivered);
 }
 
+void append_ack_head(std::string& out, const Ack& ack) {
+    append_in_one_piece(out, [&](auto& writer) { write_ack_head(writer, ack); });
+}
+
+// An acknowledgement that names no failed or offline recipient, the usual kind (one per
+// message sent), without the general encoder's visit and growing appends.
 std::string plain_ack(const Ack& ack) {
-    JsonSizer sizer;
-    write_plain_ack(sizer, ack);
     std::string out;
-    JsonWriter writer(out, sizer.size());
-    write_plain_ack(writer, ack);
+    append_in_one_piece(out, [&](auto& writer) {
+        write_ack_head(writer, ack);
+        writer.raw("}\n");  // in the same piece: appended after, it would grow the string
+    });
     return out;
 }
 
@@ -313,14 +319,7 @@ struct HubchatEncoder {
         append_json_string(out, e.text, JsonStyle::Compact);
     }
     void operator()(const Ack& e) {
-        open_typed(out, "ack");
-        ref_field(out, e.ref);
-        key(out, "id");
-        append_json_uint(out, e.id);
-        key(out, "ts");
-        append_json_int(out, e.ts);
-        key(out, "delivered");
-        append_json_uint(out, e.delivered);
+        append_ack_head(out, e);
         if (!e.failed.empty()) {
             key(out, "failed");
             string_array(out, e.failed);
@@ -598,10 +597,6 @@ void append_chat_fields(std::string& out, const ChatMessage& chat) {
     if (chat.notice) out.append(",\"notice\":true");
 }
 
-}  // namespace
-
-namespace {
-
 // The frame every chat message goes out in, written in one piece (JsonSizer, JsonWriter).
 template <typename Out>
 void write_chat_frame(Out& out, const ChatMessage& chat, const MeasuredString& from,
@@ -620,11 +615,9 @@ Frame hubchat_frame(const ChatMessage& chat) {
         const MeasuredString from(chat.from, JsonStyle::Compact);
         const MeasuredString dest(chat.dest, JsonStyle::Compact);
         const MeasuredString text(chat.text, JsonStyle::Compact);
-        JsonSizer sizer;
-        write_chat_frame(sizer, chat, from, dest, text);
         std::string out;
-        JsonWriter writer(out, sizer.size());
-        write_chat_frame(writer, chat, from, dest, text);
+        append_in_one_piece(
+            out, [&](auto& writer) { write_chat_frame(writer, chat, from, dest, text); });
         return out;
     });
 }

@@ -115,18 +115,11 @@ MeasuredString::MeasuredString(std::string_view text, JsonStyle style) : text(te
 }
 
 void append_json_uint(std::string& out, std::uint64_t value) {
-    char digits[20];
-    const std::size_t size = json_uint_size(value);
-    out.append(digits, detail::write_decimal(digits, value, size));
+    JsonWriter(out, json_uint_size(value)).number(value);
 }
 
 void append_json_int(std::string& out, std::int64_t value) {
-    std::uint64_t magnitude = static_cast<std::uint64_t>(value);
-    if (value < 0) {
-        out.push_back('-');
-        magnitude = 0 - magnitude;
-    }
-    append_json_uint(out, magnitude);
+    JsonWriter(out, json_int_size(value)).number(value);
 }
 
 }  // namespace hubchat::proto

@@ -96,7 +96,7 @@ struct MeasuredString {
 
 // Counts what the same calls on a JsonWriter would write. A frame is written by one
 // function template run twice, first over a JsonSizer, then over a JsonWriter of the size
-// it counted: the sum cannot drift from what is written.
+// it counted (append_in_one_piece): the sum cannot drift from what is written.
 class JsonSizer {
   public:
     JsonSizer& raw(std::string_view text) {
@@ -171,5 +171,15 @@ class JsonWriter {
     char* at_;
     [[maybe_unused]] char* end_;  // for the checks of debug builds
 };
+
+// Appends what `write(out)` writes, in one piece: `write` (a generic callable) runs once
+// over a JsonSizer, then over a JsonWriter of the size it counted.
+template <typename Write>
+void append_in_one_piece(std::string& out, Write&& write) {
+    JsonSizer sizer;
+    write(sizer);
+    JsonWriter writer(out, sizer.size());
+    write(writer);
+}
 
 }  // namespace hubchat::proto
