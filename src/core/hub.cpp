@@ -5,6 +5,7 @@
 #include <optional>
 #include <type_traits>
 #include <unordered_set>
+#include <utility>
 
 #include "core/names.hpp"
 
@@ -401,7 +402,15 @@ void Hub::on(ConnectionId id, Connection& conn, SendMessage& cmd) {
     // Few targets are compared directly; many go through a set, so a long list of
     // repeats cannot cost quadratic time.
     constexpr std::size_t kLinearDedupe = 16;
-    std::vector<std::string> targets;
+    // Taken from the hub and given back on the way out, rather than borrowed: no nested
+    // call could find it half-built.
+    std::vector<std::string> targets = std::exchange(spare_targets_, {});
+    targets.clear();
+    struct GiveBack {
+        std::vector<std::string>& to;
+        std::vector<std::string>& from;
+        ~GiveBack() { to = std::move(from); }
+    } give_back{spare_targets_, targets};
     std::unordered_set<std::string> seen_targets;
     auto is_new = [&](std::string_view part) {
         if (targets.size() < kLinearDedupe) {

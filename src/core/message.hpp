@@ -119,15 +119,15 @@ class FrameCache {
     ~FrameCache() = default;
 
     // The frame for `format` (below kMaxWireFormats): the one made before, or else the
-    // text `make()` returns, kept from now on. A slot is taken only once its frame is made,
-    // so a `make` that asks for other formats cannot find its own slot taken.
+    // frame (or text) `make()` returns, kept from now on. A slot is taken only once its frame is
+    // made, so a `make` that asks for other formats cannot find its own slot taken.
     template <class Make>
     const Frame& frame(WireFormatId format, Make&& make) const {
         for (const Entry& entry : first_) {
             if (entry.frame && entry.format == format) return entry.frame;
         }
         if (more_ && (*more_)[format]) return (*more_)[format];
-        Frame made = make_frame(make());
+        Frame made = made_frame(make());
         for (Entry& entry : first_) {
             if (!entry.frame) {
                 entry.format = format;
@@ -139,6 +139,9 @@ class FrameCache {
     }
 
   private:
+    static Frame made_frame(Frame frame) { return frame; }
+    static Frame made_frame(std::string_view text) { return make_frame(text); }
+
     struct Entry {
         Frame frame;
         WireFormatId format = 0;

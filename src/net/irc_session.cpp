@@ -25,6 +25,8 @@ namespace {
 constexpr std::string_view kHost = "hubchat";  // every user's host part, as IRC shows it
 constexpr std::string_view kAllChannel = "#ALL";
 constexpr std::size_t kFramesPerWrite = Transport::kMaxFramesPerWrite;
+// A rendering buffer larger than this (a long multi-line message) is not kept.
+constexpr std::size_t kKeptRenderBytes = 16 * 1024;
 constexpr std::size_t kMaxHistoryLimit = 100;  // CHATHISTORY=100
 constexpr std::size_t kHistoryPage = 100;
 constexpr std::size_t kMaxHistoryPages = 10;  // how far back a CHATHISTORY search goes
@@ -1519,20 +1521,25 @@ std::vector<Tag> IrcSession::chat_tags(
 void IrcSession::send_chat_lines(const std::vector<Tag>& tags, std::string_view source,
                                  std::string_view command, std::string_view target,
                                  std::string_view text) {
-    send_raw(render_chat_lines(tags, source, command, target, text));
+    // Rendered into a buffer kept for the next message, then copied into the frame: the
+    // frame is the one allocation per message to a nick.
+    thread_local std::string rendered;  // sessions run on the loop's thread only
+    rendered.clear();
+    if (rendered.capacity() > kKeptRenderBytes) rendered.shrink_to_fit();
+    render_chat_lines(rendered, tags, source, command, target, text);
+    enqueue(make_frame(rendered));
 }
 
-std::string IrcSession::render_chat_lines(const std::vector<Tag>& tags, std::string_view source,
-                                          std::string_view command, std::string_view target,
-                                          std::string_view text) {
+void IrcSession::render_chat_lines(std::string& out, const std::vector<Tag>& tags,
+                                   std::string_view source, std::string_view command,
+                                   std::string_view target, std::string_view text) {
     // ":source COMMAND target :" + text + CRLF within 512 bytes.
     const std::size_t overhead = 1 + source.size() + 1 + command.size() + 1 + target.size() + 2 + 2;
     const std::size_t room = overhead < 512 ? 512 - overhead : 64;
     std::size_t tag_bytes = tags.empty() ? 0 : 2;
     for (const auto& tag : tags) tag_bytes += tag.key.size() + tag.value.size() + 2;
-    std::string out;
     // Usually exact: one line (escapes or cut lines may grow it once more).
-    out.reserve(text.size() + (tag_bytes + overhead) * (1 + text.size() / room));
+    out.reserve(out.size() + text.size() + (tag_bytes + overhead) * (1 + text.size() / room));
     while (!text.empty()) {
         const auto newline = text.find('\n');
         std::string_view line = text.substr(0, newline);
@@ -1542,7 +1549,6 @@ std::string IrcSession::render_chat_lines(const std::vector<Tag>& tags, std::str
             proto::irc::append_chat_line(out, tags, source, command, target, chunk);
         });
     }
-    return out;
 }
 
 void IrcSession::on_chat(const ChatMessage& chat) {
@@ -1560,9 +1566,11 @@ void IrcSession::on_chat(const ChatMessage& chat) {
             return enqueue(chat.frame(static_cast<WireFormatId>(kIrcFirstFormat + variant), [&] {
                 const std::string target =
                     chat.kind == DestKind::All ? std::string(kAllChannel) : chat.dest;
-                return render_chat_lines(
-                    chat_tags(chat.id, chat.ts, chat.account, chat.client_tags),
-                    source_of(chat.from), command, target, chat.text);
+                std::string lines;
+                render_chat_lines(lines,
+                                  chat_tags(chat.id, chat.ts, chat.account, chat.client_tags),
+                                  source_of(chat.from), command, target, chat.text);
+                return lines;
             }));
         }
     }

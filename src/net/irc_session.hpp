@@ -109,9 +109,10 @@ class IrcSession final : public Peer,
     void on_presence(const Presence& presence);
     void send_chat_lines(const std::vector<proto::irc::Tag>& tags, std::string_view source,
                          std::string_view command, std::string_view target, std::string_view text);
-    static std::string render_chat_lines(const std::vector<proto::irc::Tag>& tags,
-                                         std::string_view source, std::string_view command,
-                                         std::string_view target, std::string_view text);
+    // Appends the lines to `out`.
+    static void render_chat_lines(std::string& out, const std::vector<proto::irc::Tag>& tags,
+                                  std::string_view source, std::string_view command,
+                                  std::string_view target, std::string_view text);
     std::vector<proto::irc::Tag> chat_tags(
         MessageId id, TimestampMs ts, const std::string& account,
         const std::vector<std::pair<std::string, std::string>>& client_tags = {}) const;

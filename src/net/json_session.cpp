@@ -677,11 +677,7 @@ void JsonSession::deliver(const Event& event) {
 
 Frame JsonSession::encode(const Event& event) const {
     if (dialect_ == Dialect::Hubchat) {
-        if (const auto* chat = std::get_if<ChatPtr>(&event)) return proto::hubchat_frame(**chat);
-        if (const auto* presence = std::get_if<PresencePtr>(&event)) {
-            return proto::hubchat_frame(**presence);
-        }
-        return make_frame(proto::encode_hubchat(event));
+        return proto::hubchat_event_frame(event);
     }
     // Undecided connections get the original's shapes too: every JSON client reads them.
     if (const auto* chat = std::get_if<ChatPtr>(&event)) return proto::original_frame(**chat);

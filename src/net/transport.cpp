@@ -169,7 +169,7 @@ class GatheredWrite {
             std::size_t count = 0;
             std::size_t offered = 0;
             for (; count < frames_.size() && count < parts.size(); ++count) {
-                const std::string& frame = *frames_[count];
+                const std::string_view frame = *frames_[count];
                 const std::size_t skip = count == 0 ? skip_ : 0;
                 parts[count] = {const_cast<char*>(frame.data() + skip), frame.size() - skip};
                 offered += frame.size() - skip;

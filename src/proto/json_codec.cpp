@@ -271,13 +271,27 @@ void append_ack_head(std::string& out, const Ack& ack) {
 
 // An acknowledgement that names no failed or offline recipient, the usual kind (one per
 // message sent), without the general encoder's visit and growing appends.
-std::string plain_ack(const Ack& ack) {
-    std::string out;
-    append_in_one_piece(out, [&](auto& writer) {
-        write_ack_head(writer, ack);
-        writer.raw("}\n");  // in the same piece: appended after, it would grow the string
+// A frame of what `write(out)` writes, sized first as append_in_one_piece does, then
+// written straight into the frame's memory.
+template <typename Write>
+Frame frame_in_one_piece(Write&& write) {
+    JsonSizer sizer;
+    write(sizer);
+    return make_frame(sizer.size(), [&](char* bytes) {
+        JsonWriter writer(bytes, sizer.size());
+        write(writer);
     });
-    return out;
+}
+
+// An acknowledgement with nothing failed and nobody offline: one per message sent.
+bool is_plain_ack(const Ack* ack) {
+    return ack != nullptr && ack->failed.empty() && ack->offline.empty();
+}
+
+template <typename Out>
+void write_plain_ack(Out& out, const Ack& ack) {
+    write_ack_head(out, ack);
+    out.raw("}\n");
 }
 
 struct HubchatEncoder {
@@ -565,20 +579,23 @@ DecodeResult decode_client_frame(std::string_view frame) {
     return result;
 }
 
-std::string encode_hubchat(const Event& event) {
-    if (const auto* chat = std::get_if<ChatPtr>(&event)) return *hubchat_frame(**chat);
+Frame hubchat_event_frame(const Event& event) {
+    if (const auto* chat = std::get_if<ChatPtr>(&event)) return hubchat_frame(**chat);
     if (const auto* presence = std::get_if<PresencePtr>(&event)) {
-        return *hubchat_frame(**presence);
+        return hubchat_frame(**presence);
     }
-    if (const auto* ack = std::get_if<Ack>(&event);
-        ack && ack->failed.empty() && ack->offline.empty()) {
-        return plain_ack(*ack);  // one per message sent
+    if (const auto* ack = std::get_if<Ack>(&event); is_plain_ack(ack)) {
+        return frame_in_one_piece([&](auto& writer) { write_plain_ack(writer, *ack); });
     }
     std::string out;
     out.reserve(128);
     std::visit(HubchatEncoder{out}, event);
     out.append("}\n");
-    return out;
+    return make_frame(out);
+}
+
+std::string encode_hubchat(const Event& event) {
+    return std::string(*hubchat_event_frame(event));
 }
 
 namespace {
@@ -615,10 +632,8 @@ Frame hubchat_frame(const ChatMessage& chat) {
         const MeasuredString from(chat.from, JsonStyle::Compact);
         const MeasuredString dest(chat.dest, JsonStyle::Compact);
         const MeasuredString text(chat.text, JsonStyle::Compact);
-        std::string out;
-        append_in_one_piece(
-            out, [&](auto& writer) { write_chat_frame(writer, chat, from, dest, text); });
-        return out;
+        return frame_in_one_piece(
+            [&](auto& writer) { write_chat_frame(writer, chat, from, dest, text); });
     });
 }
 
@@ -707,7 +722,9 @@ std::optional<std::string> encode_original(const Event& event, std::string_view 
     struct Visitor {
         std::string_view self;
         std::optional<std::string> operator()(const Welcome&) { return std::nullopt; }
-        std::optional<std::string> operator()(const ChatPtr& e) { return *original_frame(*e); }
+        std::optional<std::string> operator()(const ChatPtr& e) {
+            return std::string(*original_frame(*e));
+        }
         std::optional<std::string> operator()(const PresencePtr&) { return std::nullopt; }
         std::optional<std::string> operator()(const TopicPtr&) { return std::nullopt; }
         std::optional<std::string> operator()(const AwayChange&) { return std::nullopt; }

@@ -70,6 +70,8 @@ bool read_plain_message(std::string_view frame, InboundFrame& decoded);
 
 // hubchat dialect: one line of compact JSON, newline-terminated.
 std::string encode_hubchat(const Event& event);
+// The same as a frame: the shared one of a broadcast event, else written into the frame.
+Frame hubchat_event_frame(const Event& event);
 // The shared, cached hubchat frame of a broadcast event.
 Frame hubchat_frame(const ChatMessage& chat);
 Frame hubchat_frame(const Presence& presence);

@@ -134,6 +134,8 @@ class JsonWriter {
         at_ = out.data() + start;
         end_ = at_ + size;
     }
+    // Fills the `size` bytes at `at`.
+    JsonWriter(char* at, std::size_t size) : at_(at), end_(at + size) {}
     JsonWriter(const JsonWriter&) = delete;
     JsonWriter& operator=(const JsonWriter&) = delete;
     ~JsonWriter() { assert(at_ == end_ && "frame sized wrongly"); }

@@ -3,7 +3,10 @@
 // use. Frames themselves: shared immutable text.
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,10 +17,10 @@ namespace {
 
 // Asks `message` for `format`'s frame, counting how often one had to be made.
 std::string frame_of(const ChatMessage& message, WireFormatId format, int& made) {
-    return *message.frame(format, [&] {
+    return std::string(*message.frame(format, [&] {
         ++made;
         return "frame " + std::to_string(format);
-    });
+    }));
 }
 
 TEST(FrameCache, EveryFormatGetsItsOwnFrameMadeOnce) {
@@ -97,6 +100,34 @@ TEST(Frame, CopiesShareOneTextAndCountTheirOwners) {
     moved = nullptr;
     EXPECT_FALSE(moved);
     EXPECT_EQ(first.use_count(), 2);
+}
+
+TEST(Frame, IsWrittenInPlaceToTheSizeGiven) {
+    Frame written = make_frame(5, [](char* bytes) { std::memcpy(bytes, "ab\0cd", 5); });
+    EXPECT_EQ(*written, std::string_view("ab\0cd", 5));  // every byte, a zero one included
+    EXPECT_EQ(written.use_count(), 1);
+
+    Frame empty = make_frame(0, [](char*) {});
+    ASSERT_TRUE(empty);  // a frame, of no bytes
+    EXPECT_TRUE(empty->empty());
+    EXPECT_TRUE(make_frame(std::string_view())->empty());
+
+    // A cache takes a frame its maker wrote as it is, not a copy.
+    ChatMessage message;
+    const std::string_view* made = nullptr;
+    const Frame& cached = message.frame(2, [&] {
+        Frame frame = make_frame("in place\n");
+        made = frame.get();
+        return frame;
+    });
+    EXPECT_EQ(cached.get(), made);
+    EXPECT_EQ(*cached, "in place\n");
+}
+
+TEST(Frame, WrittenFrameIsFreedWhenItsWriterThrows) {
+    // Under the sanitizer builds, a leak here fails the run.
+    EXPECT_THROW(make_frame(64, [](char*) { throw std::runtime_error("cannot write"); }),
+                 std::runtime_error);
 }
 
 }  // namespace
