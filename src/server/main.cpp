@@ -34,9 +34,18 @@
 // jemalloc's defaults keep freed pages for about ten seconds and give them back only when
 // the allocator is busy again, so a server gone quiet after a burst of connections would
 // keep that memory. A background thread returns freed pages within about a second.
+//
+// The event loop's cache of freed blocks holds up to 2048 per size class, not 200, and
+// is trimmed after each MiB allocated, not 64 KiB. With history, the messages of a group
+// commit (thousands) are made as they arrive and freed together when it is stored; with
+// the defaults, the cache overflowed and was flushed to the shared bins in the middle of
+// every such burst (callgrind, direct messages with history: 6943 -> 6566 instructions
+// per message on the loop; idle memory per connection unchanged, ~0.82 KiB).
 extern "C" {
 // NOLINTNEXTLINE: the name and type are jemalloc's (read once at its start-up)
-const char* malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+const char* malloc_conf =
+    "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0,"
+    "tcache_nslots_small_max:2048,lg_tcache_nslots_mul:4,tcache_gc_incr_bytes:1048576";
 }
 #endif
 
