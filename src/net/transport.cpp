@@ -95,6 +95,7 @@ void Transport::read(std::shared_ptr<StreamUser> user) {
         layer.stream().async_read_some(
             asio::buffer(layer.read_buffer()),
             [&layer, user = std::move(user)](boost::system::error_code ec, std::size_t n) {
+                const loop_activity::ReadScope reading;
                 // A peer that closes without close_notify has still said all it said.
                 if (ec == asio::ssl::error::stream_truncated) ec = asio::error::eof;
                 if (ec) return user->on_read_done(ec);
@@ -112,6 +113,7 @@ void Transport::read(std::shared_ptr<StreamUser> user) {
         socket.non_blocking(true, ignored);
     }
     auto on_readable = [&socket, user = std::move(user)](boost::system::error_code ec) {
+        const loop_activity::ReadScope reading;
         if (ec) return user->on_read_done(ec);
         auto& buffer = shared_read_buffer();
         for (int round = 0; round < kReadsPerWakeup; ++round) {

@@ -97,6 +97,7 @@ class WebSocketStream final : public WebSocketLayer {
 
     void on_read(const std::shared_ptr<StreamUser>& user, boost::system::error_code ec,
                  std::size_t n) {
+        const loop_activity::ReadScope reading;
         // The peer's close frame has been answered: the end of input, as a FIN is.
         if (ec == websocket::error::closed) ec = asio::error::eof;
         if (ec) return user->on_read_done(ec);

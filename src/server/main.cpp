@@ -24,6 +24,7 @@
 #include "net/irc_session.hpp"
 #include "net/json_session.hpp"
 #include "net/listener.hpp"
+#include "net/loop_activity.hpp"
 #include "net/message_history.hpp"
 #include "net/tls.hpp"
 #include "server/options.hpp"
@@ -154,13 +155,7 @@ int main(int argc, char** argv) {
     }
 
     // Declared before the io_context so it outlives every session the loop destroys.
-    hubchat::Hub hub(
-        [] {
-            return std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                .count();
-        },
-        hub_limits(config));
+    hubchat::Hub hub([] { return hubchat::net::loop_activity::wall_ms(); }, hub_limits(config));
     // One thread runs everything: tell Asio so it can skip its internal locking.
     asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE);
     hubchat::net::ConnectionTracker tracker;
