@@ -525,6 +525,7 @@ void Hub::on(ConnectionId id, Connection& conn, SendMessage& cmd) {
     }
     chat->text = std::move(cmd.text);
     chat->notice = cmd.notice;
+    chat->text_plain = cmd.text_plain;
     chat->client_tags = std::move(cmd.client_tags);
     if (conn.authenticated) chat->account = conn.name;
     ChatMessage& message = *chat;

@@ -43,6 +43,9 @@ struct SendMessage {
     // IRC's NOTICE: delivered like any message, but programs must never answer it
     // automatically (and the IRC adapter sends no error numerics for it).
     bool notice = false;
+    // Set by a decoder that found the text printable ASCII with no quote or backslash:
+    // nothing a JSON writer escapes in either dialect, so writers need not look again.
+    bool text_plain = false;
     // Labels the sender's client attached (IRCv3 client-only tags, "+key" -> value), relayed
     // as they are to recipients that show them; not kept in history.
     std::vector<std::pair<std::string, std::string>> client_tags{};
@@ -166,6 +169,7 @@ struct ChatMessage : FrameCache {
     ChatOrigin origin = ChatOrigin::Live;
     std::string text;
     bool notice = false;                                           // see SendMessage::notice
+    bool text_plain = false;                                       // see SendMessage
     std::vector<std::pair<std::string, std::string>> client_tags;  // see SendMessage
     // The sender's account when they logged in to their name (IRC's account-tag); empty
     // for guests.

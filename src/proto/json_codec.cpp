@@ -500,6 +500,7 @@ bool read_plain_message(std::string_view frame, InboundFrame& decoded) {
             } else if (key == "message") {
                 if (has_text || !in.string(value)) return false;
                 send.text.assign(value);
+                send.text_plain = true;  // read by PlainReader::string
                 has_text = true;
             } else if (key == "user") {
                 if (has_user || !in.string(value)) return false;
@@ -631,7 +632,7 @@ Frame hubchat_frame(const ChatMessage& chat) {
     return chat.frame(kHubchatJson, [&] {
         const MeasuredString from(chat.from, JsonStyle::Compact);
         const MeasuredString dest(chat.dest, JsonStyle::Compact);
-        const MeasuredString text(chat.text, JsonStyle::Compact);
+        const MeasuredString text(chat.text, JsonStyle::Compact, chat.text_plain);
         return frame_in_one_piece(
             [&](auto& writer) { write_chat_frame(writer, chat, from, dest, text); });
     });

@@ -110,7 +110,10 @@ void append_json_string(std::string& out, std::string_view text, JsonStyle style
     out.push_back('"');
 }
 
-MeasuredString::MeasuredString(std::string_view text, JsonStyle style) : text(text) {
+MeasuredString::MeasuredString(std::string_view text, JsonStyle style, bool known_plain)
+    : text(text) {
+    assert(!known_plain || find_escape(text, 0, style) == text.size());
+    if (known_plain) return;
     if (find_escape(text, 0, style) != text.size()) append_json_string(escaped, text, style);
 }
 

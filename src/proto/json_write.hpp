@@ -87,7 +87,10 @@ inline char* write_decimal(char* at, std::uint64_t value, std::size_t size) {
 // A string value measured before a frame is sized: plain text (the usual case) is copied
 // as it is between its quotes; the rest is escaped here, once.
 struct MeasuredString {
-    MeasuredString(std::string_view text, JsonStyle style);
+    MeasuredString(std::string_view text, JsonStyle style) : MeasuredString(text, style, false) {}
+    // `known_plain`: the caller knows `text` needs no escape (ChatMessage::text_plain), and
+    // it is not scanned (debug builds check).
+    MeasuredString(std::string_view text, JsonStyle style, bool known_plain);
     std::size_t size() const { return escaped.empty() ? text.size() + 2 : escaped.size(); }
 
     std::string_view text;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "proto/json_codec.hpp"
+#include "proto/json_write.hpp"
 
 namespace hubchat::proto {
 namespace {
@@ -416,6 +417,9 @@ void expect_shortcut_agrees(std::string_view text) {
     EXPECT_EQ(sa.targets, sb.targets) << text;
     EXPECT_EQ(sa.text, sb.text) << text;
     EXPECT_EQ(sa.ref, sb.ref) << text;
+    // The shortcut reads only text no writer escapes, and says so.
+    EXPECT_TRUE(sa.text_plain) << text;
+    EXPECT_EQ(find_escape(sa.text, 0, JsonStyle::PythonAscii), sa.text.size()) << text;
 }
 
 TEST(DecodeShortcut, CommonChatFramesDecodeAsTheFullParserDoes) {

@@ -122,6 +122,16 @@ TEST(EncodeHubchat, FramesWrittenInOnePieceHoldEveryPartExactly) {
               "\n");
 }
 
+TEST(EncodeHubchat, TextMarkedPlainIsWrittenAsItWouldBeScanned) {
+    // A decoder's mark saves the writer's scan, never changes what is written.
+    const std::string text = "printable ASCII, {braces} [and] 'quotes' ~ 100% plain";
+    auto scanned = chat("alice", "bob", text);
+    auto marked = chat("alice", "bob", text);
+    std::const_pointer_cast<ChatMessage>(marked)->text_plain = true;
+    EXPECT_EQ(encode_hubchat(marked), encode_hubchat(scanned));
+    EXPECT_EQ(std::string(*original_frame(*marked)), std::string(*original_frame(*scanned)));
+}
+
 // ---- hubchat: every event parses back ---------------------------------------------------
 
 TEST(EncodeHubchat, ChatMessageParsesBack) {
