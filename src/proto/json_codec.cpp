@@ -706,16 +706,13 @@ std::string original_notice(std::string_view text, std::string_view self) {
 
 Frame original_frame(const ChatMessage& chat) {
     return chat.frame(kOriginalJson, [&] {
-        std::string out;
-        out.reserve(48 + chat.from.size() + chat.dest.size() + chat.text.size());
-        out.append("{\"user\": ");
-        append_json_string(out, chat.from, JsonStyle::PythonAscii);
-        out.append(", \"message\": ");
-        append_json_string(out, chat.text, JsonStyle::PythonAscii);
-        out.append(", \"dest\": ");
-        append_json_string(out, chat.dest, JsonStyle::PythonAscii);
-        out.push_back('}');
-        return out;
+        const MeasuredString from(chat.from, JsonStyle::PythonAscii);
+        const MeasuredString text(chat.text, JsonStyle::PythonAscii, chat.text_plain);
+        const MeasuredString dest(chat.dest, JsonStyle::PythonAscii);
+        return frame_in_one_piece([&](auto& writer) {
+            writer.raw("{\"user\": ").string(from).raw(", \"message\": ").string(text);
+            writer.raw(", \"dest\": ").string(dest).raw("}");
+        });
     });
 }
 
