@@ -491,7 +491,8 @@ void Hub::on(ConnectionId id, Connection& conn, SendMessage& cmd) {
             unknown.push_back(target);
             continue;
         }
-        accepted.push_back(connections_.at(user_it->second).name);
+        // The key is a view of the user's name as they spell it: no second lookup.
+        accepted.emplace_back(user_it->first);
         delivery.users.push_back(user_it->second);
     }
 
