@@ -39,12 +39,12 @@ class Frame {
     // Followed in the same allocation by the bytes `bytes` views.
     struct Body {
         std::string_view bytes;
-        unsigned count = 0;
+        mutable unsigned count = 0;  // owners; not part of the frame's immutable value
 
-        friend void intrusive_ptr_add_ref(const Body* body) { ++const_cast<Body*>(body)->count; }
+        friend void intrusive_ptr_add_ref(const Body* body) { ++body->count; }
         friend void intrusive_ptr_release(const Body* body) {
-            auto* owned = const_cast<Body*>(body);
-            if (--owned->count != 0) return;
+            if (--body->count != 0) return;
+            auto* owned = const_cast<Body*>(body);  // the last owner frees it
             const std::size_t size = sizeof(Body) + owned->bytes.size();
             owned->~Body();
             // Sized where the compiler has sized deallocation (g++; clang with a flag).

@@ -269,8 +269,6 @@ void append_ack_head(std::string& out, const Ack& ack) {
     append_in_one_piece(out, [&](auto& writer) { write_ack_head(writer, ack); });
 }
 
-// An acknowledgement that names no failed or offline recipient, the usual kind (one per
-// message sent), without the general encoder's visit and growing appends.
 // A frame of what `write(out)` writes, sized first as append_in_one_piece does, then
 // written straight into the frame's memory.
 template <typename Write>
@@ -283,7 +281,9 @@ Frame frame_in_one_piece(Write&& write) {
     });
 }
 
-// An acknowledgement with nothing failed and nobody offline: one per message sent.
+// An acknowledgement that names no failed or offline recipient, the usual kind (one per
+// message sent): written in one piece, without the general encoder's visit and growing
+// appends.
 bool is_plain_ack(const Ack* ack) {
     return ack != nullptr && ack->failed.empty() && ack->offline.empty();
 }
