@@ -258,6 +258,9 @@ void Database::configure() {
     // corrupt the file) and spares the SD card of a Raspberry Pi an fsync per commit.
     // Both, and foreign_keys, are per connection and must be set outside a transaction.
     execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;");
+    // Only a new database takes it (before its first write, which the switch to WAL is);
+    // one made with another page size keeps it.
+    execute("PRAGMA page_size = " + std::to_string(kNewPageSize));
     std::string mode;
     {
         Statement set_wal(*this, "PRAGMA journal_mode = WAL");

@@ -3,6 +3,7 @@
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <array>
@@ -74,6 +75,36 @@ TEST(Database, ConnectionSettingsAreOn) {
     // WAL for real: a write lands in the -wal file beside the database.
     db.execute("CREATE TABLE scratch (x INTEGER)");
     EXPECT_TRUE(std::filesystem::exists(temp.path() / "hubchat.db-wal"));
+}
+
+TEST(Database, ANewDatabaseHasLargePagesAndAnOlderOneKeepsItsOwn) {
+    TempDir temp;
+    {
+        Database db(temp.path() / "new");
+        EXPECT_EQ(db.page_size(), Database::kNewPageSize);
+    }
+    EXPECT_EQ(Database(temp.path() / "new").page_size(), Database::kNewPageSize);
+
+    // A database as an earlier hubchat made it: SQLite's default 4 KiB pages, WAL.
+    const auto old_dir = temp.path() / "old";
+    std::filesystem::create_directories(old_dir);
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open((old_dir / Database::kFileName).c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw,
+                           "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL;"
+                           "CREATE TABLE earlier (id INTEGER PRIMARY KEY, body TEXT);"
+                           "INSERT INTO earlier (body) VALUES ('kept');",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+    const std::array steps{kNotes};
+    Database db(old_dir, steps);
+    EXPECT_EQ(db.page_size(), 4096);
+    EXPECT_TRUE(has_table(db, "notes"));  // migrated as usual
+    Statement select(db, "SELECT body FROM earlier");
+    auto in_use = select.use();
+    ASSERT_TRUE(select.step());
+    EXPECT_EQ(select.text(0), "kept");
 }
 
 TEST(Database, WalModeSurvivesReopen) {
