@@ -38,42 +38,37 @@ void delete_block(void* block) noexcept {
     }
 }
 
+// The free list of one thread for one block size. Its head and count are trivially
+// destructible thread_locals, usable until the thread ends, so a block given back late
+// in the thread's exit (by some other thread_local's or a static's destructor) is still
+// handled; a second thread_local empties the list at thread exit and closes it, after
+// which blocks go straight back to the heap.
 template <std::size_t Size, std::size_t Align>
 class FreeBlocks {
   public:
     static constexpr std::size_t kKeptBlocks = 16384;
 
-    static FreeBlocks& here() {
-        thread_local FreeBlocks list;
-        return list;
-    }
-
-    void* take() {
-        if (head_ == nullptr) return new_block<Align>(Size);
-        Node* node = head_;
-        head_ = node->next;
-        --count_;
+    static void* take() {
+        List& list = here();
+        if (list.head == nullptr) return new_block<Align>(Size);
+        Node* node = list.head;
+        list.head = node->next;
+        --list.count;
         return node;
     }
 
-    void give(void* block) {
-        if (count_ == kKeptBlocks) {
+    static void give(void* block) {
+        List& list = here();
+        if (list.closed || list.count == kKeptBlocks) {
             delete_block<Align>(block);
             return;
         }
-        head_ = ::new (block) Node{head_};
-        ++count_;
-    }
-
-    FreeBlocks() = default;
-    FreeBlocks(const FreeBlocks&) = delete;
-    FreeBlocks& operator=(const FreeBlocks&) = delete;
-    ~FreeBlocks() {
-        while (head_ != nullptr) {
-            Node* next = head_->next;
-            delete_block<Align>(head_);
-            head_ = next;
+        if (!list.closer_set) {
+            thread_local Closer closer;  // constructed here, destroyed at thread exit
+            list.closer_set = true;
         }
+        list.head = ::new (block) Node{list.head};
+        ++list.count;
     }
 
   private:
@@ -81,8 +76,31 @@ class FreeBlocks {
         Node* next;
     };
     static_assert(Size >= sizeof(Node) && Align >= alignof(Node));
-    Node* head_ = nullptr;
-    std::size_t count_ = 0;
+    struct List {
+        Node* head = nullptr;
+        std::size_t count = 0;
+        bool closer_set = false;
+        bool closed = false;
+    };
+    struct Closer {
+        Closer() = default;
+        Closer(const Closer&) = delete;
+        Closer& operator=(const Closer&) = delete;
+        ~Closer() {
+            List& list = here();
+            list.closed = true;
+            while (list.head != nullptr) {
+                Node* next = list.head->next;
+                delete_block<Align>(list.head);
+                list.head = next;
+            }
+            list.count = 0;
+        }
+    };
+    static List& here() {
+        thread_local constinit List list;
+        return list;
+    }
 };
 
 }  // namespace detail
@@ -98,14 +116,14 @@ class RecyclingAllocator {
 
     T* allocate(std::size_t n) {
         if (n != 1) return static_cast<T*>(detail::new_block<kAlign>(n * sizeof(T)));
-        return static_cast<T*>(Blocks::here().take());
+        return static_cast<T*>(Blocks::take());
     }
     void deallocate(T* block, std::size_t n) noexcept {
         if (n != 1) {
             detail::delete_block<kAlign>(block);
             return;
         }
-        Blocks::here().give(block);
+        Blocks::give(block);
     }
 
     // Stateless: any one frees what another allocated.
