@@ -7,7 +7,7 @@ profile="${1:-build}"
 build_pkgs=(
   cmake ninja-build g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libcli11-dev libspdlog-dev libfmt-dev
-  libssl-dev libsqlite3-dev libsodium-dev libedit-dev libjemalloc-dev
+  libssl-dev libsqlite3-dev libsodium-dev libedit-dev libjemalloc-dev liburing-dev
   esbuild
 )
 # irssi and tmux: tests/irc/irssi_test.py drives a real IRC client against the server.

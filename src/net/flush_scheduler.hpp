@@ -8,6 +8,8 @@
 #include <memory>
 #include <vector>
 
+#include "net/write_batch.hpp"
+
 namespace hubchat::net {
 
 class Flushable {
@@ -32,7 +34,11 @@ class FlushScheduler {
   private:
     void run() {
         running_.swap(pending_);
-        for (auto& target : running_) target->flush();
+        {
+            // One system call for the turn's writes rather than one per connection.
+            const WriteBatch batch;
+            for (auto& target : running_) target->flush();
+        }
         running_.clear();
         if (running_.capacity() > 4096) std::vector<std::shared_ptr<Flushable>>().swap(running_);
     }

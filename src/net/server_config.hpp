@@ -70,6 +70,9 @@ struct ServerConfig {
     bool export_history = false;  // --export: print the history as JSON lines and exit
     // The server's name in IRC lines (":hubchat 001 ...", PONG).
     std::string irc_server_name = "hubchat";
+    // Writes of one turn of the loop handed to the kernel together, through io_uring where
+    // the kernel allows it (off: a system call per connection, as before).
+    bool io_uring = true;
     // The browser page, its WebSocket and /healthz on the same port (off: HTTP is refused).
     bool web = true;
     // Origins besides the server's own whose pages may open its WebSocket

@@ -8,12 +8,16 @@
 #include <boost/asio/write.hpp>
 #include <cerrno>
 #include <new>
+#include <utility>
+#include <vector>
 
 #include "net/blocking_worker.hpp"
 #include "net/endpoint_text.hpp"
 #include "net/loop_activity.hpp"
+#include "net/send_batch.hpp"
 #include "net/tls_layer.hpp"
 #include "net/websocket_layer.hpp"
+#include "net/write_batch.hpp"
 
 namespace hubchat::net {
 namespace asio = boost::asio;
@@ -154,43 +158,70 @@ void write_plain_or_tls(
 // as the kernel takes, and the rest once the socket is writable again. asio::async_write
 // passes at most 16 buffers per system call (its consuming_buffers) and async_write_some
 // 64, so a connection's queue left in many small writes, each a TCP segment that the
-// receiver wakes up for: in a busy room, most of the server's time.
+// receiver wakes up for: in a busy room, most of the server's time. While a WriteBatch is
+// open the write waits in HeldWrites, and its first system call is made with the others'.
 class GatheredWrite {
   public:
     GatheredWrite(Socket& socket, std::span<const Frame> frames, std::shared_ptr<StreamUser> user)
         : socket_(&socket), frames_(frames), user_(std::move(user)) {}
 
-    void run() {
-        if (!socket_->non_blocking()) {  // sendmsg must not block the loop
-            boost::system::error_code ec;
-            socket_->non_blocking(true, ec);
-            if (ec) return finish(ec);
-        }
+    void run();  // now, or at the end of the thread's WriteBatch
+
+    void send_now() {
         for (;;) {
             std::array<iovec, Transport::kMaxFramesPerWrite> parts;
-            std::size_t count = 0;
-            std::size_t offered = 0;
-            for (; count < frames_.size() && count < parts.size(); ++count) {
-                const std::string_view frame = *frames_[count];
-                const std::size_t skip = count == 0 ? skip_ : 0;
-                parts[count] = {const_cast<char*>(frame.data() + skip), frame.size() - skip};
-                offered += frame.size() - skip;
-            }
+            const auto [count, offered] = gather(parts);
             msghdr message{};
             message.msg_iov = parts.data();
             message.msg_iovlen = count;
-            const ssize_t sent = ::sendmsg(socket_->native_handle(), &message, MSG_NOSIGNAL);
-            if (sent < 0) {
-                if (errno == EINTR) continue;
-                if (errno == EAGAIN || errno == EWOULDBLOCK) return wait_writable();
-                return finish(boost::system::error_code(errno, boost::system::system_category()));
-            }
-            advance(static_cast<std::size_t>(sent));
-            if (frames_.empty()) return finish({});
-            // The kernel took part of what it was offered: its buffer is full, and trying
-            // again now would only be told so.
-            if (static_cast<std::size_t>(sent) < offered) return wait_writable();
+            SendRequest request{socket_->native_handle(), &message};
+            send_all(std::span(&request, 1));
+            if (!after_send(request.result, offered)) return;
         }
+    }
+
+    // The next system call's pieces: {how many, their bytes}.
+    std::pair<std::size_t, std::size_t> gather(std::span<iovec> parts) const {
+        std::size_t count = 0;
+        std::size_t offered = 0;
+        for (; count < frames_.size() && count < parts.size(); ++count) {
+            const std::string_view frame = *frames_[count];
+            const std::size_t skip = count == 0 ? skip_ : 0;
+            parts[count] = {const_cast<char*>(frame.data() + skip), frame.size() - skip};
+            offered += frame.size() - skip;
+        }
+        return {count, offered};
+    }
+    std::size_t pieces() const { return std::min(frames_.size(), Transport::kMaxFramesPerWrite); }
+    int fd() const { return socket_->native_handle(); }
+
+    // What a system call that was offered `offered` bytes did (bytes taken, or -errno).
+    // True when more should be sent now; otherwise this write is over or waits, and may
+    // have moved itself away.
+    bool after_send(long result, std::size_t offered) {
+        if (result < 0) {
+            if (result == -EINTR) return true;
+            if (result == -EAGAIN || result == -EWOULDBLOCK) {
+                wait_writable();
+                return false;
+            }
+            finish(boost::system::error_code(static_cast<int>(-result),
+                                             boost::system::system_category()));
+            return false;
+        }
+        const auto sent = static_cast<std::size_t>(result);
+        advance(sent);
+        if (frames_.empty()) {
+            finish({});
+            return false;
+        }
+        // The kernel took part of what it was offered: its buffer is full, and trying
+        // again now would only be told so.
+        if (sent < offered) {
+            wait_writable();
+            return false;
+        }
+        return true;
     }
 
   private:
@@ -209,7 +240,7 @@ class GatheredWrite {
         socket.async_wait(Socket::wait_write,
                           [write = std::move(*this)](boost::system::error_code ec) mutable {
                               if (ec) return write.user_->on_written(ec);
-                              write.run();
+                              write.send_now();
                           });
     }
 
@@ -224,6 +255,78 @@ class GatheredWrite {
     std::size_t skip_ = 0;
     std::shared_ptr<StreamUser> user_;
 };
+
+// The writes held by this thread's open WriteBatch.
+class HeldWrites {
+  public:
+    bool open() const { return depth_ > 0; }
+    void enter() { ++depth_; }
+    void leave() {
+        if (--depth_ == 0 && !held_.writes.empty()) send(held_);
+    }
+    void hold(GatheredWrite write) { held_.writes.push_back(std::move(write)); }
+
+  private:
+    struct Batch {
+        std::vector<GatheredWrite> writes;
+        std::vector<iovec> parts;
+        std::vector<msghdr> messages;
+        std::vector<SendRequest> requests;
+        std::vector<std::size_t> offered;
+    };
+
+    // Works on its own copy of the batch: what the writes' continuations do may hold
+    // writes again.
+    static void send(Batch& held) {
+        Batch batch;
+        std::swap(batch, held);
+        auto& writes = batch.writes;
+        std::size_t total_pieces = 0;
+        for (const GatheredWrite& write : writes) total_pieces += write.pieces();
+        batch.parts.resize(total_pieces);
+        batch.messages.assign(writes.size(), msghdr{});
+        batch.requests.resize(writes.size());
+        batch.offered.resize(writes.size());
+        std::size_t next_part = 0;
+        for (std::size_t i = 0; i < writes.size(); ++i) {
+            const auto [count, offered] =
+                writes[i].gather(std::span(batch.parts).subspan(next_part, writes[i].pieces()));
+            batch.messages[i].msg_iov = batch.parts.data() + next_part;
+            batch.messages[i].msg_iovlen = count;
+            batch.requests[i] = {writes[i].fd(), &batch.messages[i]};
+            batch.offered[i] = offered;
+            next_part += count;
+        }
+        send_all(batch.requests);
+        for (std::size_t i = 0; i < writes.size(); ++i) {
+            if (writes[i].after_send(batch.requests[i].result, batch.offered[i])) {
+                writes[i].send_now();
+            }
+        }
+        writes.clear();
+        // The vectors' memory is kept for the next batch, unless a crowd made them large.
+        if (held.writes.empty() && writes.capacity() <= kKeptCapacity &&
+            batch.parts.capacity() <= kKeptCapacity) {
+            std::swap(batch, held);
+        }
+    }
+
+    static constexpr std::size_t kKeptCapacity = 4096;
+    int depth_ = 0;
+    Batch held_;
+};
+
+HeldWrites& held_writes() {
+    thread_local HeldWrites writes;
+    return writes;
+}
+
+// Every send is made with MSG_DONTWAIT, so the socket itself may stay blocking.
+void GatheredWrite::run() {
+    HeldWrites& held = held_writes();
+    if (held.open()) return held.hold(std::move(*this));
+    send_now();
+}
 
 }  // namespace
 
@@ -248,6 +351,14 @@ void Transport::write(std::span<const Frame> frames, std::shared_ptr<StreamUser>
         return GatheredWrite(*socket, frames, std::move(user)).run();
     }
     write_plain_or_tls(layer_, FrameBuffers(frames), std::move(user));
+}
+
+WriteBatch::WriteBatch() {
+    held_writes().enter();
+}
+
+WriteBatch::~WriteBatch() {
+    held_writes().leave();
 }
 
 void Transport::write(std::span<const asio::const_buffer> buffers,

@@ -26,6 +26,7 @@
 #include "net/listener.hpp"
 #include "net/loop_activity.hpp"
 #include "net/message_history.hpp"
+#include "net/send_batch.hpp"
 #include "net/tls.hpp"
 #include "server/options.hpp"
 #include "store/database.hpp"
@@ -154,6 +155,7 @@ int main(int argc, char** argv) {
         }
     }
 
+    hubchat::net::set_send_batching(config.io_uring);
     // Declared before the io_context so it outlives every session the loop destroys.
     hubchat::Hub hub([] { return hubchat::net::loop_activity::wall_ms(); }, hub_limits(config));
     // One thread runs everything: tell Asio so it can skip its internal locking.

@@ -176,6 +176,11 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     app.add_flag("--no-web", no_web,
                  "Serve no browser page, WebSocket or /healthz: HTTP requests are closed");
 
+    bool no_io_uring = false;
+    app.add_flag("--no-io-uring", no_io_uring,
+                 "Write each connection with a system call of its own instead of handing a "
+                 "turn's writes to the kernel together through io_uring");
+
     app.add_option("--irc-server-name", config.irc_server_name,
                    "The server's name as IRC clients see it (in replies and PONG)")
         ->capture_default_str();
@@ -232,6 +237,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     config.history = !no_history;
     config.history_flush_us = static_cast<std::uint32_t>(std::lround(history_flush_ms * 1000.0));
     config.web = !no_web;
+    config.io_uring = !no_io_uring;
     if (config.data_dir.empty()) config.data_dir = default_data_dir();
     return parsed;
 }

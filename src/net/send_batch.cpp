@@ -1,0 +1,130 @@
+#include "net/send_batch.hpp"
+
+#include <liburing.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+
+namespace hubchat::net {
+namespace {
+
+constexpr unsigned kRingEntries = 256;  // a larger batch goes in several submissions
+constexpr int kSendFlags = MSG_DONTWAIT | MSG_NOSIGNAL;
+
+std::atomic<bool> batching_enabled{true};
+
+long send_one(const SendRequest& request) {
+    for (;;) {
+        const ssize_t sent = ::sendmsg(request.fd, request.message, kSendFlags);
+        if (sent >= 0) return sent;
+        if (errno != EINTR) return -errno;
+    }
+}
+
+// One ring per thread, made on first use. Only its own thread submits to it and every
+// request completes within the submitting call (MSG_DONTWAIT: a full socket answers
+// -EAGAIN at once instead of being retried later by the kernel), so the ring is idle
+// between calls.
+class Ring {
+  public:
+    Ring() {
+        if (!batching_enabled.load(std::memory_order_relaxed)) return;
+        io_uring_params params{};
+        // Single issuer and deferred task work spare the kernel the cross-thread wake-ups
+        // it otherwise prepares for; kernels before 6.1 refuse them, then a plain ring.
+        params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+        if (io_uring_queue_init_params(kRingEntries, &ring_, &params) == 0) {
+            ready_ = true;
+            return;
+        }
+        params = {};
+        // Refused outright (seccomp in a container, kernel.io_uring_disabled, no
+        // io_uring): every send is a sendmsg of its own.
+        ready_ = io_uring_queue_init_params(kRingEntries, &ring_, &params) == 0;
+    }
+    ~Ring() {
+        if (ready_) io_uring_queue_exit(&ring_);
+    }
+    Ring(const Ring&) = delete;
+    Ring& operator=(const Ring&) = delete;
+
+    bool ready() const { return ready_; }
+
+    // Up to kRingEntries requests in one submission. False if the ring failed, with
+    // nothing of `requests` sent through it.
+    bool send(std::span<SendRequest> requests) {
+        for (std::size_t i = 0; i < requests.size(); ++i) {
+            io_uring_sqe* entry = io_uring_get_sqe(&ring_);
+            const msghdr& message = *requests[i].message;
+            if (message.msg_iovlen == 1) {
+                // One piece (most writes at chat rates): a plain send spares the kernel
+                // copying in the message header and its piece list.
+                io_uring_prep_send(entry, requests[i].fd, message.msg_iov[0].iov_base,
+                                   message.msg_iov[0].iov_len, kSendFlags);
+            } else {
+                io_uring_prep_sendmsg(entry, requests[i].fd, &message, kSendFlags);
+            }
+            io_uring_sqe_set_data64(entry, i);
+        }
+        const auto wanted = static_cast<unsigned>(requests.size());
+        int submitted = io_uring_submit_and_wait(&ring_, wanted);
+        // Interrupted while waiting: the requests were handed over; wait on for them.
+        while (submitted == -EINTR) submitted = io_uring_submit_and_wait(&ring_, wanted);
+        if (submitted < 0) {
+            // The kernel took none of them; they must not go later, behind the sendmsg
+            // calls that replace them.
+            close();
+            return false;
+        }
+        unsigned head = 0;
+        unsigned seen = 0;
+        io_uring_cqe* completion = nullptr;
+        io_uring_for_each_cqe(&ring_, head, completion) {
+            requests[io_uring_cqe_get_data64(completion)].result = completion->res;
+            ++seen;
+        }
+        io_uring_cq_advance(&ring_, seen);
+        return true;
+    }
+
+  private:
+    void close() {
+        io_uring_queue_exit(&ring_);
+        ready_ = false;
+    }
+
+    io_uring ring_{};
+    bool ready_ = false;
+};
+
+Ring& thread_ring() {
+    thread_local Ring ring;
+    return ring;
+}
+
+}  // namespace
+
+void send_all(std::span<SendRequest> requests) {
+    if (requests.size() > 1) {
+        Ring& ring = thread_ring();
+        while (ring.ready() && !requests.empty()) {
+            const std::size_t count = std::min<std::size_t>(requests.size(), kRingEntries);
+            if (!ring.send(requests.first(count))) break;
+            requests = requests.subspan(count);
+        }
+    }
+    for (SendRequest& request : requests) request.result = send_one(request);
+}
+
+void set_send_batching(bool enabled) {
+    batching_enabled.store(enabled, std::memory_order_relaxed);
+}
+
+bool send_batching_active() {
+    return thread_ring().ready();
+}
+
+}  // namespace hubchat::net

@@ -1,0 +1,161 @@
+// send_all over real loopback sockets, with no server: every request gets what sendmsg
+// would have answered, in order, through io_uring where the kernel allows it.
+#include "net/send_batch.hpp"
+
+#include <gtest/gtest.h>
+#include <linux/io_uring.h>
+#include <netinet/in.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <cerrno>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace hubchat::net {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+struct Connection {
+    explicit Connection(asio::io_context& io) : writer(io), reader(io) {
+        tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        reader.connect(acceptor.local_endpoint());
+        acceptor.accept(writer);
+        reader.non_blocking(true);
+    }
+    // Everything the reader has been sent so far.
+    std::string received() {
+        std::string bytes;
+        char buffer[65536];
+        boost::system::error_code ec;
+        for (;;) {
+            const std::size_t n = reader.read_some(asio::buffer(buffer), ec);
+            if (ec) break;
+            bytes.append(buffer, n);
+        }
+        return bytes;
+    }
+    tcp::socket writer;
+    tcp::socket reader;
+};
+
+// One request per text, each sending its text as one piece.
+struct Requests {
+    Requests(const std::vector<int>& fds, const std::vector<std::string>& texts)
+        : pieces(texts.size()), messages(texts.size()), requests(texts.size()) {
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            pieces[i] = {const_cast<char*>(texts[i].data()), texts[i].size()};
+            messages[i].msg_iov = &pieces[i];
+            messages[i].msg_iovlen = 1;
+            requests[i] = {fds[i], &messages[i]};
+        }
+    }
+    std::vector<iovec> pieces;
+    std::vector<msghdr> messages;
+    std::vector<SendRequest> requests;
+};
+
+bool kernel_offers_io_uring() {
+    io_uring_params params{};
+    const long fd = ::syscall(__NR_io_uring_setup, 2, &params);
+    if (fd < 0) return false;
+    ::close(static_cast<int>(fd));
+    return true;
+}
+
+TEST(SendBatch, ThisThreadBatchesWhereTheKernelOffersIoUring) {
+    if (!kernel_offers_io_uring()) GTEST_SKIP() << "io_uring is refused on this machine";
+    EXPECT_TRUE(send_batching_active());
+}
+
+// More requests than one submission holds, interleaved over three connections: each
+// connection gets its texts whole and in order, and each request the bytes it sent.
+TEST(SendBatch, EveryRequestIsSentInOrderAndAnswersItsByteCount) {
+    asio::io_context io(1);
+    std::vector<Connection> connections;
+    for (int i = 0; i < 3; ++i) connections.emplace_back(io);
+    std::vector<int> fds;
+    std::vector<std::string> texts;
+    std::vector<std::string> expected(connections.size());
+    for (int i = 0; i < 700; ++i) {
+        const auto which = static_cast<std::size_t>(i % 3);
+        fds.push_back(connections[which].writer.native_handle());
+        texts.push_back("message " + std::to_string(i) + std::string(i % 50, '.') + "\n");
+        expected[which] += texts.back();
+    }
+    Requests batch(fds, texts);
+    send_all(batch.requests);
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        EXPECT_EQ(batch.requests[i].result, static_cast<long>(texts[i].size())) << i;
+    }
+    for (std::size_t c = 0; c < connections.size(); ++c) {
+        EXPECT_EQ(connections[c].received(), expected[c]) << c;
+    }
+}
+
+// A socket whose buffers are full answers -EAGAIN at once: the batch never waits for a
+// slow reader, and the other requests go through.
+TEST(SendBatch, AFullSocketAnswersAgainAtOnceAndTheOthersGoThrough) {
+    asio::io_context io(1);
+    Connection full(io);
+    Connection open(io);
+    full.writer.set_option(asio::socket_base::send_buffer_size(4096));
+    full.reader.set_option(asio::socket_base::receive_buffer_size(4096));
+    full.writer.non_blocking(true);
+    const std::string chunk(4096, 'x');
+    boost::system::error_code ec;
+    while (!ec) full.writer.write_some(asio::buffer(chunk), ec);
+    ASSERT_EQ(ec, asio::error::would_block);
+
+    const std::vector<std::string> texts{"stuck\n", "free\n", "stuck again\n"};
+    Requests batch(
+        {full.writer.native_handle(), open.writer.native_handle(), full.writer.native_handle()},
+        texts);
+    send_all(batch.requests);
+    EXPECT_EQ(batch.requests[0].result, -EAGAIN);
+    EXPECT_EQ(batch.requests[1].result, 5);
+    EXPECT_EQ(batch.requests[2].result, -EAGAIN);
+    EXPECT_EQ(open.received(), "free\n");
+}
+
+TEST(SendBatch, ABadDescriptorFailsOnlyItsOwnRequest) {
+    asio::io_context io(1);
+    Connection connection(io);
+    const std::vector<std::string> texts{"one\n", "lost\n", "two\n"};
+    Requests batch({connection.writer.native_handle(), -1, connection.writer.native_handle()},
+                   texts);
+    send_all(batch.requests);
+    EXPECT_EQ(batch.requests[0].result, 4);
+    EXPECT_EQ(batch.requests[1].result, -EBADF);
+    EXPECT_EQ(batch.requests[2].result, 4);
+    EXPECT_EQ(connection.received(), "one\ntwo\n");
+}
+
+// --no-io-uring: a thread that makes its ring afterwards sends each request with a
+// sendmsg of its own, with the same answers.
+TEST(SendBatch, WithBatchingOffEachRequestIsSentOnItsOwn) {
+    asio::io_context io(1);
+    Connection connection(io);
+    set_send_batching(false);
+    bool batching = true;
+    std::vector<std::string> texts{"first\n", "second\n"};
+    Requests batch({connection.writer.native_handle(), connection.writer.native_handle()}, texts);
+    std::thread([&] {
+        batching = send_batching_active();
+        send_all(batch.requests);
+    }).join();
+    set_send_batching(true);
+    EXPECT_FALSE(batching);
+    EXPECT_EQ(batch.requests[0].result, 6);
+    EXPECT_EQ(batch.requests[1].result, 7);
+    EXPECT_EQ(connection.received(), "first\nsecond\n");
+}
+
+}  // namespace
+}  // namespace hubchat::net
