@@ -85,7 +85,21 @@ TEST_F(ChatTest, HubchatFramesEndInNewline) {
                                          "\n");
 }
 
-TEST_F(ChatTest, SeveralClientsEachGetEveryBroadcastInOrder) {
+// The server's writes go to the kernel in one io_uring submission per turn (the default)
+// or one sendmsg each (--no-io-uring); either way everyone gets everything, in order.
+class BroadcastTest : public NetTest, public ::testing::WithParamInterface<bool> {
+  protected:
+    BroadcastTest()
+        : NetTest(GetParam() ? std::vector<std::string>{}
+                             : std::vector<std::string>{"--no-io-uring"}) {}
+};
+
+INSTANTIATE_TEST_SUITE_P(Writes, BroadcastTest, ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                             return info.param ? "Batched" : "OneByOne";
+                         });
+
+TEST_P(BroadcastTest, SeveralClientsEachGetEveryBroadcastInOrder) {
     const std::vector<std::string> names{"ann", "ben", "cat", "dan", "eve"};
     std::vector<std::unique_ptr<TestClient>> clients;
     for (const auto& n : names) clients.push_back(user(n));
