@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "socket_bytes.hpp"
+
 namespace hubchat::net {
 namespace {
 
@@ -27,20 +29,9 @@ struct Connection {
         tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
         reader.connect(acceptor.local_endpoint());
         acceptor.accept(writer);
-        reader.non_blocking(true);
     }
     // Everything the reader has been sent so far.
-    std::string received() {
-        std::string bytes;
-        char buffer[65536];
-        boost::system::error_code ec;
-        for (;;) {
-            const std::size_t n = reader.read_some(asio::buffer(buffer), ec);
-            if (ec) break;
-            bytes.append(buffer, n);
-        }
-        return bytes;
-    }
+    std::string received() { return available(reader); }
     tcp::socket writer;
     tcp::socket reader;
 };

@@ -2,6 +2,7 @@
 // the kernel taking it piece by piece.
 #include "net/transport.hpp"
 #include "net/write_batch.hpp"
+#include "socket_bytes.hpp"
 
 #include <gtest/gtest.h>
 
@@ -42,21 +43,33 @@ Frame frame_of(std::string text) {
     return make_frame(std::move(text));
 }
 
-// Far more bytes than the socket buffers hold, in frames of uneven sizes: the kernel
+// Far more bytes than 32 KiB socket buffers hold, in frames of uneven sizes: the kernel
 // takes a part, the rest waits for the reader, and a part often ends inside a frame.
+struct UnevenFrames {
+    UnevenFrames() {
+        for (int i = 0; i < 300; ++i) {
+            std::string text(100 + static_cast<std::size_t>(i * 37 % 2000), 'a' + i % 26);
+            text += std::to_string(i) + "\n";
+            bytes += text;
+            frames.push_back(frame_of(std::move(text)));
+        }
+    }
+    std::vector<Frame> frames;
+    std::string bytes;  // all of them, in order
+};
+
+void use_small_buffers(SocketPair& pair) {
+    pair.writer.set_option(asio::socket_base::send_buffer_size(32 * 1024));
+    pair.reader.set_option(asio::socket_base::receive_buffer_size(32 * 1024));
+}
+
 TEST(Transport, AWriteLargerThanTheSocketBuffersArrivesWholeAndInOrder) {
     asio::io_context io(1);
     SocketPair pair(io);
-    pair.writer.set_option(asio::socket_base::send_buffer_size(32 * 1024));
-    pair.reader.set_option(asio::socket_base::receive_buffer_size(32 * 1024));
-    std::vector<Frame> frames;
-    std::string expected;
-    for (int i = 0; i < 300; ++i) {
-        std::string text(100 + static_cast<std::size_t>(i * 37 % 2000), 'a' + i % 26);
-        text += std::to_string(i) + "\n";
-        expected += text;
-        frames.push_back(frame_of(std::move(text)));
-    }
+    use_small_buffers(pair);
+    const UnevenFrames uneven;
+    const std::vector<Frame>& frames = uneven.frames;
+    const std::string& expected = uneven.bytes;
     Transport transport(std::move(pair.writer));
     auto recorder = std::make_shared<WriteRecorder>();
     transport.write(frames, recorder);
@@ -107,20 +120,6 @@ TEST(Transport, AWriteToAClosedPeerReportsTheError) {
     EXPECT_TRUE(recorder->last_error);
 }
 
-// Bytes waiting on a non-blocking socket, without waiting for more.
-std::string available(tcp::socket& socket) {
-    socket.non_blocking(true);
-    std::string bytes;
-    char buffer[65536];
-    boost::system::error_code ec;
-    for (;;) {
-        const std::size_t n = socket.read_some(asio::buffer(buffer), ec);
-        if (ec) break;
-        bytes.append(buffer, n);
-    }
-    return bytes;
-}
-
 // Writes started while a batch is open reach the kernel when it ends, and each user is
 // told of its write as it would have been without the batch.
 TEST(Transport, WritesInABatchLeaveTogetherWhenItEnds) {
@@ -161,18 +160,12 @@ TEST(Transport, ABatchSortsOutLargeFailedAndSmallWritesEachOnItsOwn) {
     SocketPair large_pair(io);
     SocketPair gone_pair(io);
     SocketPair small_pair(io);
-    large_pair.writer.set_option(asio::socket_base::send_buffer_size(32 * 1024));
-    large_pair.reader.set_option(asio::socket_base::receive_buffer_size(32 * 1024));
+    use_small_buffers(large_pair);
     gone_pair.reader.set_option(asio::socket_base::linger(true, 0));  // closing sends a reset
     gone_pair.reader.close();
-    std::vector<Frame> large_frames;
-    std::string expected_large;
-    for (int i = 0; i < 300; ++i) {
-        std::string text(100 + static_cast<std::size_t>(i * 37 % 2000), 'a' + i % 26);
-        text += std::to_string(i) + "\n";
-        expected_large += text;
-        large_frames.push_back(frame_of(std::move(text)));
-    }
+    const UnevenFrames uneven;
+    const std::vector<Frame>& large_frames = uneven.frames;
+    const std::string& expected_large = uneven.bytes;
     std::vector<Frame> gone_frames;
     for (int i = 0; i < 64; ++i) gone_frames.push_back(frame_of(std::string(64 * 1024, 'x')));
     const std::vector<Frame> small_frames{frame_of("small\n")};
