@@ -36,14 +36,20 @@ class Ring {
         // Single issuer and deferred task work spare the kernel the cross-thread wake-ups
         // it otherwise prepares for; kernels before 6.1 refuse them, then a plain ring.
         params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-        if (io_uring_queue_init_params(kRingEntries, &ring_, &params) == 0) {
-            ready_ = true;
-            return;
+        if (io_uring_queue_init_params(kRingEntries, &ring_, &params) != 0) {
+            params = {};
+            // Refused outright (seccomp in a container, kernel.io_uring_disabled, no
+            // io_uring): every send is a sendmsg of its own.
+            if (io_uring_queue_init_params(kRingEntries, &ring_, &params) != 0) return;
         }
-        params = {};
-        // Refused outright (seccomp in a container, kernel.io_uring_disabled, no
-        // io_uring): every send is a sendmsg of its own.
-        ready_ = io_uring_queue_init_params(kRingEntries, &ring_, &params) == 0;
+        ready_ = true;
+        // A kernel older than the operations used here (5.6) would fail every request.
+        io_uring_probe* probe = io_uring_get_probe_ring(&ring_);
+        const bool supported = probe != nullptr &&
+                               io_uring_opcode_supported(probe, IORING_OP_SEND) &&
+                               io_uring_opcode_supported(probe, IORING_OP_SENDMSG);
+        if (probe != nullptr) io_uring_free_probe(probe);
+        if (!supported) close();
     }
     ~Ring() {
         if (ready_) io_uring_queue_exit(&ring_);
