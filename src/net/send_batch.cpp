@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 namespace hubchat::net {
 namespace {
@@ -59,9 +60,9 @@ class Ring {
 
     bool ready() const { return ready_; }
 
-    // Up to kRingEntries requests in one submission. False if the ring failed, with
-    // nothing of `requests` sent through it.
-    bool send(std::span<SendRequest> requests) {
+    // Sends up to kRingEntries requests in one submission and returns how many of them,
+    // from the first, it sent (their results set); the caller sends the rest itself.
+    std::size_t send(std::span<SendRequest> requests) {
         for (std::size_t i = 0; i < requests.size(); ++i) {
             io_uring_sqe* entry = io_uring_get_sqe(&ring_);
             const msghdr& message = *requests[i].message;
@@ -74,29 +75,60 @@ class Ring {
                 io_uring_prep_sendmsg(entry, requests[i].fd, &message, kSendFlags);
             }
             io_uring_sqe_set_data64(entry, i);
+            requests[i].result = kUnanswered;
         }
         const auto wanted = static_cast<unsigned>(requests.size());
         int submitted = io_uring_submit_and_wait(&ring_, wanted);
-        // Interrupted while waiting: the requests were handed over; wait on for them.
+        // A signal before the kernel took anything: the entries are still queued.
         while (submitted == -EINTR) submitted = io_uring_submit_and_wait(&ring_, wanted);
-        if (submitted < 0) {
-            // The kernel took none of them; they must not go later, behind the sendmsg
-            // calls that replace them.
+        if (submitted <= 0) {
+            // None taken: sendmsg replaces them all, and a closed ring cannot send them
+            // later, behind those calls.
             close();
-            return false;
+            return 0;
         }
+        const auto taken = static_cast<unsigned>(submitted);
+        // Every request taken is answered before the next submission: a late answer would
+        // be read as another request's. With MSG_DONTWAIT they all are by now; a signal
+        // during the wait may leave some to wait for.
+        unsigned answered = take_answers(requests);
+        while (answered < taken) {
+            io_uring_cqe* completion = nullptr;
+            const int waited = io_uring_wait_cqe(&ring_, &completion);
+            if (waited < 0 && waited != -EINTR) {
+                // Cannot happen with a working ring. Closing it settles what is in
+                // flight; the writes it leaves unanswered fail, and their connections
+                // close, rather than risk sending their bytes twice.
+                close();
+                for (std::size_t i = 0; i < taken; ++i) {
+                    if (requests[i].result == kUnanswered) requests[i].result = -EIO;
+                }
+                return taken;
+            }
+            answered += take_answers(requests);
+        }
+        // Taken fewer than all (the kernel short of memory): what it left queued must
+        // never go, so the ring goes, and the caller sends the rest.
+        if (taken < wanted) close();
+        return taken;
+    }
+
+  private:
+    static constexpr long kUnanswered = std::numeric_limits<long>::min();
+
+    unsigned take_answers(std::span<SendRequest> requests) {
         unsigned head = 0;
         unsigned seen = 0;
         io_uring_cqe* completion = nullptr;
         io_uring_for_each_cqe(&ring_, head, completion) {
-            requests[io_uring_cqe_get_data64(completion)].result = completion->res;
+            const auto index = io_uring_cqe_get_data64(completion);
+            if (index < requests.size()) requests[index].result = completion->res;
             ++seen;
         }
         io_uring_cq_advance(&ring_, seen);
-        return true;
+        return seen;
     }
 
-  private:
     void close() {
         io_uring_queue_exit(&ring_);
         ready_ = false;
@@ -118,8 +150,9 @@ void send_all(std::span<SendRequest> requests) {
         Ring& ring = thread_ring();
         while (ring.ready() && !requests.empty()) {
             const std::size_t count = std::min<std::size_t>(requests.size(), kRingEntries);
-            if (!ring.send(requests.first(count))) break;
-            requests = requests.subspan(count);
+            const std::size_t sent = ring.send(requests.first(count));
+            requests = requests.subspan(sent);
+            if (sent < count) break;
         }
     }
     for (SendRequest& request : requests) request.result = send_one(request);
