@@ -245,10 +245,7 @@ class GatheredWrite {
     }
 
     // Never from inside Transport::write: the user may be in the middle of its own call.
-    void finish(boost::system::error_code ec) {
-        asio::post(socket_->get_executor(),
-                   [user = std::move(user_), ec] { user->on_written(ec); });
-    }
+    void finish(boost::system::error_code ec);
 
     Socket* socket_;
     std::span<const Frame> frames_;  // not yet written, from skip_ into the first
@@ -266,6 +263,11 @@ class HeldWrites {
     }
     void hold(GatheredWrite write) { held_.writes.push_back(std::move(write)); }
 
+    // While a batch's answers are handed out, the writes that finish are collected here;
+    // their users are told when the batch ends (see send()).
+    using Finished = std::vector<std::pair<std::shared_ptr<StreamUser>, boost::system::error_code>>;
+    Finished* finishing() const { return finishing_; }
+
   private:
     struct Batch {
         std::vector<GatheredWrite> writes;
@@ -277,7 +279,7 @@ class HeldWrites {
 
     // Works on its own copy of the batch: what the writes' continuations do may hold
     // writes again.
-    static void send(Batch& held) {
+    void send(Batch& held) {
         Batch batch;
         std::swap(batch, held);
         auto& writes = batch.writes;
@@ -298,11 +300,20 @@ class HeldWrites {
             next_part += count;
         }
         send_all(batch.requests);
+        Finished finished;
+        Finished* const outer = std::exchange(finishing_, &finished);
         for (std::size_t i = 0; i < writes.size(); ++i) {
             if (writes[i].after_send(batch.requests[i].result, batch.offered[i])) {
                 writes[i].send_now();
             }
         }
+        finishing_ = outer;
+        // Told here, at the end of the batch, rather than by a handler posted for each:
+        // a connection is done writing before the loop reads again, so what the next
+        // reads bring it goes out in the next turn's batch, not in a write of its own
+        // started from a late on_written. (No user is inside its own call now: batches
+        // are opened only by the flush, between handlers.)
+        for (const auto& [user, ec] : finished) user->on_written(ec);
         writes.clear();
         // The vectors' memory is kept for the next batch, unless a crowd made them large.
         if (held.writes.empty() && writes.capacity() <= kKeptCapacity &&
@@ -314,11 +325,20 @@ class HeldWrites {
     static constexpr std::size_t kKeptCapacity = 4096;
     int depth_ = 0;
     Batch held_;
+    Finished* finishing_ = nullptr;
 };
 
 HeldWrites& held_writes() {
     thread_local HeldWrites writes;
     return writes;
+}
+
+void GatheredWrite::finish(boost::system::error_code ec) {
+    if (HeldWrites::Finished* finished = held_writes().finishing()) {
+        finished->emplace_back(std::move(user_), ec);
+        return;
+    }
+    asio::post(socket_->get_executor(), [user = std::move(user_), ec] { user->on_written(ec); });
 }
 
 // Every send is made with MSG_DONTWAIT, so the socket itself may stay blocking.
