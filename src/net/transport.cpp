@@ -277,8 +277,9 @@ class HeldWrites {
         std::vector<std::size_t> offered;
     };
 
-    // Works on its own copy of the batch: what the writes' continuations do may hold
-    // writes again.
+    // Works on its own copy of the batch, so that held_ is empty while the users are told:
+    // what they do then (on_written) may start writes, and a batch opened there would
+    // hold them in held_.
     void send(Batch& held) {
         Batch batch;
         std::swap(batch, held);
