@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "net/blocking_worker.hpp"
+#include "net/drained_read_wait.hpp"
 #include "net/endpoint_text.hpp"
 #include "net/loop_activity.hpp"
 #include "net/send_batch.hpp"
@@ -53,6 +54,23 @@ struct ExactSizeAllocator {
         return true;
     }
 };
+
+// The socket whose reader, running now, drained it before handing over: its next wait
+// needs no re-arming.
+class DrainedSocket {
+  public:
+    explicit DrainedSocket(const Socket* socket) : previous_(current_) { current_ = socket; }
+    ~DrainedSocket() { current_ = previous_; }
+    DrainedSocket(const DrainedSocket&) = delete;
+    DrainedSocket& operator=(const DrainedSocket&) = delete;
+    static bool is(const Socket& socket) { return current_ == &socket; }
+
+  private:
+    static thread_local const Socket* current_;
+    const Socket* previous_;
+};
+
+thread_local const Socket* DrainedSocket::current_ = nullptr;
 
 }  // namespace
 
@@ -120,22 +138,36 @@ void Transport::read(std::shared_ptr<StreamUser> user) {
         const loop_activity::ReadScope reading;
         if (ec) return user->on_read_done(ec);
         auto& buffer = shared_read_buffer();
+        bool drained = false;
         for (int round = 0; round < kReadsPerWakeup; ++round) {
             boost::system::error_code read_ec;
             const std::size_t n = socket.read_some(asio::buffer(buffer), read_ec);
-            if (read_ec == asio::error::would_block) break;
+            if (read_ec == asio::error::would_block) {
+                drained = true;
+                break;
+            }
             if (read_ec) return user->on_read_done(read_ec);
+            drained = n < buffer.size();
             if (!user->on_bytes(std::string_view(buffer.data(), n))) break;
-            if (n < buffer.size()) break;
+            if (drained) break;
         }
-        user->on_read_done({});
+        {
+            // The user reads again from inside on_read_done or not until later; only the
+            // first may skip re-arming (drained_read_wait.hpp).
+            const DrainedSocket note(drained ? &socket : nullptr);
+            user->on_read_done({});
+        }
         // Here, between two handlers, nothing of the hub is on the stack: a finished
         // history write is delivered now rather than at the end of the loop's turn.
         loop_activity::read_handled();
         BlockingWorker::take_ready_results();
     };
-    socket.async_wait(Socket::wait_read,
-                      asio::bind_allocator(ExactSizeAllocator<void>(), std::move(on_readable)));
+    auto handler = asio::bind_allocator(ExactSizeAllocator<void>(), std::move(on_readable));
+    if (DrainedSocket::is(socket)) {
+        async_wait_readable_after_drain(socket, std::move(handler));
+    } else {
+        socket.async_wait(Socket::wait_read, std::move(handler));
+    }
 }
 
 namespace {

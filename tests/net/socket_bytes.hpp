@@ -1,11 +1,26 @@
-// Reading what a loopback socket holds right now, for tests of the server's writes.
+// Loopback sockets for tests of the server's reads and writes.
 #pragma once
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <string>
 
+#include "net/socket.hpp"
+
 namespace hubchat::net {
+
+// Two ends of one loopback connection: `ours` for a Transport, `peer` for the test.
+struct LoopbackPair {
+    explicit LoopbackPair(boost::asio::io_context& io) : ours(io), peer(io) {
+        using tcp = boost::asio::ip::tcp;
+        tcp::acceptor acceptor(io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+        peer.connect(acceptor.local_endpoint());
+        acceptor.accept(ours);
+    }
+    Socket ours;
+    boost::asio::ip::tcp::socket peer;
+};
 
 // The bytes waiting on `socket`, without waiting for more (the socket is made
 // non-blocking). Loopback hands bytes over within the sender's call, so after a write
