@@ -13,7 +13,9 @@
 // ordinary async_wait, which leaves the flag set: the reader then finds the socket empty),
 // otherwise it waits for the next edge with no system call. Only for a socket its reader
 // drained: after a read cut short with bytes left nothing would raise an edge, and
-// socket.async_wait must be used.
+// socket.async_wait must be used. And only one read operation may wait on the socket at a
+// time (Transport::read allows one): the reactor stops at an exhausted try, so a second
+// operation queued behind this one would not be woken by the same edge.
 //
 // This reaches into Asio's internals (Boost 1.81's epoll reactor, as Debian 12 ships it);
 // with another reactor it is socket.async_wait.
