@@ -17,6 +17,7 @@ def median:
       senders: $all[0].senders,
       rate: $all[0].rate,
       mode: $all[0].mode,
+      window: $all[0].window,
       fanout: $all[0].fanout,
       echo_counted: $all[0].echo_counted,
       runs: ($all | length),
