@@ -1,7 +1,5 @@
 #include "net/account_service.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <stdexcept>
 
 #include "core/names.hpp"
@@ -37,10 +35,11 @@ AccountService::AccountService(boost::asio::io_context& io, const AccountSetting
       max_sign_ups_per_hour_(settings.max_sign_ups_per_hour),
       worker_(io) {
     try {
-        loop_db_ = std::make_unique<store::Database>(settings.data_dir);
-        loop_accounts_ = std::make_unique<store::AccountStore>(*loop_db_);
         worker_db_ = std::make_unique<store::Database>(settings.data_dir);
         worker_accounts_ = std::make_unique<store::AccountStore>(*worker_db_);
+        // Read here, before any job: the worker thread touches the store only through
+        // jobs, and submitting one orders it after this.
+        for (auto& key : worker_accounts_->name_keys()) registered_keys_.insert(std::move(key));
     } catch (const std::exception& e) {
         throw std::runtime_error("cannot open the database in " + settings.data_dir.string() +
                                  ": " + e.what());
@@ -55,14 +54,7 @@ AccountService::AccountService(boost::asio::io_context& io, const AccountSetting
 AccountService::~AccountService() = default;
 
 bool AccountService::is_registered(std::string_view name) const {
-    try {
-        return loop_accounts_->exists(names::fold(name));
-    } catch (const std::exception& e) {
-        // Failing closed would lock every guest out; failing open lets a guest take a
-        // registered name while the database is broken. Closed is the safer of the two.
-        spdlog::error("account lookup failed: {}", e.what());
-        return true;
-    }
+    return registered_keys_.contains(names::fold(name));
 }
 
 AccountService::ServerPasswordVerdict AccountService::check_server_password(
@@ -129,7 +121,11 @@ void AccountService::register_name(std::string_view name, std::string password,
         } catch (const std::exception& e) {
             result.error = std::string("The account database failed: ") + e.what();
         }
-        return [result = std::move(result), done = std::move(done)] { done(result); };
+        return [this, key = std::move(key), result = std::move(result), done = std::move(done)] {
+            // Taken: registered by someone else first, so registered all the same.
+            if (result.error.empty() || result.name_taken) registered_keys_.insert(key);
+            done(result);
+        };
     });
 }
 

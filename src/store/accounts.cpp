@@ -50,7 +50,8 @@ AccountStore::AccountStore(Database& db, PasswordHashCost cost)
       replace_hash_(db,
                     "UPDATE accounts SET password_hash = ?3 "
                     "WHERE name_key = ?1 AND password_hash = ?2"),
-      delete_account_(db, "DELETE FROM accounts WHERE name_key = ?1") {}
+      delete_account_(db, "DELETE FROM accounts WHERE name_key = ?1"),
+      select_keys_(db, "SELECT name_key FROM accounts") {}
 
 std::optional<std::string> AccountStore::stored_hash(std::string_view name_key) {
     auto in_use = select_hash_.use();
@@ -115,6 +116,13 @@ Verification AccountStore::verify(std::string_view name_key, std::string_view pa
 
 bool AccountStore::exists(std::string_view name_key) {
     return stored_hash(name_key).has_value();
+}
+
+std::vector<std::string> AccountStore::name_keys() {
+    auto in_use = select_keys_.use();
+    std::vector<std::string> keys;
+    while (select_keys_.step()) keys.push_back(select_keys_.text(0));
+    return keys;
 }
 
 std::optional<Account> AccountStore::find(std::string_view name_key) {

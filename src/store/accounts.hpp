@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hubchat::store {
 
@@ -80,6 +81,8 @@ class AccountStore {
     Verification verify(std::string_view name_key, std::string_view password);
 
     bool exists(std::string_view name_key);
+    // Every account's key, in no particular order.
+    std::vector<std::string> name_keys();
     std::optional<Account> find(std::string_view name_key);
 
     // nullopt when changed; otherwise no_such_account, wrong_password (the current
@@ -104,6 +107,7 @@ class AccountStore {
     Statement update_password_;
     Statement replace_hash_;
     Statement delete_account_;
+    Statement select_keys_;
     // A hash of a random password, verified against when the account is unknown so that
     // the rejection costs what a wrong password costs. Made on first need.
     std::optional<std::string> decoy_hash_;

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 namespace hubchat::store {
 namespace {
@@ -125,6 +127,17 @@ TEST_F(Accounts, Remove) {
     EXPECT_FALSE(store_.exists("alice"));
     EXPECT_FALSE(store_.verify("alice", "wonderland"));
     EXPECT_EQ(store_.register_account("alice", "ALICE", "a new start"), std::nullopt);
+}
+
+TEST_F(Accounts, ListsEveryKey) {
+    EXPECT_TRUE(store_.name_keys().empty());
+    ASSERT_EQ(store_.register_account("alice", "Alice", "wonderland"), std::nullopt);
+    ASSERT_EQ(store_.register_account("bob", "Bob", "builder's yard"), std::nullopt);
+    ASSERT_EQ(store_.register_account("carol", "Carol", "christmas"), std::nullopt);
+    ASSERT_TRUE(store_.remove("bob"));
+    auto keys = store_.name_keys();
+    std::sort(keys.begin(), keys.end());
+    EXPECT_EQ(keys, (std::vector<std::string>{"alice", "carol"}));
 }
 
 TEST_F(Accounts, RehashesOnLoginWhenTheCostChanged) {
