@@ -373,8 +373,11 @@ void JsonSession::on_decoded(proto::InboundFrame& frame) {
     }
     if (frame.hello && name == nullptr && context_.accounts != nullptr) {
         auto& hello = std::get<Hello>(*frame.command);
-        const auto verdict =
-            context_.accounts->check_server_password(frame.server_password, throttle_address());
+        // The address (a getpeername and its text) only where there is a password to guess.
+        const auto verdict = context_.accounts->has_server_password()
+                                 ? context_.accounts->check_server_password(frame.server_password,
+                                                                            throttle_address())
+                                 : AccountService::ServerPasswordVerdict{true};
         if (verdict.retry_after.count() > 0) {
             Error error{ErrorCode::RateLimited,
                         store::describe(store::ThrottleVerdict{verdict.retry_after}),

@@ -433,7 +433,7 @@ void Transport::finish(std::shared_ptr<StreamUser> user) {
     auto& socket = std::get<Socket>(layer_);
     boost::system::error_code ec;
     socket.shutdown(Socket::shutdown_send, ec);
-    socket.non_blocking(true, ec);
+    if (!socket.non_blocking()) socket.non_blocking(true, ec);  // an ioctl each time it is set
     auto& buffer = shared_read_buffer();
     while (!ec) socket.read_some(asio::buffer(buffer), ec);
     user->on_finished();
