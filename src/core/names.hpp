@@ -20,11 +20,13 @@ void fold_into(std::string& out, std::string_view name);
 bool same(std::string_view a, std::string_view b);
 
 // Hash and equality under the same folding, for maps keyed by a view of the name as
-// spelled: no folded copy is kept.
+// spelled: no folded copy is kept. Transparent: a set of strings is searched with a view.
 struct FoldedHash {
+    using is_transparent = void;
     std::size_t operator()(std::string_view name) const;
 };
 struct FoldedEqual {
+    using is_transparent = void;
     bool operator()(std::string_view a, std::string_view b) const { return same(a, b); }
 };
 

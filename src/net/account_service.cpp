@@ -54,7 +54,7 @@ AccountService::AccountService(boost::asio::io_context& io, const AccountSetting
 AccountService::~AccountService() = default;
 
 bool AccountService::is_registered(std::string_view name) const {
-    return registered_keys_.contains(names::fold(name));
+    return registered_keys_.contains(name);
 }
 
 AccountService::ServerPasswordVerdict AccountService::check_server_password(

@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "core/hub.hpp"
+#include "core/names.hpp"
 #include "core/token_bucket.hpp"
 #include "net/blocking_worker.hpp"
 
@@ -89,14 +90,9 @@ class AccountService final : public NameRegistry {
     // every registration, and a query of the database for it cost about a tenth of a
     // connection's CPU in churn. Read at start and kept up to date by register_name, the
     // only way accounts are made: no other process writes the server's database while it
-    // runs. A few dozen bytes per account.
-    struct KeyHash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view key) const {
-            return std::hash<std::string_view>{}(key);
-        }
-    };
-    std::unordered_set<std::string, KeyHash, std::equal_to<>> registered_keys_;
+    // runs. A few dozen bytes per account. Compared under folding, so a name is looked up
+    // as typed, with no folded copy made.
+    std::unordered_set<std::string, names::FoldedHash, names::FoldedEqual> registered_keys_;
     std::unique_ptr<store::Database> worker_db_;  // used only by jobs on the worker thread
     std::unique_ptr<store::AccountStore> worker_accounts_;
     std::unique_ptr<store::LoginThrottle> throttle_;
