@@ -73,12 +73,13 @@ struct HistoryLogSettings {
     std::size_t max_queued_bytes = std::size_t{32} * 1024 * 1024;
     // A checkpoint (the log's pages copied into the database file, both synced) runs on
     // a thread and connection of its own each time the write-ahead log has grown by this
-    // many bytes, beside the writes, which go on meanwhile; then the writer copies the
-    // little appended during it, so that its next commit starts the log over. Commits
-    // then never wait for a long copy: SQLite's own checkpoint, inside the commit that
-    // takes the log to 32 MiB, copied and synced all of it at once (direct messages,
-    // window 16: p99 156 -> 69 ms; one message per commit at 1 000/s: a 35 ms stall
-    // every 3.5 s). 0: none but SQLite's own.
+    // many bytes, beside the writes, which go on meanwhile; further passes there copy the
+    // little appended during it (the writer does, when commits never pause), so that the
+    // next commit starts the log over. Commits then never wait for a long copy, and
+    // seldom for a short one. SQLite's own checkpoint, inside the commit that takes the
+    // log to 32 MiB, copied and synced all of it at once (direct messages, window 16:
+    // p99 156 -> 69 ms; one message per commit at 1 000/s: a 35 ms stall every 3.5 s).
+    // 0: none but SQLite's own.
     std::size_t checkpoint_bytes = std::size_t{8} * 1024 * 1024;
 };
 
@@ -89,7 +90,11 @@ struct HistoryLogStats {
     std::uint64_t failed = 0;        // in a transaction that failed
     std::uint64_t transactions = 0;  // write transactions attempted
     std::size_t largest_batch = 0;
-    std::uint64_t checkpoints = 0;  // finished beside the writes, with the writer's catch-up
+    std::uint64_t checkpoints = 0;        // finished beside the writes
+    std::uint64_t checkpoint_passes = 0;  // ended; a checkpoint takes one or more
+    // Checkpoints the writer finished, because commits came during each of the
+    // checkpointer's passes.
+    std::uint64_t writer_copies = 0;
 };
 
 // How much history to keep; see HistoryLog::prune.
@@ -208,7 +213,7 @@ class HistoryLog {
     // `bytes`; `owned` holds it for append().
     std::optional<std::int64_t> enqueue(store::MessageRef ref, std::size_t bytes,
                                         std::unique_ptr<Owned> owned);
-    void submit(BlockingWorker::Job job);  // to worker_
+    void submit(BlockingWorker::Job job);  // to worker_, counted in writer_jobs_
     // Runs `job` on `worker`, counted in jobs_in_flight_ until its continuation has run.
     void submit_to(BlockingWorker& worker, BlockingWorker::Job job);
     void submit_after_appends(BlockingWorker::Job job);
@@ -224,7 +229,13 @@ class HistoryLog {
     void watch_for_quiet();
     void flush();
     void on_written(bool ok, const std::string& error, int log_pages);
+    // A checkpoint: passes on the checkpointer's connection until one ran with no commit
+    // beside it (then the whole log is copied, and the next commit starts it over), at
+    // most kCheckpointPasses; then the writer copies what is left.
     void checkpoint(int log_pages);
+    void checkpoint_pass();
+    void on_checkpoint_pass(bool copied_all, const std::string& error);
+    void checkpoint_finished();
     void prune_step(std::shared_ptr<PruneRun> run);
     void maybe_finish_stop();
 
@@ -236,6 +247,12 @@ class HistoryLog {
     int checkpoint_pages_ = 0;                        // checkpoint_bytes in pages of the log
     int log_pages_checkpointed_ = 0;  // the log's length when the last checkpoint began
     bool checkpoint_in_flight_ = false;
+    static constexpr int kCheckpointPasses = 8;
+    int checkpoint_passes_ = 0;    // in the checkpoint in flight
+    bool pass_in_flight_ = false;  // on the checkpointer
+    bool pass_saw_write_ = false;  // the writer had a job at some time during the pass
+    bool pass_wanted_ = false;     // the next pass, once the writer's job in flight ends
+    std::size_t writer_jobs_ = 0;  // submitted to worker_, continuation not yet run
     boost::asio::steady_timer timer_;
     bool timer_armed_ = false;
     bool quiet_check_posted_ = false;

@@ -241,13 +241,17 @@ int Database::page_size() {
     return integer_pragma("PRAGMA page_size", 4096);
 }
 
-void Database::checkpoint() {
-    const int code =
-        sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+bool Database::checkpoint() {
+    int log_frames = 0;
+    int copied_frames = 0;
+    const int code = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
+                                               &copied_frames);
     // BUSY: another connection is checkpointing; it copies the same pages.
-    if (code != SQLITE_OK && code != SQLITE_BUSY) {
+    if (code == SQLITE_BUSY) return false;
+    if (code != SQLITE_OK) {
         throw StoreError("checkpoint failed: " + sqlite_message(db_, code), code);
     }
+    return copied_frames == log_frames;
 }
 
 void Database::configure() {

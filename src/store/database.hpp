@@ -151,8 +151,10 @@ class Database {
     int log_pages() const { return log_pages_; }
     int page_size();
     // Copies into the database file what of the log it can without waiting for anyone
-    // (PRAGMA wal_checkpoint(PASSIVE)); throws StoreError.
-    void checkpoint();
+    // (PRAGMA wal_checkpoint(PASSIVE)); throws StoreError. True when that was all of the
+    // log as it stood when the copy began (a reader of an older snapshot, or another
+    // connection's checkpoint, can hold some of it back).
+    bool checkpoint();
 
   private:
     void configure();

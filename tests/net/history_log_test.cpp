@@ -304,43 +304,95 @@ std::uint32_t log_restarts(const std::filesystem::path& dir) {
            (std::uint32_t{header[14]} << 8) | std::uint32_t{header[15]};
 }
 
-// One message per commit (a quiet hub) grows the log by a page or more per message, far
-// faster than by the messages' own bytes: the checkpoints follow the log's length, and the
-// log starts over at the commit after each, instead of growing until SQLite's own
-// checkpoint copies all of it inside a commit. How far the log grows while a checkpoint
-// syncs depends on the disk, so the test awaits the events, not a file size.
-TEST(HistoryLog, TheLogIsCheckpointedByItsLengthAndStartsOverSmall) {
-    TempDir temp;
-    asio::io_context io(1);
-    auto settings = settings_for(temp, 1, 1ms);
-    settings.checkpoint_bytes = 64 * 1024;  // 16 pages of the log
-    HistoryLog log(io, settings);
-    int appended = 0;
-    int confirmed = 0;
-    auto append_one = [&] {
-        EXPECT_TRUE(log.append(msg("alice", {"#dev"}, "short line"),
-                               [&](std::int64_t, bool stored) { confirmed += stored; }));
-        ++appended;
-        run_until(io, [&] { return confirmed == appended; });
-    };
-    const auto restarts_before = log_restarts(temp.path());
+// One short message per commit, as a quiet hub commits, with a checkpoint due every 16
+// pages of the log.
+class OneMessageCommits : public ::testing::Test {
+  protected:
+    OneMessageCommits() : log_(io_, settings()), restarts_before_(log_restarts(temp_.path())) {}
+
+    HistoryLogSettings settings() const {
+        auto settings = settings_for(temp_, 1, 1ms);
+        settings.checkpoint_bytes = 64 * 1024;
+        return settings;
+    }
+    // Appends one message without waiting for it.
+    void append() {
+        EXPECT_TRUE(log_.append(msg("alice", {"#dev"}, "short line"),
+                                [this](std::int64_t, bool stored) { confirmed_ += stored; }));
+        ++appended_;
+    }
+    // Appends one and waits until at most `in_flight` are unconfirmed.
+    void append_keeping(int in_flight) {
+        append();
+        run_until(io_, [&] { return confirmed_ >= appended_ - in_flight; });
+    }
+    std::uint32_t restarts() const { return log_restarts(temp_.path()) - restarts_before_; }
+    const HistoryLogStats& stats() const { return log_.stats(); }
+    // Stops the log; every message appended must be in the database.
+    void stop_and_count() {
+        bool stopped = false;
+        log_.stop([&] { stopped = true; });
+        io_.run();
+        EXPECT_TRUE(stopped);
+        EXPECT_EQ(stored_count(temp_.path()), static_cast<std::size_t>(appended_));
+    }
+
+    TempDir temp_;
+    asio::io_context io_{1};
+    HistoryLog log_;
+    std::uint32_t restarts_before_;
+    int appended_ = 0;
+    int confirmed_ = 0;
+};
+
+// One message per commit grows the log by a page or more per message, far faster than by
+// the messages' own bytes: the checkpoints follow the log's length, and the log starts over
+// at the commit after each, instead of growing until SQLite's own checkpoint copies all of
+// it inside a commit. How far the log grows while a checkpoint syncs depends on the disk,
+// so the test awaits the events, not a file size.
+TEST_F(OneMessageCommits, TheLogIsCheckpointedByItsLengthAndStartsOverSmall) {
     for (std::uint64_t cycle = 1; cycle <= 3; ++cycle) {
         // 16 commits of a page or more each, ~2 KB of messages: a checkpoint by the
         // log's length is due, one by the messages' bytes (64 KiB) far from it.
-        for (int i = 0; i < 16; ++i) append_one();
-        run_until(io, [&] { return log.stats().checkpoints >= cycle; });
-        // Each finished checkpoint (with the writer's copy of what was committed
-        // meanwhile) lets the commit after it write the log from its start again; the
-        // next checkpoint is due only once the new log is long enough.
-        const auto finished = log.stats().checkpoints;
-        append_one();
-        EXPECT_GE(log_restarts(temp.path()) - restarts_before, finished) << "cycle " << cycle;
+        for (int i = 0; i < 16; ++i) append_keeping(0);
+        run_until(io_, [&] { return stats().checkpoints >= cycle; });
+        // Each finished checkpoint lets the commit after it write the log from its start
+        // again; the next checkpoint is due only once the new log is long enough.
+        const auto finished = stats().checkpoints;
+        append_keeping(0);
+        EXPECT_GE(restarts(), finished) << "cycle " << cycle;
     }
-    bool stopped = false;
-    log.stop([&] { stopped = true; });
-    io.run();
-    EXPECT_TRUE(stopped);
-    EXPECT_EQ(stored_count(temp.path()), static_cast<std::size_t>(appended));
+    stop_and_count();
+}
+
+// Commits that go on while a checkpoint runs leave pages behind it; later passes (or, when
+// commits never pause, the writer) copy them, and the log still starts over after each
+// checkpoint, with nothing lost.
+TEST_F(OneMessageCommits, TheLogStartsOverWhileCommitsContinue) {
+    // Two in flight: a commit is nearly always running, during the checkpoints too.
+    append();
+    while (stats().checkpoints < 3) append_keeping(1);
+    append_keeping(0);
+    const auto finished = stats().checkpoints;
+    append_keeping(0);
+    EXPECT_GE(restarts(), finished);
+    stop_and_count();
+}
+
+// A pass that ran beside commits leaves their pages behind; once the commits pause, the
+// next pass copies them, and the writer copies nothing.
+TEST_F(OneMessageCommits, ALaterPassCopiesWhatCommitsLeftBehind) {
+    // Two in flight until a pass has ended without finishing its checkpoint.
+    append();
+    while (stats().checkpoint_passes == stats().checkpoints) append_keeping(1);
+    const auto finished_before = stats().checkpoints;
+    append_keeping(0);
+    run_until(io_, [&] { return stats().checkpoints > finished_before; });
+    EXPECT_EQ(stats().writer_copies, 0u);
+    EXPECT_GT(stats().checkpoint_passes, stats().checkpoints);
+    append_keeping(0);
+    EXPECT_GE(restarts(), stats().checkpoints);
+    stop_and_count();
 }
 
 TEST(HistoryLog, IdsContinueFromTheStoreAfterARestart) {

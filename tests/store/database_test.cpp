@@ -289,5 +289,23 @@ TEST(Database, TwoConnectionsSeeEachOthersCommits) {
     EXPECT_EQ(count.integer(0), 1);
 }
 
+// checkpoint() says whether it copied the whole log: a reader still on an older snapshot
+// holds back the pages committed after it.
+TEST(Database, ACheckpointSaysWhetherItCopiedTheWholeLog) {
+    TempDir temp;
+    Database writer(temp.path(), std::array{kNotes});
+    Database reader(temp.path(), std::array{kNotes});
+    Database checkpointer(temp.path(), std::array{kNotes});
+    writer.execute("INSERT INTO notes (body) VALUES ('first')");
+    EXPECT_TRUE(checkpointer.checkpoint());
+
+    reader.execute("BEGIN; SELECT count(*) FROM notes;");  // a read snapshot, held open
+    writer.execute("INSERT INTO notes (body) VALUES ('second')");
+    EXPECT_FALSE(checkpointer.checkpoint());
+
+    reader.execute("COMMIT");
+    EXPECT_TRUE(checkpointer.checkpoint());
+}
+
 }  // namespace
 }  // namespace hubchat::store
