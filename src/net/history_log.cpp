@@ -274,8 +274,9 @@ void HistoryLog::on_checkpoint_pass(bool copied_all, const std::string& error) {
         return checkpoint_finished();
     }
     // SQLite starts the log over only at a commit that finds all of it copied. This pass
-    // copied the log as it began, and nothing was committed while it ran: the next
-    // commit starts the log over.
+    // copied the log as it began, and the writer committed nothing while it ran: the
+    // next commit starts the log over. (An account saved meanwhile, on a connection of
+    // its own, is rare; at worst it puts the start-over off to the next checkpoint.)
     if (copied_all && !pass_saw_write_) return checkpoint_finished();
     // Commits made during the pass are still to copy, a few pages where the first pass
     // had megabytes. Another pass copies them, here rather than on the writer: a copy
