@@ -1,9 +1,12 @@
 #include "net/blocking_worker.hpp"
 
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
+#include <cerrno>
 #include <cstdint>
 #include <system_error>
 #include <vector>
@@ -24,10 +27,23 @@ std::vector<BlockingWorker*>& workers_of_this_thread() {
     return workers;
 }
 
+// Linux keeps a nice value per thread (PRIO_PROCESS with 0 is the calling thread there),
+// and a new thread starts with its creator's. Raising it needs no privilege; if it fails
+// the worker runs at the loop's priority, as it would have anyway.
+void lower_priority(int by) {
+    errno = 0;
+    const int current = ::getpriority(PRIO_PROCESS, 0);
+    if (errno != 0) return;
+    ::setpriority(PRIO_PROCESS, 0, std::min(current + by, 19));
+}
+
 }  // namespace
 
-BlockingWorker::BlockingWorker(boost::asio::io_context& io)
-    : wakeup_fd_(make_eventfd()), wakeup_(io, wakeup_fd_), thread_([this] { run(); }) {
+BlockingWorker::BlockingWorker(boost::asio::io_context& io, int nicer)
+    : nicer_(nicer),
+      wakeup_fd_(make_eventfd()),
+      wakeup_(io, wakeup_fd_),
+      thread_([this] { run(); }) {
     wait_for_results();
     workers_of_this_thread().push_back(this);
 }
@@ -64,6 +80,7 @@ void BlockingWorker::submit(Job job) {
 }
 
 void BlockingWorker::run() {
+    if (nicer_ > 0) lower_priority(nicer_);
     for (;;) {
         Job job;
         {

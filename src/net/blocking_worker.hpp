@@ -21,7 +21,10 @@ class BlockingWorker {
     using Continuation = std::function<void()>;
     using Job = std::function<Continuation()>;
 
-    explicit BlockingWorker(boost::asio::io_context& io);
+    // `nicer`: how much lower than the loop's the worker thread's priority is (its nice
+    // value that much higher, at most 19), for background work that should give way to
+    // the loop and other workers when they want the same core.
+    explicit BlockingWorker(boost::asio::io_context& io, int nicer = 0);
     ~BlockingWorker();  // finishes the job in hand, drops the rest
     BlockingWorker(const BlockingWorker&) = delete;
     BlockingWorker& operator=(const BlockingWorker&) = delete;
@@ -53,6 +56,7 @@ class BlockingWorker {
     void wait_for_results();
     void take_results();
 
+    const int nicer_;
     const int wakeup_fd_;                           // eventfd: the worker writes to it...
     boost::asio::posix::stream_descriptor wakeup_;  // ...and the loop waits on it
     std::mutex mutex_;

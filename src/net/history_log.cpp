@@ -38,6 +38,14 @@ std::int64_t unix_ms_now() {
 
 constexpr std::string_view kStopping = "history is shutting down";
 
+// The checkpointer's thread gives way to the loop and the writer when they want its core:
+// a copy that finishes a little later costs nobody anything, a message's commit or
+// delivery that waits for a core is latency (100 members at 1 000 msg/s, alternating
+// runs: p99 915 -> 839 us, p99.9 2.9 -> 2.3 ms). Not more: at 10, under a sustained
+// load of direct messages it fell so far behind that the log reached 32 MiB and SQLite
+// copied it inside a commit (an 80 ms stall), which 5 never did.
+constexpr int kCheckpointerNicer = 5;
+
 }  // namespace
 
 struct HistoryLog::PruneRun {
@@ -52,7 +60,10 @@ struct HistoryLog::PruneRun {
 };
 
 HistoryLog::HistoryLog(boost::asio::io_context& io, HistoryLogSettings settings)
-    : settings_(std::move(settings)), timer_(io), checkpointer_(io), worker_(io) {
+    : settings_(std::move(settings)),
+      timer_(io),
+      checkpointer_(io, kCheckpointerNicer),
+      worker_(io) {
     if (settings_.batch_size == 0) settings_.batch_size = 1;
     try {
         db_ = std::make_unique<store::Database>(settings_.data_dir);

@@ -3,11 +3,14 @@
 #include "net/blocking_worker.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <future>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -42,6 +45,35 @@ TEST(BlockingWorker, JobsRunElsewhereAndTheirContinuationsRunOnTheLoopInOrder) {
     EXPECT_EQ(jobs_on_loop_thread, 0);
     EXPECT_EQ(continuations_elsewhere, 0);
     EXPECT_EQ(worker.pending(), 0u);
+}
+
+// A worker made `nicer` runs its jobs at a nice value that much above the loop thread's
+// (Linux keeps one per thread); the loop's own is untouched.
+TEST(BlockingWorker, ANicerWorkerRunsBelowTheLoopsPriority) {
+    asio::io_context io(1);
+    const int loop_nice = ::getpriority(PRIO_PROCESS, 0);
+    BlockingWorker plain(io);
+    BlockingWorker nicer(io, 3);
+    std::optional<int> plain_nice;
+    std::optional<int> nicer_nice;
+    auto record = [&](std::optional<int>& into) {
+        return [&]() -> BlockingWorker::Continuation {
+            const int nice = ::getpriority(PRIO_PROCESS, 0);
+            return [&, nice] {
+                into = nice;
+                if (plain_nice && nicer_nice) {  // both in: let run() return
+                    plain.stop();
+                    nicer.stop();
+                }
+            };
+        };
+    };
+    plain.submit(record(plain_nice));
+    nicer.submit(record(nicer_nice));
+    io.run();
+    EXPECT_EQ(plain_nice, loop_nice);
+    EXPECT_EQ(nicer_nice, std::min(loop_nice + 3, 19));
+    EXPECT_EQ(::getpriority(PRIO_PROCESS, 0), loop_nice);
 }
 
 TEST(BlockingWorker, PollSoonTakesFinishedResultsAtTheEndOfTheLoopsTurn) {
