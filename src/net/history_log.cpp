@@ -40,10 +40,11 @@ constexpr std::string_view kStopping = "history is shutting down";
 
 // The checkpointer's thread gives way to the loop and the writer when they want its core:
 // a copy that finishes a little later costs nobody anything, a message's commit or
-// delivery that waits for a core is latency (100 members at 1 000 msg/s, alternating
-// runs: p99 915 -> 839 us, p99.9 2.9 -> 2.3 ms). Not more: at 10, under a sustained
-// load of direct messages it fell so far behind that the log reached 32 MiB and SQLite
-// copied it inside a commit (an 80 ms stall), which 5 never did.
+// delivery that waits for a core is latency (100 members at 1 000 msg/s with history,
+// alternating runs: p99 915 -> 839 us and 999 -> 821 us, medians of 6 and of 8). Not
+// more: at 10, under a sustained load of direct messages it fell so far behind that the
+// log reached 32 MiB and SQLite copied it inside a commit (an 80 ms stall), which at 5
+// it never did.
 constexpr int kCheckpointerNicer = 5;
 
 }  // namespace
