@@ -13,6 +13,7 @@
 
 #include "check.hpp"
 #include "proto/json_codec.hpp"
+#include "proto/json_framer.hpp"
 
 namespace {
 
@@ -176,9 +177,31 @@ void check_shortcut_agrees(std::string_view frame) {
     FUZZ_CHECK(sa->notice == sb->notice && sa->client_tags == sb->client_tags);
 }
 
+// The shortcut on a stream (the bytes as read, before framing) must take a frame exactly
+// where the framer would cut it, and read it as the shortcut on that frame does.
+void check_prefix_agrees(std::string_view input) {
+    InboundFrame decoded;
+    const std::size_t length = proto::read_plain_message_prefix(input, decoded);
+    if (length == 0) return;
+    FUZZ_CHECK(length <= input.size());
+    proto::JsonFramer framer(input.size());
+    const auto step = framer.next(input);
+    FUZZ_CHECK(step.kind == proto::JsonFramer::Kind::Frame && step.consumed == length);
+    const auto plain = proto::detail::decode_plain_message(step.frame);
+    FUZZ_CHECK(plain.has_value());
+    const auto& framed = std::get<InboundFrame>(*plain);
+    FUZZ_CHECK(decoded.typed == framed.typed && decoded.user == framed.user);
+    const auto& a = std::get<SendMessage>(*decoded.command);
+    const auto& b = std::get<SendMessage>(*framed.command);
+    FUZZ_CHECK(a.targets == b.targets && a.text == b.text && a.ref == b.ref);
+    FUZZ_CHECK(a.text_plain && b.text_plain);
+    check_shortcut_agrees(step.frame);
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view frame(reinterpret_cast<const char*>(data), size);
     check_shortcut_agrees(frame);
+    check_prefix_agrees(frame);
     auto result = proto::decode_client_frame(frame);
 
     // The parser and its arena are reused between frames: a second decode of the same

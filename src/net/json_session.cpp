@@ -219,6 +219,10 @@ void JsonSession::on_read_done(boost::system::error_code ec) {
 void JsonSession::consume(std::string_view bytes) {
     bool new_frame = framer_.idle();  // whether a frame left unfinished began in these bytes
     while (!bytes.empty() && phase_ == Phase::Open && !awaiting_account_) {
+        if (framer_.idle() && take_plain_message(bytes)) {
+            new_frame = true;
+            continue;
+        }
         const auto step = framer_.next(bytes);
         bytes.remove_prefix(step.consumed);
         switch (step.kind) {
@@ -263,6 +267,23 @@ void JsonSession::consume(std::string_view bytes) {
     }
     // Stop taking requests while our own replies pile up unread.
     if (outbox_.bytes() > outbox_.max_bytes() / 2) read_paused_ = true;
+}
+
+bool JsonSession::take_plain_message(std::string_view& bytes) {
+    // The whitespace between frames, as the framer skips it.
+    const std::size_t start = bytes.find_first_not_of(" \n\r\t");
+    if (start == std::string_view::npos) return false;
+    const std::string_view input = bytes.substr(start);
+    proto::InboundFrame decoded;
+    const std::size_t length = proto::read_plain_message_prefix(input, decoded);
+    // Longer than a frame may be: the framer skips it and says so.
+    if (length == 0 || length > context_.config.max_message) return false;
+    bytes = input.substr(length);
+    if (context_.config.verbose) {
+        spdlog::debug("{} <- {}", label(), loggable(input.substr(0, length)));
+    }
+    on_decoded(decoded);
+    return true;
 }
 
 void JsonSession::on_frame(std::string_view frame) {

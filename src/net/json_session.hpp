@@ -66,6 +66,11 @@ class JsonSession final : public Peer,
     void on_deadline() override;
     void arm_deadline(bool registered);
     void close_for_timeout(const std::string& text);
+    // While no frame is unfinished: takes the plain chat message that `bytes` starts with
+    // (after whitespace) in one reading, framing and decoding it at once, and drops it
+    // from `bytes`; false, with `bytes` as it was, for anything else, which goes through
+    // the framer and on_frame.
+    bool take_plain_message(std::string_view& bytes);
     void on_frame(std::string_view frame);
     void on_decoded(proto::InboundFrame& frame);
     void reply_error(ErrorCode code, std::string text, Ref ref = {});

@@ -446,6 +446,7 @@ class PlainReader {
         skip_space();
         return at_ == text_.size();
     }
+    std::size_t position() const { return at_; }
     // A string of printable ASCII with no escapes; `raw` gets it with its quotes.
     bool string(std::string_view& value, std::string_view* raw = nullptr) {
         if (!take('"')) return false;
@@ -478,14 +479,8 @@ class PlainReader {
     std::size_t at_ = 0;
 };
 
-}  // namespace
-
-namespace detail {
-
-// decode_plain_message's reading, into a frame made in place by the caller: the frame is
-// large, and moving it through each return cost more than reading the message did.
-bool read_plain_message(std::string_view frame, InboundFrame& decoded) {
-    PlainReader in(frame);
+// read_plain_message's object, from `in` (which it leaves after the closing brace).
+bool read_plain_object(PlainReader& in, InboundFrame& decoded) {
     if (!in.take('{')) return false;
     bool has_type = false, has_dest = false, has_text = false, has_ref = false, has_user = false;
     auto& send = std::get<SendMessage>(decoded.command.emplace(std::in_place_type<SendMessage>));
@@ -535,10 +530,21 @@ bool read_plain_message(std::string_view frame, InboundFrame& decoded) {
             }
         } while (in.take(','));
     }
-    if (!in.take('}') || !in.at_end()) return false;
+    if (!in.take('}')) return false;
     if (!has_text || !has_dest) return false;  // errors are the full parser's to word
     decoded.typed = has_type;
     return true;
+}
+
+}  // namespace
+
+namespace detail {
+
+// decode_plain_message's reading, into a frame made in place by the caller: the frame is
+// large, and moving it through each return cost more than reading the message did.
+bool read_plain_message(std::string_view frame, InboundFrame& decoded) {
+    PlainReader in(frame);
+    return read_plain_object(in, decoded) && in.at_end();
 }
 
 std::optional<DecodeResult> decode_plain_message(std::string_view frame) {
@@ -571,6 +577,12 @@ DecodeResult decode_with_parser(std::string_view frame) {
 }
 
 }  // namespace detail
+
+std::size_t read_plain_message_prefix(std::string_view input, InboundFrame& decoded) {
+    if (input.empty() || input.front() != '{') return 0;
+    PlainReader in(input);
+    return read_plain_object(in, decoded) ? in.position() : 0;
+}
 
 DecodeResult decode_client_frame(std::string_view frame) {
     DecodeResult result(std::in_place_type<InboundFrame>);  // returned as it is (NRVO)

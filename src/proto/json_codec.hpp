@@ -68,6 +68,14 @@ DecodeResult decode_with_parser(std::string_view frame);
 bool read_plain_message(std::string_view frame, InboundFrame& decoded);
 }  // namespace detail
 
+// The same shortcut on a stream, before any framing: when `input` starts (at its first
+// byte, a '{') with a whole frame the shortcut reads, decodes it into `decoded` and
+// returns its length, which is where JsonFramer would have cut it; else 0 (another
+// kind of frame, or one not complete yet: JsonFramer and decode_client_frame decide),
+// and `decoded` is to be thrown away. Reading the frame once instead of twice (to find
+// its end, then to decode it) is most of the saving.
+std::size_t read_plain_message_prefix(std::string_view input, InboundFrame& decoded);
+
 // hubchat dialect: one line of compact JSON, newline-terminated.
 std::string encode_hubchat(const Event& event);
 // The same as a frame: the shared one of a broadcast event, else written into the frame.

@@ -43,6 +43,43 @@ TEST_F(RobustnessTest, CoalescedFramesWithTrickyStringsInOneWrite) {
     }
 }
 
+// Plain chat messages are framed and decoded in one reading (JsonSession's shortcut);
+// every other frame goes through the framer. Mixed in one write, and with a plain one
+// cut between two writes, all are answered in the order they were sent.
+TEST_F(RobustnessTest, PlainAndOtherFramesInOneWriteAreAnsweredInOrder) {
+    auto bob = user("bob");
+    auto alice = user("alice");
+    const std::string last = message("bob", "five", "r5");
+    ASSERT_TRUE(
+        alice->send_raw(message("bob", "one", "r1") + R"({"type":"ping","ref":"p1"})" +
+                        message(json::array{"bob"}, "two", "r2") +
+                        R"({"type":"message","dest":"bob","message":"caf\u00e9","ref":"r3"})" +
+                        " \r\n\t" + message("bob", "four", "r4") + last.substr(0, 20)));
+    ASSERT_TRUE(alice->send_raw(last.substr(20)));
+    for (const std::string expected : {"one", "two", "caf\xc3\xa9", "four", "five"}) {
+        const auto got = bob->wait_type("message");
+        ASSERT_TRUE(got) << expected;
+        EXPECT_EQ(field(*got, "message"), expected);
+        EXPECT_EQ(field(*got, "user"), "alice");
+    }
+    // The acks in order; the pong after the ack of what came before the ping (a reply
+    // may wait for the acks ahead of it, and those behind it can then go with them).
+    std::vector<std::string> acks;
+    bool pong_after_first_ack = false;
+    for (int i = 0; i < 6; ++i) {
+        const auto reply = alice->next_json();
+        ASSERT_TRUE(reply) << i;
+        if (has_type(*reply, "pong")) {
+            pong_after_first_ack = field(*reply, "ref") == "p1" && acks.size() >= 1;
+        } else {
+            ASSERT_TRUE(has_type(*reply, "ack")) << to_text(*reply);
+            acks.push_back(field(*reply, "ref"));
+        }
+    }
+    EXPECT_EQ(acks, (std::vector<std::string>{"r1", "r2", "r3", "r4", "r5"}));
+    EXPECT_TRUE(pong_after_first_ack);
+}
+
 TEST_F(RobustnessTest, OriginalFramesCoalescedInOneWriteAreBothRelayed) {
     auto bob = original("bob");
     auto old = original("old");
@@ -179,6 +216,23 @@ TEST_F(SmallFrameTest, OversizeFrameIsRefusedAndTheConnectionStillWorks) {
     got = bob->wait_type("message");
     ASSERT_TRUE(got);
     EXPECT_EQ(field(*got, "message"), fits);
+    const auto seen = bob->sync();
+    ASSERT_TRUE(seen);
+    EXPECT_EQ(chats_in(*seen), std::vector<std::string>{});
+}
+
+TEST_F(SmallFrameTest, APlainMessageOverTheLimitIsRefusedBetweenOnesThatFit) {
+    auto bob = user("bob");
+    auto alice = user("alice");
+    // Plain ASCII with nothing to escape: the kind of frame read without the framer.
+    alice->send_raw(message("bob", "before") + message("bob", std::string(1100, 'x')) +
+                    message("bob", "after"));
+    EXPECT_EQ(error_codes(*alice), std::vector<std::string>{"too_large"});
+    for (const std::string expected : {"before", "after"}) {
+        const auto got = bob->wait_type("message");
+        ASSERT_TRUE(got) << expected;
+        EXPECT_EQ(field(*got, "message"), expected);
+    }
     const auto seen = bob->sync();
     ASSERT_TRUE(seen);
     EXPECT_EQ(chats_in(*seen), std::vector<std::string>{});

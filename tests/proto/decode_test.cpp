@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "proto/json_codec.hpp"
+#include "proto/json_framer.hpp"
 #include "proto/json_write.hpp"
 
 namespace hubchat::proto {
@@ -464,6 +465,75 @@ TEST(DecodeShortcut, EverythingElseGoesToTheFullParser) {
             "{\"type\":\"message\",\"dest\":\"bob\",\"message\":\"tab\there\"}",
         }) {
         EXPECT_FALSE(detail::decode_plain_message(text).has_value()) << text;
+    }
+}
+
+// ---- the same shortcut on a stream, before framing ---------------------------------
+
+// What JsonFramer cuts first from `input` (which starts with '{'), or nullopt.
+std::optional<std::string_view> framer_cut(std::string_view input) {
+    JsonFramer framer(1 << 20);
+    const auto step = framer.next(input);
+    if (step.kind != JsonFramer::Kind::Frame) return std::nullopt;
+    return input.substr(0, step.consumed);
+}
+
+TEST(DecodePrefix, APlainFrameIsReadWhereTheFramerWouldCutItWithWhateverFollows) {
+    for (const std::string frame : {
+             R"({"type":"message","dest":"bob","message":"hi"})",
+             R"({"type":"message","dest":["bob","carol"],"message":"hi all","ref":"c1"})",
+             R"({"message":"hi","dest":"bob","user":"alice"})",  // the original's shape
+             R"({ "type" : "message" ,	"dest" : [ ] , "message" : "{not: [json] here}" })",
+             R"({"type":"message","dest":"#dev","message":"x","ref":42})",
+         }) {
+        for (const std::string after : {"", "\n", "{\"type\":\"ping\"}", "\r\n{\"mess", " x"}) {
+            const std::string input = frame + after;
+            InboundFrame decoded;
+            const std::size_t length = read_plain_message_prefix(input, decoded);
+            EXPECT_EQ(length, frame.size()) << input;
+            EXPECT_EQ(framer_cut(input), std::string_view(frame)) << input;
+            const auto full = decode_client_frame(frame);
+            const auto* expected = std::get_if<InboundFrame>(&full);
+            ASSERT_NE(expected, nullptr) << frame;
+            ASSERT_TRUE(decoded.command && expected->command) << input;
+            const auto& got = std::get<SendMessage>(*decoded.command);
+            const auto& want = std::get<SendMessage>(*expected->command);
+            EXPECT_EQ(got.targets, want.targets) << input;
+            EXPECT_EQ(got.text, want.text) << input;
+            EXPECT_EQ(got.ref, want.ref) << input;
+            EXPECT_TRUE(got.text_plain) << input;
+            EXPECT_EQ(decoded.user, expected->user) << input;
+            EXPECT_EQ(decoded.typed, expected->typed) << input;
+        }
+    }
+}
+
+TEST(DecodePrefix, AnUnfinishedFrameIsLeftToTheFramerAtEveryCut) {
+    const std::string frame =
+        R"({"type":"message","dest":["bob","carol"],"message":"hi all","ref":17})";
+    for (std::size_t cut = 0; cut < frame.size(); ++cut) {
+        InboundFrame decoded;
+        EXPECT_EQ(read_plain_message_prefix(std::string_view(frame).substr(0, cut), decoded), 0u)
+            << cut;
+    }
+}
+
+TEST(DecodePrefix, AnythingButAPlainMessageIsLeftToTheFramer) {
+    for (const std::string input : {
+             std::string(
+                 R"( {"type":"message","dest":"bob","message":"hi"})"),  // starts with space
+             std::string(R"({"type":"message","dest":"bob","message":"caf\u00e9"})"),
+             std::string("{\"type\":\"message\",\"dest\":\"bob\",\"message\":\"caf\xc3\xa9\"}"),
+             std::string(R"({"type":"message","dest":"bob","message":"hi","extra":1})"),
+             std::string(R"({"type":"message","dest":"bob"})"),  // an error: the parser words it
+             std::string(R"({"type":"ping","ref":"p1"})"),
+             std::string(R"({"type":"hello","name":"alice"})"),
+             std::string(R"({"type":"message","dest":"bob","message":"hi",})"),
+             std::string(R"(["type","message"])"),
+             std::string("garbage\n"),
+         }) {
+        InboundFrame decoded;
+        EXPECT_EQ(read_plain_message_prefix(input, decoded), 0u) << input;
     }
 }
 
