@@ -122,6 +122,16 @@ void check_serialize(std::string_view data) {
     const Message m = structured(data);
     const std::string wire = serialize(m);
     FUZZ_CHECK(one_crlf_line(wire));
+    // The one-line shortcut, where it takes a chat line, writes what the chat line writer
+    // does.
+    if (m.params.size() == 2) {
+        if (const hubchat::Frame line =
+                single_chat_line(m.source, m.command, m.params[0], m.params[1], kMaxBodyBytes)) {
+            std::string expected;
+            append_chat_line(expected, {}, m.source, m.command, m.params[0], m.params[1]);
+            FUZZ_CHECK(*line == expected);
+        }
+    }
     if (!representable(m)) return;
     const ParseResult back = parse_line(std::string_view(wire).substr(0, wire.size() - 2));
     std::size_t tags_end = wire[0] == '@' ? wire.find(' ') + 1 : 0;

@@ -98,6 +98,17 @@ std::size_t utf8_cut(std::string_view text, std::size_t max_bytes) {
     return cut == 0 ? max_bytes : cut;
 }
 
+// A chat line's bytes but for its text and tags: ":source COMMAND target :" and CRLF.
+std::size_t chat_line_overhead(std::string_view source, std::string_view command,
+                               std::string_view target) {
+    return 1 + source.size() + 1 + command.size() + 1 + target.size() + 2 + 2;
+}
+
+// How many bytes of text one chat line holds: the line within 512 bytes.
+std::size_t chat_text_room(std::size_t overhead) {
+    return overhead < 512 ? 512 - overhead : 64;
+}
+
 // Hands `text` to `piece` in pieces cut by utf8_cut.
 template <class Piece>
 void for_each_utf8_chunk(std::string_view text, std::size_t max_bytes, Piece&& piece) {
@@ -797,15 +808,23 @@ void IrcSession::on_message(Message& m, bool notice) {
     }
     SendMessage send_cmd;
     send_cmd.notice = notice;
-    for (auto& target : split_commas(m.params[0])) {
-        // "nick!user@host" and "@#chan" (STATUSMSG) forms: the part that names the target.
-        if (const auto bang = target.find('!'); bang != std::string::npos) target.resize(bang);
-        send_cmd.targets.push_back(hub_target(target));
-        if (!notice && !names::is_room(target)) {
-            if (const auto note = context_.hub.away_note(target)) {
-                numeric("301", {std::string(note->name), std::string(note->away)});
+    // The comma list read in place (split_commas would make a vector per message).
+    std::string_view rest = m.params[0];
+    while (true) {
+        const auto comma = rest.find(',');
+        std::string_view target = rest.substr(0, comma);
+        if (!target.empty()) {
+            // "nick!user@host" and "@#chan" (STATUSMSG) forms: the part that names the target.
+            target = target.substr(0, target.find('!'));
+            send_cmd.targets.push_back(hub_target(target));
+            if (!notice && !names::is_room(target)) {
+                if (const auto note = context_.hub.away_note(target)) {
+                    numeric("301", {std::string(note->name), std::string(note->away)});
+                }
             }
         }
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
     }
     for (const auto& tag : m.tags) {
         if (!tag.key.empty() && tag.key.front() == '+') {
@@ -1521,6 +1540,13 @@ std::vector<Tag> IrcSession::chat_tags(
 void IrcSession::send_chat_lines(const std::vector<Tag>& tags, std::string_view source,
                                  std::string_view command, std::string_view target,
                                  std::string_view text) {
+    if (tags.empty()) {
+        if (Frame line = proto::irc::single_chat_line(
+                source, command, target, text,
+                chat_text_room(chat_line_overhead(source, command, target)))) {
+            return enqueue(std::move(line));
+        }
+    }
     // Rendered into a buffer kept for the next message, then copied into the frame: the
     // frame is the one allocation per message to a nick.
     thread_local std::string rendered;  // sessions run on the loop's thread only
@@ -1533,9 +1559,8 @@ void IrcSession::send_chat_lines(const std::vector<Tag>& tags, std::string_view 
 void IrcSession::render_chat_lines(std::string& out, const std::vector<Tag>& tags,
                                    std::string_view source, std::string_view command,
                                    std::string_view target, std::string_view text) {
-    // ":source COMMAND target :" + text + CRLF within 512 bytes.
-    const std::size_t overhead = 1 + source.size() + 1 + command.size() + 1 + target.size() + 2 + 2;
-    const std::size_t room = overhead < 512 ? 512 - overhead : 64;
+    const std::size_t overhead = chat_line_overhead(source, command, target);
+    const std::size_t room = chat_text_room(overhead);
     std::size_t tag_bytes = tags.empty() ? 0 : 2;
     for (const auto& tag : tags) tag_bytes += tag.key.size() + tag.value.size() + 2;
     // Usually exact: one line (escapes or cut lines may grow it once more).

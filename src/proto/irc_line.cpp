@@ -1,6 +1,7 @@
 #include "proto/irc_line.hpp"
 
 #include <array>
+#include <cstring>
 
 #include "core/byte_scan.hpp"
 
@@ -275,6 +276,36 @@ void append_chat_line(std::string& out, std::span<const Tag> tags, std::string_v
     append_param(out, target, false);
     append_param(out, text, true);
     out += "\r\n";
+}
+
+Frame single_chat_line(std::string_view source, std::string_view command, std::string_view target,
+                       std::string_view text, std::size_t max_text) {
+    if (text.empty() || text.size() > max_text) return nullptr;
+    for (const std::string_view part : {text, source, command, target}) {
+        if (find_line_end_or_nul(part.data(), 0, part.size()) != part.size()) return nullptr;
+    }
+    // As append_param decides for the last parameter (CR, LF and NUL ruled out above).
+    const bool colon = text.front() == ':' || text.find(' ') != std::string_view::npos;
+    const std::size_t size = (source.empty() ? 0 : source.size() + 2) + command.size() + 1 +
+                             target.size() + 1 + (colon ? 1 : 0) + text.size() + 2;
+    return make_frame(size, [&](char* out) {
+        auto put = [&out](std::string_view piece) {
+            std::memcpy(out, piece.data(), piece.size());
+            out += piece.size();
+        };
+        if (!source.empty()) {
+            *out++ = ':';
+            put(source);
+            *out++ = ' ';
+        }
+        put(command);
+        *out++ = ' ';
+        put(target);
+        *out++ = ' ';
+        if (colon) *out++ = ':';
+        put(text);
+        put("\r\n");
+    });
 }
 
 std::optional<std::string> decode_base64(std::string_view text) {

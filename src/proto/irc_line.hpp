@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/frame.hpp"
+
 namespace hubchat::proto::irc {
 
 // Limits of the Modern IRC Client Protocol: the part after the tags is at most 512 bytes
@@ -63,6 +65,13 @@ std::string serialize(const Message& message);
 // `out`, from views: a chat line's delivery builds no Message and no temporary strings.
 void append_chat_line(std::string& out, std::span<const Tag> tags, std::string_view source,
                       std::string_view command, std::string_view target, std::string_view text);
+// The same line with no tags, as a frame of its exact size, when it is all there is to
+// send: `text` is not empty, has no CR, LF or NUL (nor have source, command and target)
+// and is at most `max_text` bytes, so it is neither split nor cleaned. nullptr
+// otherwise; the caller then renders the general way. Most chat lines are of this kind:
+// written straight into their frame, with no buffer in between and no copy of it.
+Frame single_chat_line(std::string_view source, std::string_view command, std::string_view target,
+                       std::string_view text, std::size_t max_text);
 
 std::string escape_tag_value(std::string_view value);
 std::string unescape_tag_value(std::string_view value);

@@ -146,6 +146,38 @@ TEST(IrcSerialize, ChatLineIsWhatSerializeWrites) {
     }
 }
 
+// The one-line shortcut writes exactly what append_chat_line does with no tags, and
+// declines (nullptr) whatever would be cleaned, split, or is empty.
+TEST(IrcSerialize, ASingleChatLineIsWhatTheChatLineWriterWrites) {
+    const std::string texts[] = {"hello",       "hello world",        ":)", "x:y", "tab\tok",
+                                 "caf\xc3\xa9", std::string(100, 'm')};
+    for (const std::string source : {"", "alice!alice@hubchat"}) {
+        for (const std::string command : {"PRIVMSG", "NOTICE"}) {
+            for (const std::string target : {"#dev", "bob"}) {
+                for (const auto& text : texts) {
+                    const Frame line = single_chat_line(source, command, target, text, 400);
+                    ASSERT_TRUE(line) << text;
+                    std::string expected;
+                    append_chat_line(expected, {}, source, command, target, text);
+                    EXPECT_EQ(*line, expected) << text;
+                }
+            }
+        }
+    }
+}
+
+TEST(IrcSerialize, ASingleChatLineDeclinesWhatNeedsCleaningOrSplitting) {
+    const std::string source = "alice!alice@hubchat";
+    for (const std::string text : {std::string(), std::string("a\r\nQUIT"), std::string("\r"),
+                                   std::string("a\nb"), std::string("a\0b", 3)}) {
+        EXPECT_FALSE(single_chat_line(source, "PRIVMSG", "bob", text, 400)) << text;
+    }
+    EXPECT_FALSE(single_chat_line(source, "PRIVMSG", "a\nb", "hi", 400));
+    EXPECT_FALSE(single_chat_line("a\rb", "PRIVMSG", "bob", "hi", 400));
+    EXPECT_FALSE(single_chat_line(source, "PRIVMSG", "bob", std::string(401, 'x'), 400));
+    EXPECT_TRUE(single_chat_line(source, "PRIVMSG", "bob", std::string(400, 'x'), 400));
+}
+
 TEST(IrcBase64, DecodesAndEncodes) {
     const std::string plain("\0alice\0secret", 13);
     EXPECT_EQ(encode_base64(plain), "AGFsaWNlAHNlY3JldA==");
