@@ -519,7 +519,7 @@ TEST(DecodePrefix, AnUnfinishedFrameIsLeftToTheFramerAtEveryCut) {
 }
 
 TEST(DecodePrefix, AnythingButAPlainMessageIsLeftToTheFramer) {
-    for (const std::string input : {
+    for (const std::string& input : {
              std::string(
                  R"( {"type":"message","dest":"bob","message":"hi"})"),  // starts with space
              std::string(R"({"type":"message","dest":"bob","message":"caf\u00e9"})"),

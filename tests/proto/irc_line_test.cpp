@@ -168,8 +168,8 @@ TEST(IrcSerialize, ASingleChatLineIsWhatTheChatLineWriterWrites) {
 
 TEST(IrcSerialize, ASingleChatLineDeclinesWhatNeedsCleaningOrSplitting) {
     const std::string source = "alice!alice@hubchat";
-    for (const std::string text : {std::string(), std::string("a\r\nQUIT"), std::string("\r"),
-                                   std::string("a\nb"), std::string("a\0b", 3)}) {
+    for (const std::string& text : {std::string(), std::string("a\r\nQUIT"), std::string("\r"),
+                                    std::string("a\nb"), std::string("a\0b", 3)}) {
         EXPECT_FALSE(single_chat_line(source, "PRIVMSG", "bob", text, 400)) << text;
     }
     EXPECT_FALSE(single_chat_line(source, "PRIVMSG", "a\nb", "hi", 400));
