@@ -34,6 +34,49 @@ void BM_FramerSplit(benchmark::State& state) {
 }
 BENCHMARK(BM_FramerSplit);
 
+// A read of 64 frames framed and then decoded one by one: the way every frame went
+// before 8683aad, and the way frames other than plain chat messages still go.
+void BM_FrameThenDecode64(benchmark::State& state) {
+    std::string chunk;
+    for (int i = 0; i < 64; ++i) chunk += kFrame;
+    proto::JsonFramer framer(64 * 1024);
+    for (auto _ : state) {
+        std::string_view input = chunk;
+        while (!input.empty()) {
+            auto step = framer.next(input);
+            input.remove_prefix(step.consumed);
+            if (step.kind != proto::JsonFramer::Kind::Frame) continue;
+            auto result = proto::decode_client_frame(step.frame);
+            benchmark::DoNotOptimize(result);
+        }
+    }
+    state.SetItemsProcessed(state.iterations() * 64);
+}
+BENCHMARK(BM_FrameThenDecode64);
+
+// The same read as JsonSession takes plain chat messages: each read once, framing and
+// decoding together (read_plain_message_prefix), skipping the newline between frames.
+void BM_ReadPlainMessages64(benchmark::State& state) {
+    std::string chunk;
+    for (int i = 0; i < 64; ++i) chunk += kFrame;
+    for (auto _ : state) {
+        std::string_view input = chunk;
+        while (!input.empty()) {
+            if (input.front() == '\n') {
+                input.remove_prefix(1);
+                continue;
+            }
+            proto::InboundFrame decoded;
+            const std::size_t length = proto::read_plain_message_prefix(input, decoded);
+            if (length == 0) state.SkipWithError("not read as a plain message");
+            benchmark::DoNotOptimize(decoded);
+            input.remove_prefix(length == 0 ? input.size() : length);
+        }
+    }
+    state.SetItemsProcessed(state.iterations() * 64);
+}
+BENCHMARK(BM_ReadPlainMessages64);
+
 void BM_DecodeMessage(benchmark::State& state) {
     for (auto _ : state) {
         auto result = proto::decode_client_frame(kFrame);
