@@ -45,15 +45,21 @@ std::string upper(std::string_view s) {
     return out;
 }
 
-std::vector<std::string> split_commas(std::string_view list) {
-    std::vector<std::string> out;
+// Calls `each` with every non-empty part of a comma list, in place.
+template <class Each>
+void for_each_comma_part(std::string_view list, Each&& each) {
     while (true) {
         const auto comma = list.find(',');
         const auto part = list.substr(0, comma);
-        if (!part.empty()) out.emplace_back(part);
+        if (!part.empty()) each(part);
         if (comma == std::string_view::npos) break;
         list.remove_prefix(comma + 1);
     }
+}
+
+std::vector<std::string> split_commas(std::string_view list) {
+    std::vector<std::string> out;
+    for_each_comma_part(list, [&](std::string_view part) { out.emplace_back(part); });
     return out;
 }
 
@@ -808,24 +814,17 @@ void IrcSession::on_message(Message& m, bool notice) {
     }
     SendMessage send_cmd;
     send_cmd.notice = notice;
-    // The comma list read in place (split_commas would make a vector per message).
-    std::string_view rest = m.params[0];
-    while (true) {
-        const auto comma = rest.find(',');
-        std::string_view target = rest.substr(0, comma);
-        if (!target.empty()) {
-            // "nick!user@host" and "@#chan" (STATUSMSG) forms: the part that names the target.
-            target = target.substr(0, target.find('!'));
-            send_cmd.targets.push_back(hub_target(target));
-            if (!notice && !names::is_room(target)) {
-                if (const auto note = context_.hub.away_note(target)) {
-                    numeric("301", {std::string(note->name), std::string(note->away)});
-                }
+    // Read in place: split_commas would make a vector of copies per message.
+    for_each_comma_part(m.params[0], [&](std::string_view target) {
+        // "nick!user@host" and "@#chan" (STATUSMSG) forms: the part that names the target.
+        target = target.substr(0, target.find('!'));
+        send_cmd.targets.push_back(hub_target(target));
+        if (!notice && !names::is_room(target)) {
+            if (const auto note = context_.hub.away_note(target)) {
+                numeric("301", {std::string(note->name), std::string(note->away)});
             }
         }
-        if (comma == std::string_view::npos) break;
-        rest.remove_prefix(comma + 1);
-    }
+    });
     for (const auto& tag : m.tags) {
         if (!tag.key.empty() && tag.key.front() == '+') {
             send_cmd.client_tags.emplace_back(tag.key, tag.value);

@@ -270,14 +270,8 @@ void JsonSession::consume(std::string_view bytes) {
 }
 
 bool JsonSession::take_plain_message(std::string_view& bytes) {
-    // The whitespace between frames, as the framer skips it (a loop: find_first_not_of
-    // makes a library call per byte).
-    std::size_t start = 0;
-    while (start < bytes.size() && (bytes[start] == '\n' || bytes[start] == '\r' ||
-                                    bytes[start] == ' ' || bytes[start] == '\t')) {
-        ++start;
-    }
-    const std::string_view input = bytes.substr(start);
+    // The whitespace between frames, as the framer skips it.
+    const std::string_view input = bytes.substr(proto::skip_json_space(bytes, 0));
     proto::InboundFrame decoded;
     const std::size_t length = proto::read_plain_message_prefix(input, decoded);
     // Longer than a frame may be: the framer skips it and says so.

@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 
 #include "core/names.hpp"
+#include "proto/json_framer.hpp"
 #include "proto/json_write.hpp"
 
 namespace hubchat::proto {
@@ -426,12 +427,7 @@ class PlainReader {
   public:
     explicit PlainReader(std::string_view text) : text_(text) {}
 
-    void skip_space() {
-        while (at_ < text_.size() && (text_[at_] == ' ' || text_[at_] == '\t' ||
-                                      text_[at_] == '\n' || text_[at_] == '\r')) {
-            ++at_;
-        }
-    }
+    void skip_space() { at_ = skip_json_space(text_, at_); }
     bool take(char c) {
         skip_space();
         if (at_ == text_.size() || text_[at_] != c) return false;

@@ -36,10 +36,7 @@ JsonFramer::Step JsonFramer::next(std::string_view input) {
     while (true) {
         switch (state_) {
             case State::TopLevel: {
-                while (pos < input.size() && (input[pos] == ' ' || input[pos] == '\n' ||
-                                              input[pos] == '\r' || input[pos] == '\t')) {
-                    ++pos;
-                }
+                pos = skip_json_space(input, pos);
                 if (pos == input.size()) return {Kind::NeedMore, pos, {}};
                 if (input[pos] != '{') {
                     state_ = State::SkippingLine;

@@ -13,6 +13,16 @@
 
 namespace hubchat::proto {
 
+// The index of the first byte at or after `from` that is not JSON whitespace (space, tab,
+// CR, LF), or input.size(): what lies between frames, and between tokens inside one.
+inline std::size_t skip_json_space(std::string_view input, std::size_t from) {
+    while (from < input.size() && (input[from] == ' ' || input[from] == '\n' ||
+                                   input[from] == '\r' || input[from] == '\t')) {
+        ++from;
+    }
+    return from;
+}
+
 class JsonFramer {
   public:
     enum class Kind : std::uint8_t {
