@@ -83,6 +83,18 @@ std::string numbered_text(std::size_t size, int seed) {
     return text;
 }
 
+// Shrinks the connection's buffers and writes until the kernel takes no more: true when
+// the last write was refused as it would block.
+bool fill(Connection& connection) {
+    connection.writer.set_option(asio::socket_base::send_buffer_size(4096));
+    connection.reader.set_option(asio::socket_base::receive_buffer_size(4096));
+    connection.writer.non_blocking(true);
+    const std::string chunk(4096, 'x');
+    boost::system::error_code ec;
+    while (!ec) connection.writer.write_some(asio::buffer(chunk), ec);
+    return ec == asio::error::would_block;
+}
+
 bool kernel_offers_io_uring() {
     io_uring_params params{};
     const long fd = ::syscall(__NR_io_uring_setup, 2, &params);
@@ -156,13 +168,7 @@ TEST(SendBatch, AWriteOfSmallPiecesToAFullSocketAnswersAgain) {
     asio::io_context io(1);
     Connection full(io);
     Connection open(io);
-    full.writer.set_option(asio::socket_base::send_buffer_size(4096));
-    full.reader.set_option(asio::socket_base::receive_buffer_size(4096));
-    full.writer.non_blocking(true);
-    const std::string chunk(4096, 'x');
-    boost::system::error_code ec;
-    while (!ec) full.writer.write_some(asio::buffer(chunk), ec);
-    ASSERT_EQ(ec, asio::error::would_block);
+    ASSERT_TRUE(fill(full));
 
     const std::vector<std::string> texts(2, numbered_text(3000, 7));
     PiecedRequests batch({full.writer.native_handle(), open.writer.native_handle()}, texts, 120);
@@ -178,13 +184,7 @@ TEST(SendBatch, AFullSocketAnswersAgainAtOnceAndTheOthersGoThrough) {
     asio::io_context io(1);
     Connection full(io);
     Connection open(io);
-    full.writer.set_option(asio::socket_base::send_buffer_size(4096));
-    full.reader.set_option(asio::socket_base::receive_buffer_size(4096));
-    full.writer.non_blocking(true);
-    const std::string chunk(4096, 'x');
-    boost::system::error_code ec;
-    while (!ec) full.writer.write_some(asio::buffer(chunk), ec);
-    ASSERT_EQ(ec, asio::error::would_block);
+    ASSERT_TRUE(fill(full));
 
     const std::vector<std::string> texts{"stuck\n", "free\n", "stuck again\n"};
     Requests batch(
