@@ -44,10 +44,15 @@ std::size_t staged_length(const msghdr& message) {
 // kernel has copied a request's bytes by the time it answers it).
 class Staging {
   public:
-    // Room for `length` more bytes since clear()?
-    bool fits(std::size_t length) const { return used_ + length <= kStagingBytes; }
-    // The message's pieces copied into one; fits(length) must hold.
-    const char* copy(const msghdr& message, std::size_t length) {
+    // The message's pieces as one piece of `length` bytes (their sum), or nullptr when the
+    // buffer has no room left for them since clear(). The message's piece list must stay
+    // as it is until clear().
+    const char* stage(const msghdr& message, std::size_t length) {
+        // A broadcast queues the same frames to most members, so a write often has the
+        // very pieces of the one before: those bytes are here already (frames are
+        // immutable), and the kernel may read them again.
+        if (last_ != nullptr && same_pieces(message, *last_message_)) return last_;
+        if (used_ + length > kStagingBytes) return nullptr;
         if (!buffer_) buffer_ = std::make_unique_for_overwrite<char[]>(kStagingBytes);
         char* const start = buffer_.get() + used_;
         char* next = start;
@@ -57,13 +62,32 @@ class Staging {
             next += piece.iov_len;
         }
         used_ += length;
+        last_ = start;
+        last_message_ = &message;
         return start;
     }
-    void clear() { used_ = 0; }
+    void clear() {
+        used_ = 0;
+        last_ = nullptr;
+        last_message_ = nullptr;
+    }
 
   private:
+    static bool same_pieces(const msghdr& a, const msghdr& b) {
+        if (a.msg_iovlen != b.msg_iovlen) return false;
+        for (std::size_t i = 0; i < a.msg_iovlen; ++i) {
+            if (a.msg_iov[i].iov_base != b.msg_iov[i].iov_base ||
+                a.msg_iov[i].iov_len != b.msg_iov[i].iov_len) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     std::unique_ptr<char[]> buffer_;
     std::size_t used_ = 0;
+    const char* last_ = nullptr;            // the last copy made
+    const msghdr* last_message_ = nullptr;  // and the message it was made from
 };
 
 Staging& thread_staging() {
@@ -77,7 +101,7 @@ long send_one(const SendRequest& request) {
     const char* staged = nullptr;
     if (length > 0) {
         staging.clear();
-        staged = staging.copy(*request.message, length);
+        staged = staging.stage(*request.message, length);  // fits: at most kMaxStagedWrite
     }
     for (;;) {
         const ssize_t sent = staged != nullptr ? ::send(request.fd, staged, length, kSendFlags)
@@ -132,12 +156,12 @@ class Ring {
         for (; count < requests.size(); ++count) {
             const msghdr& message = *requests[count].message;
             const std::size_t length = staged_length(message);
+            const char* staged = length > 0 ? staging.stage(message, length) : nullptr;
             // Full: the rest go in the next submission. (The first always fits.)
-            if (length > 0 && !staging.fits(length)) break;
+            if (length > 0 && staged == nullptr) break;
             io_uring_sqe* entry = io_uring_get_sqe(&ring_);
-            if (length > 0) {
-                io_uring_prep_send(entry, requests[count].fd, staging.copy(message, length), length,
-                                   kSendFlags);
+            if (staged != nullptr) {
+                io_uring_prep_send(entry, requests[count].fd, staged, length, kSendFlags);
             } else if (message.msg_iovlen == 1) {
                 // One piece (most writes at chat rates): a plain send spares the kernel
                 // copying in the message header and its piece list.

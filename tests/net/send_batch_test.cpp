@@ -162,6 +162,44 @@ TEST(SendBatch, WritesOfManySmallPiecesArriveWhole) {
     }
 }
 
+// A broadcast's writes: several requests with the very same pieces (each its own piece
+// list, as a batch has), one that starts a few bytes into the first piece (a write resumed
+// after a partial one) and one of other pieces between them. Each connection gets exactly
+// its own bytes.
+TEST(SendBatch, WritesOfTheSamePiecesAsTheOneBeforeArriveWhole) {
+    asio::io_context io(1);
+    std::vector<Connection> connections;
+    std::vector<int> fds;
+    for (int i = 0; i < 6; ++i) {
+        connections.emplace_back(io);
+        fds.push_back(connections.back().writer.native_handle());
+    }
+    const std::string shared = numbered_text(2000, 1);
+    const std::string other = numbered_text(2000, 2);
+    const std::vector<std::string> texts{shared, shared, other, shared, shared, shared};
+    std::vector<std::vector<iovec>> pieces(texts.size());
+    std::vector<msghdr> messages(texts.size());
+    std::vector<SendRequest> requests(texts.size());
+    std::vector<std::string> expected = texts;
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        const std::string& text = i == 2 ? other : shared;
+        for (std::size_t at = 0; at < text.size(); at += 100) {
+            pieces[i].push_back({const_cast<char*>(text.data() + at), 100});
+        }
+        messages[i].msg_iov = pieces[i].data();
+        messages[i].msg_iovlen = pieces[i].size();
+        requests[i] = {fds[i], &messages[i]};
+    }
+    // The fifth skips 3 bytes of its first piece: the same list but for that piece.
+    pieces[4][0] = {const_cast<char*>(shared.data() + 3), 97};
+    expected[4] = shared.substr(3);
+    send_all(requests);
+    for (std::size_t c = 0; c < connections.size(); ++c) {
+        EXPECT_EQ(requests[c].result, static_cast<long>(expected[c].size())) << c;
+        EXPECT_EQ(connections[c].received(), expected[c]) << c;
+    }
+}
+
 // A full socket answers a write of small pieces -EAGAIN, as sendmsg would, and a write to
 // another socket in the same batch goes through.
 TEST(SendBatch, AWriteOfSmallPiecesToAFullSocketAnswersAgain) {
