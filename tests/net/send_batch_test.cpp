@@ -14,6 +14,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <cerrno>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -54,9 +55,13 @@ struct Requests {
 };
 
 // One request per connection, each text sent as pieces of at most `piece` bytes (a
-// member's queue of small frames).
+// member's queue of small frames). The pieces point into the texts themselves: views of
+// one string give requests with the very same pieces, as a broadcast's writes have.
 struct PiecedRequests {
     PiecedRequests(const std::vector<int>& fds, const std::vector<std::string>& texts,
+                   std::size_t piece)
+        : PiecedRequests(fds, std::vector<std::string_view>(texts.begin(), texts.end()), piece) {}
+    PiecedRequests(const std::vector<int>& fds, const std::vector<std::string_view>& texts,
                    std::size_t piece)
         : pieces(texts.size()), messages(texts.size()), requests(texts.size()) {
         for (std::size_t i = 0; i < texts.size(); ++i) {
@@ -176,26 +181,15 @@ TEST(SendBatch, WritesOfTheSamePiecesAsTheOneBeforeArriveWhole) {
     }
     const std::string shared = numbered_text(2000, 1);
     const std::string other = numbered_text(2000, 2);
-    const std::vector<std::string> texts{shared, shared, other, shared, shared, shared};
-    std::vector<std::vector<iovec>> pieces(texts.size());
-    std::vector<msghdr> messages(texts.size());
-    std::vector<SendRequest> requests(texts.size());
-    std::vector<std::string> expected = texts;
-    for (std::size_t i = 0; i < texts.size(); ++i) {
-        const std::string& text = i == 2 ? other : shared;
-        for (std::size_t at = 0; at < text.size(); at += 100) {
-            pieces[i].push_back({const_cast<char*>(text.data() + at), 100});
-        }
-        messages[i].msg_iov = pieces[i].data();
-        messages[i].msg_iovlen = pieces[i].size();
-        requests[i] = {fds[i], &messages[i]};
-    }
+    const std::vector<std::string_view> texts{shared, shared, other, shared, shared, shared};
+    PiecedRequests batch(fds, texts, 100);
+    std::vector<std::string> expected(texts.begin(), texts.end());
     // The fifth skips 3 bytes of its first piece: the same list but for that piece.
-    pieces[4][0] = {const_cast<char*>(shared.data() + 3), 97};
+    batch.pieces[4][0] = {const_cast<char*>(shared.data() + 3), 97};
     expected[4] = shared.substr(3);
-    send_all(requests);
+    send_all(batch.requests);
     for (std::size_t c = 0; c < connections.size(); ++c) {
-        EXPECT_EQ(requests[c].result, static_cast<long>(expected[c].size())) << c;
+        EXPECT_EQ(batch.requests[c].result, static_cast<long>(expected[c].size())) << c;
         EXPECT_EQ(connections[c].received(), expected[c]) << c;
     }
 }
