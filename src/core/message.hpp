@@ -141,6 +141,16 @@ class FrameCache {
         return (*more_)[format] = std::move(made);
     }
 
+    // The frame for `format` if one was made before and kept inline (the first two
+    // formats asked for), else null, when frame() is the way: the test a recipient after
+    // the first makes, cheap enough to inline at every delivery.
+    const Frame* cached(WireFormatId format) const {
+        for (const Entry& entry : first_) {
+            if (entry.frame && entry.format == format) return &entry.frame;
+        }
+        return nullptr;
+    }
+
   private:
     static Frame made_frame(Frame frame) { return frame; }
     static Frame made_frame(std::string_view text) { return make_frame(text); }

@@ -1702,6 +1702,11 @@ void IrcSession::send_raw(std::string line) {
 void IrcSession::enqueue(Frame frame) {
     if (phase_ != Phase::Open || frame->empty()) return;
     if (outbox_.push(std::move(frame))) return schedule_flush();
+    send_queue_exceeded();
+}
+
+// Out of line, so that enqueue(), once per recipient of every broadcast, stays small.
+void IrcSession::send_queue_exceeded() {
     outbox_.drop_queued();
     if (context_.config.verbose) spdlog::debug("{} send queue exceeded", label());
     close_gracefully("disconnected", make_frame("ERROR :SendQ Exceeded\r\n"));

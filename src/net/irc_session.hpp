@@ -124,6 +124,7 @@ class IrcSession final : public Peer,
     void send_raw(std::string line);
     void fail(std::string_view command, std::string_view code, Params context, std::string text);
     void enqueue(Frame frame);
+    [[gnu::noinline, gnu::cold]] void send_queue_exceeded();
     void schedule_flush();
     void flush() override;
     void on_written(boost::system::error_code ec) override;

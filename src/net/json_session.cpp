@@ -694,6 +694,12 @@ void JsonSession::deliver(const Event& event) {
         return;
     }
 
+    // The bulk of a busy hub's deliveries, a chat message to a hubchat-dialect connection:
+    // after its first recipient the frame is in the message's cache, so take it from
+    // there rather than through encode()'s dispatch on every event type.
+    if (const auto* chat = std::get_if<ChatPtr>(&event); chat && dialect_ == Dialect::Hubchat) {
+        if (const Frame* cached = (*chat)->cached(proto::kHubchatJson)) return enqueue(*cached);
+    }
     if (Frame frame = encode(event)) enqueue(std::move(frame));
 }
 
@@ -711,6 +717,11 @@ Frame JsonSession::encode(const Event& event) const {
 
 void JsonSession::enqueue(Frame frame) {
     if (outbox_.push(std::move(frame))) return schedule_flush();
+    send_queue_exceeded();
+}
+
+// Out of line, so that enqueue(), once per recipient of every broadcast, stays small.
+void JsonSession::send_queue_exceeded() {
     // This client does not keep up. Drop its backlog, tell it why, and let everyone else
     // go on; the hub is told later, never from inside its own delivery loop.
     outbox_.drop_queued();

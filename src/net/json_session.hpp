@@ -102,6 +102,7 @@ class JsonSession final : public Peer,
     // The frame this connection's dialect gets for `event`; null when it gets none.
     Frame encode(const Event& event) const;
     void enqueue(Frame frame);
+    [[gnu::noinline, gnu::cold]] void send_queue_exceeded();
     void schedule_flush();
     void flush() override;
     void on_written(boost::system::error_code ec) override;

@@ -4,20 +4,6 @@
 
 namespace hubchat::net {
 
-bool Outbox::push(Frame frame) {
-    if (bytes_ + frame->size() > max_bytes_) return false;
-    push_final(std::move(frame));
-    return true;
-}
-
-void Outbox::push_final(Frame frame) {
-    // Storage is freed whenever the queue empties (idle connections hold none), so start
-    // a busy one with room for a burst rather than growing 1, 2, 4, 8...
-    if (queued_.capacity() == 0) queued_.reserve(16);
-    bytes_ += static_cast<std::uint32_t>(frame->size());
-    queued_.push_back(std::move(frame));
-}
-
 void Outbox::drop_queued() {
     for (std::size_t i = head_; i < queued_.size(); ++i)
         bytes_ -= static_cast<std::uint32_t>(queued_[i]->size());

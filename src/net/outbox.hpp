@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "net/frame.hpp"
@@ -18,9 +19,20 @@ class Outbox {
         : max_bytes_(static_cast<std::uint32_t>(std::min<std::size_t>(max_bytes, UINT32_MAX))) {}
 
     // False (and nothing queued) when the frame would take the queue over its cap.
-    bool push(Frame frame);
+    // Inline, as push_final: a broadcast makes one call per recipient.
+    bool push(Frame frame) {
+        if (bytes_ + frame->size() > max_bytes_) return false;
+        push_final(std::move(frame));
+        return true;
+    }
     // Queues regardless of the cap: the last words before a close.
-    void push_final(Frame frame);
+    void push_final(Frame frame) {
+        // Storage is freed whenever the queue empties (idle connections hold none), so
+        // start a busy one with room for a burst rather than growing 1, 2, 4, 8...
+        if (queued_.capacity() == 0) queued_.reserve(16);
+        bytes_ += static_cast<std::uint32_t>(frame->size());
+        queued_.push_back(std::move(frame));
+    }
     // Drops frames not yet handed to a write (keeps the ones in flight).
     void drop_queued();
 

@@ -41,6 +41,23 @@ TEST(FrameCache, EveryFormatGetsItsOwnFrameMadeOnce) {
     EXPECT_EQ(made, 8);
 }
 
+TEST(FrameCache, CachedIsAFrameMadeBeforeAndKeptInline) {
+    ChatMessage message;
+    int made = 0;
+    EXPECT_EQ(message.cached(0), nullptr);
+    frame_of(message, 5, made);
+    EXPECT_EQ(message.cached(0), nullptr);
+    EXPECT_EQ(message.cached(5), &message.frame(5, [] { return std::string("again"); }));
+    frame_of(message, 0, made);
+    ASSERT_NE(message.cached(0), nullptr);
+    EXPECT_EQ(**message.cached(0), "frame 0");
+    // A third format goes to the table, which cached() leaves to frame().
+    frame_of(message, 7, made);
+    EXPECT_EQ(message.cached(7), nullptr);
+    EXPECT_EQ(frame_of(message, 7, made), "frame 7");
+    EXPECT_EQ(made, 3);
+}
+
 TEST(FrameCache, AFrameWhoseMakingAsksForOthersKeepsItsOwnSlot) {
     ChatMessage message;
     int made = 0;
