@@ -28,6 +28,25 @@ inline std::uint64_t load8(const char* at) {
     return word;
 }
 
+// The `n` bytes at `at` (n < 8) as the low bytes of a word, the others zero, on a
+// little-endian machine. Two overlapping loads of four (or two) bytes, which agree where
+// they overlap: it reads only those bytes, whatever lies around them.
+inline std::uint64_t load_short(const char* at, std::size_t n) {
+    if (n >= 4) {
+        std::uint32_t low, high;
+        std::memcpy(&low, at, sizeof low);
+        std::memcpy(&high, at + n - 4, sizeof high);
+        return low | std::uint64_t{high} << (8 * (n - 4));
+    }
+    if (n >= 2) {
+        std::uint16_t low, high;
+        std::memcpy(&low, at, sizeof low);
+        std::memcpy(&high, at + n - 2, sizeof high);
+        return low | std::uint64_t{high} << (8 * (n - 2));
+    }
+    return n == 1 ? static_cast<unsigned char>(*at) : 0;
+}
+
 // Non-zero when some byte of `word` equals `byte`.
 constexpr std::uint64_t any_equal(std::uint64_t word, unsigned char byte) {
     const std::uint64_t x = word ^ (kOnes * byte);
@@ -152,9 +171,18 @@ std::size_t find_first(const char* data, std::size_t from, std::size_t end) {
             }
             i += 8;
         }
+        // The last few bytes (most names and keys are shorter than eight) in one word too,
+        // not a byte at a time. The zero bytes above them may be flagged: masked off, and
+        // a borrow runs only upwards, so it cannot flag a byte of the text wrongly.
+        if (i == end) return end;
+        const std::size_t left = end - i;
+        const std::uint64_t flags =
+            Stops::word(load_short(data + i, left)) & (kHighBits >> (8 * (8 - left)));
+        return flags != 0 ? i + static_cast<std::size_t>(std::countr_zero(flags)) / 8 : end;
+    } else {
+        while (i < end && !Stops::byte(static_cast<unsigned char>(data[i]))) ++i;
+        return i;
     }
-    while (i < end && !Stops::byte(static_cast<unsigned char>(data[i]))) ++i;
-    return i;
 }
 
 // The index in data[from, end) of the first of the bytes `Stops`, or `end`.
