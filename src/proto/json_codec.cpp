@@ -4,6 +4,7 @@
 #include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <cstring>
 
 #include "core/names.hpp"
 #include "proto/json_framer.hpp"
@@ -475,6 +476,13 @@ class PlainReader {
     std::size_t at_ = 0;
 };
 
+// `text` is `literal`: a length test, then a fixed-size compare the compiler does in a
+// register or two (string_view's == called compare() and memcmp for each key tried).
+template <std::size_t N>
+bool is(std::string_view text, const char (&literal)[N]) {
+    return text.size() == N - 1 && std::memcmp(text.data(), literal, N - 1) == 0;
+}
+
 // read_plain_message's object, from `in` (which it leaves after the closing brace).
 bool read_plain_object(PlainReader& in, InboundFrame& decoded) {
     if (!in.take('{')) return false;
@@ -485,19 +493,19 @@ bool read_plain_object(PlainReader& in, InboundFrame& decoded) {
             std::string_view key;
             if (!in.string(key) || !in.take(':')) return false;
             std::string_view value;
-            if (key == "type") {
-                if (has_type || !in.string(value) || value != "message") return false;
+            if (is(key, "type")) {
+                if (has_type || !in.string(value) || !is(value, "message")) return false;
                 has_type = true;
-            } else if (key == "message") {
+            } else if (is(key, "message")) {
                 if (has_text || !in.string(value)) return false;
                 send.text.assign(value);
                 send.text_plain = true;  // read by PlainReader::string
                 has_text = true;
-            } else if (key == "user") {
+            } else if (is(key, "user")) {
                 if (has_user || !in.string(value)) return false;
                 decoded.user.emplace(value);
                 has_user = true;
-            } else if (key == "ref") {
+            } else if (is(key, "ref")) {
                 std::string_view raw;
                 if (has_ref) return false;
                 if (in.peek('"') ? !in.string(value, &raw) : !in.integer(raw)) {
@@ -506,7 +514,7 @@ bool read_plain_object(PlainReader& in, InboundFrame& decoded) {
                 if (raw.size() > kMaxRefBytes) return false;
                 send.ref.assign(raw);
                 has_ref = true;
-            } else if (key == "dest") {
+            } else if (is(key, "dest")) {
                 if (has_dest) return false;
                 if (in.take('[')) {
                     if (!in.peek(']')) {
