@@ -42,11 +42,9 @@ char32_t decode_utf8(std::string_view s, std::size_t& i) {
 }  // namespace
 
 std::size_t find_escape(std::string_view text, std::size_t from, JsonStyle style) {
-    using Compact = byte_scan::StopBytes<0x20, false, '"', '\\'>;
-    using PythonAscii = byte_scan::StopBytes<0x20, true, '"', '\\', 0x7F>;
     return style == JsonStyle::Compact
-               ? byte_scan::find_first<Compact>(text.data(), from, text.size())
-               : byte_scan::find_first<PythonAscii>(text.data(), from, text.size());
+               ? byte_scan::find_first<CompactEscapes>(text.data(), from, text.size())
+               : byte_scan::find_first<PythonAsciiEscapes>(text.data(), from, text.size());
 }
 
 void append_json_string(std::string& out, std::string_view text, JsonStyle style) {

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <type_traits>
 
+#include "core/byte_scan.hpp"
+
 namespace hubchat::proto {
 
 enum class JsonStyle : std::uint8_t {
@@ -18,8 +20,12 @@ enum class JsonStyle : std::uint8_t {
     PythonAscii  // original dialect: like json.dumps(ensure_ascii=True)
 };
 
-// The index of the first byte of text[from..] that `style` writes escaped (a quote, a
-// backslash, a control byte; in PythonAscii also DEL and every non-ASCII byte), or
+// The bytes each style writes escaped: a quote, a backslash, a control byte; in
+// PythonAscii also DEL and every non-ASCII byte.
+using CompactEscapes = byte_scan::StopBytes<0x20, false, '"', '\\'>;
+using PythonAsciiEscapes = byte_scan::StopBytes<0x20, true, '"', '\\', 0x7F>;
+
+// The index of the first byte of text[from..] that `style` writes escaped, or
 // text.size(). Found a word at a time: message text is mostly plain.
 std::size_t find_escape(std::string_view text, std::size_t from, JsonStyle style);
 // Appends `text` as a quoted JSON string.
