@@ -19,10 +19,16 @@ class Outbox {
         : max_bytes_(static_cast<std::uint32_t>(std::min<std::size_t>(max_bytes, UINT32_MAX))) {}
 
     // False (and nothing queued) when the frame would take the queue over its cap.
-    // Inline, as push_final: a broadcast makes one call per recipient.
-    bool push(Frame frame) {
+    // Inline, as push_final: a broadcast makes one call per recipient. A refused frame
+    // stays the caller's (nothing is released in here).
+    bool push(Frame&& frame) {
         if (bytes_ + frame->size() > max_bytes_) return false;
         push_final(std::move(frame));
+        return true;
+    }
+    bool push(const Frame& frame) {
+        if (bytes_ + frame->size() > max_bytes_) return false;
+        push_final(Frame(frame));
         return true;
     }
     // Queues regardless of the cap: the last words before a close.
