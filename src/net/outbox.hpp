@@ -22,12 +22,12 @@ class Outbox {
     // Inline, as push_final: a broadcast makes one call per recipient. A refused frame
     // stays the caller's (nothing is released in here).
     bool push(Frame&& frame) {
-        if (bytes_ + frame->size() > max_bytes_) return false;
+        if (!fits(frame)) return false;
         push_final(std::move(frame));
         return true;
     }
     bool push(const Frame& frame) {
-        if (bytes_ + frame->size() > max_bytes_) return false;
+        if (!fits(frame)) return false;
         push_final(Frame(frame));
         return true;
     }
@@ -57,6 +57,8 @@ class Outbox {
     void end_write();
 
   private:
+    bool fits(const Frame& frame) const { return bytes_ + frame->size() <= max_bytes_; }
+
     std::vector<Frame> queued_;   // from head_: waiting for the next write
     std::vector<Frame> writing_;  // handed to the write in flight
     // 32-bit counts keep an idle connection small (a queue is capped far below 4 GiB).
