@@ -14,4 +14,4 @@ def dur: if . == null then dash
          else "\(round) ns" end;
 def kib: if . == null then dash else "\(. / 1024 | r(100)) KiB" end;
 def pct: if . == null then dash else "\(. * 100 | round) %" end;
-def server_title: {hubchat: "hubchat", "hubchat-history": "hubchat (history)", "hubchat-irc": "hubchat (IRC)", "hubchat-original": "hubchat (original JSON)", inspircd: "InspIRCd", ngircd: "ngIRCd"}[.] // .;
+def server_title: {hubchat: "hubchat", "hubchat-history": "hubchat (history)", "hubchat-irc": "hubchat (IRC)", "hubchat-original": "hubchat (original JSON)", inspircd: "InspIRCd", ngircd: "ngIRCd", "bare-relay": "bare relay (send)", "bare-relay-uring": "bare relay (io_uring)"}[.] // .;
