@@ -36,6 +36,7 @@ constexpr std::size_t kWelcomeNamesLimit = 100;  // #ALL members listed with the
 // Frame cache slots (core/message.hpp): 0 and 1 are the JSON dialects'; IRC takes the rest,
 // one per set of tags.
 constexpr WireFormatId kIrcFirstFormat = 2;
+constexpr WireFormatId kNoWireFormat = kMaxWireFormats;  // room_lines_format(): none
 
 std::string upper(std::string_view s) {
     std::string out(s);
@@ -260,7 +261,7 @@ const std::string& IrcSession::nick() const {
     return name != nullptr ? *name : none;
 }
 
-std::uint32_t IrcSession::name_print(std::string_view name) {
+inline std::uint32_t IrcSession::name_print(std::string_view name) {
     if (name.empty()) return 0;
     const auto at = [&](std::size_t i) {
         return static_cast<std::uint32_t>(static_cast<unsigned char>(name[i]));
@@ -1394,7 +1395,45 @@ void IrcSession::finish_history(const std::shared_ptr<HistoryQuery>& query) {
 
 // ---- events from the hub -------------------------------------------------------------
 
+inline bool IrcSession::is_mine(const ChatMessage& chat) const {
+    // The hub spells a sender as it holds our name, and no two users' names differ in
+    // case alone: plain equality, and only when the fingerprint matches (most members are
+    // told apart from the sender without looking our name up).
+    return name_print(chat.from) == nick_print_ && is_mine_by_name(chat);
+}
+
+bool IrcSession::is_mine_by_name(const ChatMessage& chat) const {
+    return chat.from == nick();
+}
+
+inline WireFormatId IrcSession::room_lines_format(const ChatMessage& chat) const {
+    if (chat.kind != DestKind::All && chat.kind != DestKind::Room) return kNoWireFormat;
+    if (is_mine(chat)) return kNoWireFormat;
+    // Every member gets the same lines, but for the tags its caps ask for: serialized once
+    // per tag set, not once per member.
+    const std::size_t variant = (has(kServerTime) ? 1u : 0u) | (has(kMessageTags) ? 2u : 0u) |
+                                (has(kAccountTag) && !chat.account.empty() ? 4u : 0u);
+    if (kIrcFirstFormat + variant >= kMaxWireFormats) return kNoWireFormat;
+    return static_cast<WireFormatId>(kIrcFirstFormat + variant);
+}
+
 void IrcSession::deliver(const Event& event) {
+    // The bulk of a busy hub's deliveries, a room message to a member who did not send it:
+    // after the first member with the same caps its lines are in the message's cache, so
+    // queue them from there. Every call this path makes is its last (the rest is
+    // deliver_other's), so it saves no registers: a broadcast comes here once per member.
+    if (const auto* chat = std::get_if<ChatPtr>(&event); chat && phase_ == Phase::Open) {
+        if (const WireFormatId format = room_lines_format(**chat); format != kNoWireFormat) {
+            if (const Frame* lines = (*chat)->cached(format); lines && !(*lines)->empty()) {
+                if (outbox_.push(*lines)) return schedule_flush();
+                return send_queue_exceeded();
+            }
+        }
+    }
+    deliver_other(event);
+}
+
+void IrcSession::deliver_other(const Event& event) {
     if (phase_ != Phase::Open) return;
     std::visit(
         [&](const auto& e) {
@@ -1576,27 +1615,19 @@ void IrcSession::render_chat_lines(std::string& out, const std::vector<Tag>& tag
 }
 
 void IrcSession::on_chat(const ChatMessage& chat) {
-    // The hub spells a sender as it holds our name, and no two users' names differ in
-    // case alone: plain equality, and only when the fingerprint matches (most members are
-    // told apart from the sender without looking our name up).
-    const bool mine = name_print(chat.from) == nick_print_ && chat.from == nick();
+    const bool mine = is_mine(chat);
     const char* command = chat.notice ? "NOTICE" : "PRIVMSG";
-    if (!mine && (chat.kind == DestKind::All || chat.kind == DestKind::Room)) {
-        // Every member gets the same lines, but for the tags its caps ask for: serialized
-        // once per tag set, not once per member. Per member, nothing but queueing them.
-        const std::size_t variant = (has(kServerTime) ? 1u : 0u) | (has(kMessageTags) ? 2u : 0u) |
-                                    (has(kAccountTag) && !chat.account.empty() ? 4u : 0u);
-        if (kIrcFirstFormat + variant < kMaxWireFormats) {
-            return enqueue(chat.frame(static_cast<WireFormatId>(kIrcFirstFormat + variant), [&] {
-                const std::string target =
-                    chat.kind == DestKind::All ? std::string(kAllChannel) : chat.dest;
-                std::string lines;
-                render_chat_lines(lines,
-                                  chat_tags(chat.id, chat.ts, chat.account, chat.client_tags),
-                                  source_of(chat.from), command, target, chat.text);
-                return lines;
-            }));
-        }
+    if (const WireFormatId format = room_lines_format(chat); format != kNoWireFormat) {
+        // The first member with these caps makes the lines (deliver() queues them for the
+        // others).
+        return enqueue(chat.frame(format, [&] {
+            const std::string target =
+                chat.kind == DestKind::All ? std::string(kAllChannel) : chat.dest;
+            std::string lines;
+            render_chat_lines(lines, chat_tags(chat.id, chat.ts, chat.account, chat.client_tags),
+                              source_of(chat.from), command, target, chat.text);
+            return lines;
+        }));
     }
     const std::string& my_nick = nick();
     // A note to oneself is addressed to me: it is no echo.

@@ -105,7 +105,13 @@ class IrcSession final : public Peer,
 
     // ---- output
     void on_error(const Error& error);
+    [[gnu::noinline]] void deliver_other(const Event& event);  // deliver() but its fast path
     void on_chat(const ChatMessage& chat);
+    bool is_mine(const ChatMessage& chat) const;  // sent by this connection's user
+    [[gnu::noinline]] bool is_mine_by_name(const ChatMessage& chat) const;  // is_mine's last test
+    // The cache slot of the lines a room message takes to this member (by its caps), or
+    // kMaxWireFormats when it takes none from the cache (its sender, or not a room).
+    WireFormatId room_lines_format(const ChatMessage& chat) const;
     void on_presence(const Presence& presence);
     void send_chat_lines(const std::vector<proto::irc::Tag>& tags, std::string_view source,
                          std::string_view command, std::string_view target, std::string_view text);

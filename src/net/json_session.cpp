@@ -688,17 +688,26 @@ void JsonSession::answer_history(proto::InboundFrame::HistoryRequest request, Re
 // ---- writing -----------------------------------------------------------------------
 
 void JsonSession::deliver(const Event& event) {
+    // The bulk of a busy hub's deliveries, a chat message to an open hubchat-dialect
+    // connection: after its first recipient the frame is in the message's cache, so take
+    // it from there rather than through encode()'s dispatch on every event type. Every
+    // call this path makes is its last (the others are deliver_encoded's), so it saves no
+    // registers: a broadcast comes here once per recipient.
+    if (const auto* chat = std::get_if<ChatPtr>(&event);
+        chat && dialect_ == Dialect::Hubchat && phase_ == Phase::Open && !replay()) {
+        if (const Frame* cached = (*chat)->cached(proto::kHubchatJson)) {
+            if (outbox_.push(*cached)) return schedule_flush();
+            return send_queue_exceeded();
+        }
+    }
+    deliver_encoded(event);
+}
+
+void JsonSession::deliver_encoded(const Event& event) {
     if (phase_ != Phase::Open) return;
     if (replay()) {  // after the replay, in order
         replay()->held.push_back(event);
         return;
-    }
-
-    // The bulk of a busy hub's deliveries, a chat message to a hubchat-dialect connection:
-    // after its first recipient the frame is in the message's cache, so take it from
-    // there rather than through encode()'s dispatch on every event type.
-    if (const auto* chat = std::get_if<ChatPtr>(&event); chat && dialect_ == Dialect::Hubchat) {
-        if (const Frame* cached = (*chat)->cached(proto::kHubchatJson)) return enqueue(*cached);
     }
     if (Frame frame = encode(event)) enqueue(std::move(frame));
 }

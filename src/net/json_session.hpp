@@ -101,6 +101,7 @@ class JsonSession final : public Peer,
 
     // The frame this connection's dialect gets for `event`; null when it gets none.
     Frame encode(const Event& event) const;
+    [[gnu::noinline]] void deliver_encoded(const Event& event);  // deliver() but its fast path
     void enqueue(Frame frame);
     [[gnu::noinline, gnu::cold]] void send_queue_exceeded();
     void schedule_flush();

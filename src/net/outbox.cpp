@@ -11,6 +11,13 @@ void Outbox::drop_queued() {
     head_ = 0;
 }
 
+void Outbox::push_growing(Frame&& frame) {
+    // Storage is freed whenever the queue empties (idle connections hold none), so start a
+    // busy one with room for a burst rather than growing 1, 2, 4, 8...
+    if (queued_.capacity() == 0) queued_.reserve(16);
+    queued_.push_back(std::move(frame));
+}
+
 std::span<const Frame> Outbox::begin_write(std::size_t max_frames) {
     if (!writing_.empty()) return writing_;
     const std::size_t count = std::min(max_frames, queued_.size() - head_);

@@ -32,11 +32,12 @@ class Outbox {
         return true;
     }
     // Queues regardless of the cap: the last words before a close.
-    void push_final(Frame frame) {
-        // Storage is freed whenever the queue empties (idle connections hold none), so
-        // start a busy one with room for a burst rather than growing 1, 2, 4, 8...
-        if (queued_.capacity() == 0) queued_.reserve(16);
+    [[gnu::always_inline]] void push_final(Frame&& frame) {
         bytes_ += static_cast<std::uint32_t>(frame->size());
+        // A full queue grows out of line: the common path then makes no call it must come
+        // back from, and its callers need not save registers for one.
+        if (queued_.size() == queued_.capacity()) [[unlikely]]
+            return push_growing(std::move(frame));
         queued_.push_back(std::move(frame));
     }
     // Drops frames not yet handed to a write (keeps the ones in flight).
@@ -58,6 +59,7 @@ class Outbox {
 
   private:
     bool fits(const Frame& frame) const { return bytes_ + frame->size() <= max_bytes_; }
+    [[gnu::noinline]] void push_growing(Frame&& frame);
 
     std::vector<Frame> queued_;   // from head_: waiting for the next write
     std::vector<Frame> writing_;  // handed to the write in flight

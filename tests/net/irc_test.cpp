@@ -690,6 +690,80 @@ TEST_F(IrcFloodTest, ABurstIsDelayedNotLost) {
     EXPECT_TRUE(errors->empty()) << errors->front().raw;
 }
 
+class IrcSmallQueueTest : public IrcTest {
+  protected:
+    IrcSmallQueueTest() : IrcTest({"--max-queue", "65536"}) {}
+};
+
+// A channel member that stops reading is cut off with an ERROR once its queue is over the
+// cap, while a member that reads gets every line. The lines reach both from the message's
+// cache (all but the first member with the same caps), where IrcSession::deliver queues
+// them without the general path.
+TEST_F(IrcSmallQueueTest, MemberThatStopsReadingIsCutOffWhileOthersGetEveryLine) {
+    // A tiny receive buffer, fixed before connecting, so the kernel cannot hide the flood in
+    // a growing window; the server's own send buffer (<= 4 MiB) still absorbs some.
+    // It joins after `reader`, so that the lines reach it from the cache (the hub goes
+    // through a room's members in the order they joined).
+    auto reader = irc("reader");
+    join(*reader, "#flood");
+    auto stuck = std::make_unique<IrcClient>(server.host(), server.port(), 4096);
+    ASSERT_TRUE(stuck->register_as("stuck"));
+    join(*stuck, "#flood");
+    auto sender = irc("sender");
+    join(*sender, "#flood");
+    for (const char* nick : {"stuck", "sender"}) {
+        ASSERT_TRUE(reader->wait_for(
+            [&](const IrcLine& l) { return l.command == "JOIN" && l.nick() == nick; }));
+    }
+    // Batches of kBatch lines of ~420 bytes (~42 KB, under the 64 KiB cap even with no help
+    // from kernel buffers), each read whole by `reader` before the next is sent: 12 MB in
+    // all, well past every buffer on the way to `stuck`.
+    constexpr int kBatch = 100;
+    constexpr int kBatches = 290;
+    const std::string padding(400, 'p');
+    auto text_of = [&](int i) { return std::to_string(i) + ":" + padding; };
+    bool stuck_quit = false;
+    for (int batch = 0; batch < kBatches; ++batch) {
+        std::string lines;
+        for (int i = batch * kBatch; i < (batch + 1) * kBatch; ++i) {
+            lines += "PRIVMSG #flood :" + text_of(i) + "\r\n";
+        }
+        ASSERT_TRUE(sender->send_raw(lines)) << "batch " << batch;
+        for (int i = batch * kBatch; i < (batch + 1) * kBatch; ++i) {
+            const auto got = reader->wait_for([&](const IrcLine& l) {
+                if (l.command == "QUIT" && l.nick() == "stuck") stuck_quit = true;
+                return l.command == "PRIVMSG" || (l.command != "QUIT" && l.command != "PING");
+            });
+            ASSERT_TRUE(got) << "message " << i << " never came";
+            ASSERT_EQ(got->command, "PRIVMSG") << got->raw;
+            ASSERT_EQ(got->nick(), "sender");
+            ASSERT_EQ(got->param(0), "#flood");
+            ASSERT_EQ(got->last(), text_of(i));
+        }
+    }
+    auto rest = reader->sync();
+    ASSERT_TRUE(rest);
+    for (const IrcLine& line : *rest) {
+        if (line.command == "QUIT" && line.nick() == "stuck") stuck_quit = true;
+    }
+    EXPECT_TRUE(stuck_quit) << "the reader was not told that stuck left";
+    const auto sender_errors = sender->sync();
+    ASSERT_TRUE(sender_errors);
+    for (const IrcLine& line : *sender_errors) {
+        EXPECT_EQ(line.command, "QUIT") << line.raw;  // stuck's leaving, nothing else
+    }
+
+    // The stuck member: whatever it had room for, then the ERROR, then the end.
+    std::vector<IrcLine> before;
+    ASSERT_TRUE(stuck->expect_closed(IrcClient::kWait, &before)) << "still connected";
+    ASSERT_FALSE(before.empty());
+    EXPECT_EQ(before.back().command, "ERROR");
+    EXPECT_EQ(before.back().last(), "SendQ Exceeded");
+    const auto received = std::count_if(before.begin(), before.end(),
+                                        [](const IrcLine& l) { return l.command == "PRIVMSG"; });
+    EXPECT_LT(received, kBatch * kBatches) << "it was never cut off";
+}
+
 }  // namespace
 }  // namespace hubchat::test
 

@@ -330,8 +330,11 @@ struct Seen {
 TEST_F(SmallQueueTest, ClientThatStopsReadingIsCutOffWhileOthersGetEveryMessage) {
     // A tiny receive buffer, fixed before connecting, so the kernel cannot hide the flood
     // in an ever-growing window; the server's own send buffer (<= 4 MiB) still absorbs some.
-    auto stuck = user("stuck", {.receive_buffer = 4096});
+    // It arrives after reader1, so that each message reaches it from the frame cached for
+    // reader1 (the hub goes through ALL in the order users arrived): JsonSession::deliver's
+    // fast path.
     auto first = user("reader1");
+    auto stuck = user("stuck", {.receive_buffer = 4096});
     auto second = user("reader2");
     auto sender = user("sender");
     constexpr int kCount = 600;  // 600 x 16 KB = 9.6 MB, well past every buffer

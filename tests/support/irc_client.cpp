@@ -86,7 +86,7 @@ IrcLine parse_irc_line(std::string_view line) {
     return out;
 }
 
-IrcClient::IrcClient(const std::string& host, std::uint16_t port) {
+IrcClient::IrcClient(const std::string& host, std::uint16_t port, int receive_buffer) {
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
@@ -95,6 +95,9 @@ IrcClient::IrcClient(const std::string& host, std::uint16_t port) {
         throw std::runtime_error("cannot resolve " + host);
     }
     fd_ = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ >= 0 && receive_buffer > 0) {
+        ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+    }
     const int rc = fd_ < 0 ? -1 : ::connect(fd_, found->ai_addr, found->ai_addrlen);
     ::freeaddrinfo(found);
     if (rc != 0) {

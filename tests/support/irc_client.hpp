@@ -41,7 +41,8 @@ class IrcClient {
     using Match = std::function<bool(const IrcLine&)>;
     static constexpr std::chrono::milliseconds kWait = 10s;
 
-    IrcClient(const std::string& host, std::uint16_t port);
+    // A `receive_buffer` above 0 fixes the socket's receive buffer (bytes) before connecting.
+    IrcClient(const std::string& host, std::uint16_t port, int receive_buffer = 0);
     ~IrcClient();
     IrcClient(const IrcClient&) = delete;
     IrcClient& operator=(const IrcClient&) = delete;
