@@ -165,9 +165,11 @@ def main():
         tmux.new_window("irssi", f"irssi --home={quote(irssi_home)} -n ircfan "
                         f"-c 127.0.0.1 -p {port}", env)
         tmux.wait("irssi", r"SASL authentication succeeded", "the SASL login")
-        tmux.wait("irssi", r"Welcome|001|ircfan", "the welcome")
-        tmux.wait("irssi", r"End of /MOTD|MOTD File is missing|No MOTD|376|422",
-                  "the end of registration")
+        # Words irssi shows, not bare numerics: "422" or "001" can be part of the port number
+        # on the screen ("port 42265"), and the /join below would then go out before
+        # registration and be refused ("Not connected to server").
+        tmux.wait("irssi", r"Welcome to the", "the welcome")
+        tmux.wait("irssi", r"End of /MOTD|MOTD File is missing|No MOTD", "the end of registration")
 
         step = "irssi joins #deck"
         tmux.keys("irssi", "/join #deck")
