@@ -1424,10 +1424,7 @@ void IrcSession::deliver(const Event& event) {
     // deliver_other's), so it saves no registers: a broadcast comes here once per member.
     if (const auto* chat = std::get_if<ChatPtr>(&event); chat && phase_ == Phase::Open) {
         if (const WireFormatId format = room_lines_format(**chat); format != kNoWireFormat) {
-            if (const Frame* lines = (*chat)->cached(format); lines && !(*lines)->empty()) {
-                if (outbox_.push(*lines)) return schedule_flush();
-                return send_queue_exceeded();
-            }
+            if (const Frame* lines = (*chat)->cached(format)) return enqueue(*lines);
         }
     }
     deliver_other(event);
@@ -1728,12 +1725,6 @@ void IrcSession::send(Message message) {
 
 void IrcSession::send_raw(std::string line) {
     enqueue(make_frame(std::move(line)));
-}
-
-void IrcSession::enqueue(Frame frame) {
-    if (phase_ != Phase::Open || frame->empty()) return;
-    if (outbox_.push(std::move(frame))) return schedule_flush();
-    send_queue_exceeded();
 }
 
 // Out of line, so that enqueue(), once per recipient of every broadcast, stays small.

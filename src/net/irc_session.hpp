@@ -129,7 +129,14 @@ class IrcSession final : public Peer,
     void send(proto::irc::Message message);
     void send_raw(std::string line);
     void fail(std::string_view command, std::string_view code, Params context, std::string text);
-    void enqueue(Frame frame);
+    // Queues `frame` (unless the connection is closing or the frame empty) for the next write,
+    // or closes a connection whose queue it would take over the cap. deliver() comes here once
+    // per member for a room message's cached lines: every call this makes is its last.
+    void enqueue(const Frame& frame) {
+        if (phase_ != Phase::Open || frame->empty()) return;
+        if (outbox_.push(frame)) return schedule_flush();
+        send_queue_exceeded();
+    }
     [[gnu::noinline, gnu::cold]] void send_queue_exceeded();
     void schedule_flush();
     void flush() override;

@@ -695,10 +695,7 @@ void JsonSession::deliver(const Event& event) {
     // registers: a broadcast comes here once per recipient.
     if (const auto* chat = std::get_if<ChatPtr>(&event);
         chat && dialect_ == Dialect::Hubchat && phase_ == Phase::Open && !replay()) {
-        if (const Frame* cached = (*chat)->cached(proto::kHubchatJson)) {
-            if (outbox_.push(*cached)) return schedule_flush();
-            return send_queue_exceeded();
-        }
+        if (const Frame* cached = (*chat)->cached(proto::kHubchatJson)) return enqueue(*cached);
     }
     deliver_encoded(event);
 }
@@ -709,7 +706,7 @@ void JsonSession::deliver_encoded(const Event& event) {
         replay()->held.push_back(event);
         return;
     }
-    if (Frame frame = encode(event)) enqueue(std::move(frame));
+    if (const Frame frame = encode(event)) enqueue(frame);
 }
 
 Frame JsonSession::encode(const Event& event) const {
@@ -722,11 +719,6 @@ Frame JsonSession::encode(const Event& event) const {
         return make_frame(std::move(*text));
     }
     return nullptr;
-}
-
-void JsonSession::enqueue(Frame frame) {
-    if (outbox_.push(std::move(frame))) return schedule_flush();
-    send_queue_exceeded();
 }
 
 // Out of line, so that enqueue(), once per recipient of every broadcast, stays small.

@@ -102,7 +102,13 @@ class JsonSession final : public Peer,
     // The frame this connection's dialect gets for `event`; null when it gets none.
     Frame encode(const Event& event) const;
     [[gnu::noinline]] void deliver_encoded(const Event& event);  // deliver() but its fast path
-    void enqueue(Frame frame);
+    // Queues `frame` for the next write, or closes a connection whose queue it would take
+    // over the cap. deliver() comes here once per recipient of a broadcast: every call this
+    // makes is its last.
+    void enqueue(const Frame& frame) {
+        if (outbox_.push(frame)) return schedule_flush();
+        send_queue_exceeded();
+    }
     [[gnu::noinline, gnu::cold]] void send_queue_exceeded();
     void schedule_flush();
     void flush() override;

@@ -19,13 +19,8 @@ class Outbox {
         : max_bytes_(static_cast<std::uint32_t>(std::min<std::size_t>(max_bytes, UINT32_MAX))) {}
 
     // False (and nothing queued) when the frame would take the queue over its cap.
-    // Inline, as push_final: a broadcast makes one call per recipient. A refused frame
-    // stays the caller's (nothing is released in here).
-    bool push(Frame&& frame) {
-        if (!fits(frame)) return false;
-        push_final(std::move(frame));
-        return true;
-    }
+    // Inline, as push_final: a broadcast makes one call per recipient, each queueing the
+    // one shared frame.
     bool push(const Frame& frame) {
         if (!fits(frame)) return false;
         push_final(Frame(frame));
